@@ -1,0 +1,254 @@
+"""Leaky-integrator tanh echo state network reservoir.
+
+    x[k] = (1 - a) x[k-1] + a tanh( W x[k-1] + W_in u[k] + b )
+
+(Jaeger 2001; the leaky form as in reservoirpy's ``Reservoir``; equations in
+shared/reference/esn_pod_deim.md, section "ESN").
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
+
+from . import _kernels
+from .base import BaseReservoir
+from .initializers import (W_INITIALIZERS, make_bias, make_input, make_recurrent,
+                           warn_if_doubtful)
+
+__all__ = ["ESN"]
+
+_BACKENDS = ("auto", "numba", "numpy")
+
+
+def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")
+
+
+def _check_dtype(dtype):
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}.")
+    return dt
+
+
+def _check_given_weights(W, W_in, bias):
+    """Validate user-given ESN matrices; returns float64 (W dense or CSR, W_in dense, bias)."""
+    if W is None or W_in is None:
+        raise ValueError("W and W_in must be given together (bias is optional).")
+    W = sp.csr_matrix(W, dtype=np.float64) if sp.issparse(W) else np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must be a square (N, N) matrix, got shape {W.shape}.")
+    n = W.shape[0]
+    W_in = W_in.toarray() if sp.issparse(W_in) else np.asarray(W_in, dtype=float)
+    if W_in.ndim != 2 or W_in.shape[0] != n:
+        raise ValueError(f"W_in must have shape (N, n_inputs) with N={n}, got {W_in.shape}.")
+    bias = np.zeros(n) if bias is None else np.asarray(bias, dtype=float)
+    if bias.size == n:
+        bias = bias.reshape(n)
+    elif bias.size == 1:
+        bias = np.full(n, float(bias.reshape(-1)[0]))
+    else:
+        raise ValueError(f"bias must be a scalar or have N={n} entries, got shape {bias.shape}.")
+    for name, arr in (("W", W.data if sp.issparse(W) else W), ("W_in", W_in), ("bias", bias)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinity.")
+    return W, W_in, bias
+
+
+class ESN(BaseReservoir):
+    """Echo state network reservoir (leaky tanh), speaking the reservoir protocol.
+
+    Parameters
+    ----------
+    n_units : int, default=100
+        Number of reservoir units N.
+    spectral_radius : float, default=0.9
+        Spectral radius rho the recurrent matrix W is rescaled to.
+    leak_rate : float in (0, 1], default=1.0
+        Leak rate a.
+    input_scaling : float or array of shape (n_inputs,), default=1.0
+        W_in ~ U(-1, 1) * input_scaling.
+    bias_scaling : float, default=0.0
+        b ~ U(-1, 1) * bias_scaling.
+    density : float in (0, 1], default=0.1
+        Fraction of nonzero entries of W for the random initializers (1 gives a dense W).
+    w_init : {"normal", "uniform", "orthogonal", "ring"}, default="normal"
+        Recurrent matrix initializer (see :mod:`reservoir.initializers`).
+    dtype : {"float64", "float32"}, default="float64"
+        Every array and every operation of a run is in this dtype.
+    backend : {"auto", "numba", "numpy"}, default="auto"
+        "numba" compiled loops (the default via "auto") or the plain numpy reference loop.
+    random_state : int, numpy Generator or None
+        Seed of the weights; same seed, same reservoir.
+    W, W_in, bias : arrays, optional
+        Given matrices instead of random ones (see :meth:`from_weights`); W (N, N) dense or
+        sparse, W_in (N, n_inputs), bias (N,). ``n_units``, ``spectral_radius``, ``density``,
+        ``w_init``, ``input_scaling`` and ``bias_scaling`` are then not used.
+
+    Attributes
+    ----------
+    W_ : ndarray or scipy.sparse.csr_matrix of shape (N, N)
+    W_in_ : ndarray of shape (N, n_inputs)
+    bias_ : ndarray of shape (N,)
+    n_inputs_, n_states_ : int
+
+    References
+    ----------
+    H. Jaeger, "The echo state approach to analysing and training recurrent neural networks",
+    GMD Report 148 (2001); shared/reference/esn_pod_deim.md.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> esn = ESN(n_units=50, spectral_radius=0.9, random_state=0).initialize(n_inputs=1)
+    >>> esn.run(np.zeros((10, 1))).shape
+    (10, 50)
+    """
+
+    def __init__(self, n_units=100, spectral_radius=0.9, leak_rate=1.0, input_scaling=1.0,
+                 bias_scaling=0.0, density=0.1, w_init="normal", dtype="float64",
+                 backend="auto", random_state=None, W=None, W_in=None, bias=None):
+        self.W = W
+        self.W_in = W_in
+        self.bias = bias
+        self.n_units = n_units
+        self.spectral_radius = spectral_radius
+        self.leak_rate = leak_rate
+        self.input_scaling = input_scaling
+        self.bias_scaling = bias_scaling
+        self.density = density
+        self.w_init = w_init
+        self.dtype = dtype
+        self.backend = backend
+        self.random_state = random_state
+
+    # -- parameters ---------------------------------------------------------------------------
+    def _validate_params(self):
+        if (isinstance(self.n_units, bool) or not isinstance(self.n_units, numbers.Integral)
+                or self.n_units < 1):
+            raise ValueError(f"n_units must be a positive integer, got {self.n_units!r}.")
+        _check_real("spectral_radius", self.spectral_radius, low=0.0)
+        _check_real("leak_rate", self.leak_rate, low=0.0, high=1.0, low_open=True)
+        scaling = np.asarray(self.input_scaling, dtype=float)
+        if scaling.ndim > 1 or not np.all(np.isfinite(scaling)):
+            raise ValueError(f"input_scaling must be a finite float or 1-D array, got "
+                             f"{self.input_scaling!r}.")
+        _check_real("bias_scaling", self.bias_scaling)
+        _check_real("density", self.density, low=0.0, high=1.0, low_open=True)
+        if self.w_init not in W_INITIALIZERS:
+            raise ValueError(f"w_init must be one of {W_INITIALIZERS}, got {self.w_init!r}.")
+        if self.backend not in _BACKENDS:
+            raise ValueError(f"backend must be one of {_BACKENDS}, got {self.backend!r}.")
+        _check_dtype(self.dtype)
+
+    def _compute_dtype(self):
+        return _check_dtype(self.dtype)
+
+    def _initialize(self, n_inputs):
+        self._validate_params()
+        if self.W is not None or self.W_in is not None:
+            W, W_in, bias = _check_given_weights(self.W, self.W_in, self.bias)
+            if W_in.shape[1] != n_inputs:
+                raise ValueError(f"the given W_in has {W_in.shape[1]} input columns but there are "
+                                 f"{n_inputs} inputs.")
+            self._set_weights(W, W_in, bias)
+            return
+        scaling = np.asarray(self.input_scaling, dtype=float)
+        if scaling.ndim == 1 and scaling.shape[0] != n_inputs:
+            raise ValueError(f"input_scaling has {scaling.shape[0]} entries but there are "
+                             f"{n_inputs} inputs.")
+        warn_if_doubtful(self.spectral_radius, self.leak_rate)
+        rng = np.random.default_rng(self.random_state)
+        # One child stream per matrix, so changing n_inputs leaves W unchanged.
+        rng_w, rng_in, rng_b = rng.spawn(3)
+        W = make_recurrent(self.n_units, self.spectral_radius, self.density, self.w_init, rng_w)
+        self._set_weights(W, make_input(self.n_units, n_inputs, scaling, rng_in),
+                          make_bias(self.n_units, self.bias_scaling, rng_b))
+
+    def _set_weights(self, W, W_in, bias):
+        dt = self._compute_dtype()
+        if sp.issparse(W):
+            W = sp.csr_matrix(W, dtype=dt)
+            W.sort_indices()
+        else:
+            W = np.ascontiguousarray(W, dtype=dt)
+        self.W_ = W
+        self.W_in_ = np.ascontiguousarray(W_in, dtype=dt)
+        self.bias_ = np.ascontiguousarray(bias, dtype=dt)
+        self.n_inputs_ = self.W_in_.shape[1]
+        self.n_states_ = self.W_.shape[0]
+
+    @classmethod
+    def from_weights(cls, W, W_in, bias=None, leak_rate=1.0, dtype="float64", backend="auto"):
+        """An initialized ESN with given matrices (e.g. reservoirpy's ``Reservoir`` W, Win, bias).
+
+        The matrices are parameters of the returned ESN, so it survives ``sklearn.clone`` (grid
+        searches, ``ReservoirRegressor.fit``) and saving.
+
+        Parameters
+        ----------
+        W : array or sparse matrix of shape (N, N)
+        W_in : array or sparse matrix of shape (N, n_inputs)
+        bias : array of shape (N,) or (N, 1), or scalar, optional (zeros)
+        leak_rate : float in (0, 1]
+        dtype : {"float64", "float32"}
+        """
+        W, W_in, bias = _check_given_weights(W, W_in, bias)
+        esn = cls(n_units=W.shape[0], leak_rate=leak_rate, dtype=dtype, backend=backend,
+                  W=W, W_in=W_in, bias=bias)
+        return esn.initialize(W_in.shape[1])
+
+    # -- dynamics -----------------------------------------------------------------------------
+    def input_projection(self, inputs):
+        """``W_in u[k] + b`` for a whole (batch of) series, one matrix product."""
+        return inputs @ self.W_in_.T + self.bias_
+
+    def _leak(self):
+        return self._compute_dtype().type(self.leak_rate)
+
+    def _run(self, inputs, state0):
+        proj = np.ascontiguousarray(self.input_projection(inputs))
+        if self.backend == "numpy":
+            return self._run_numpy(proj, state0)
+        leak = self._leak()
+        W = self.W_
+        if inputs.ndim == 2:
+            if sp.issparse(W):
+                return _kernels.run_csr(W.indptr, W.indices, W.data, proj, state0, leak)
+            return _kernels.run_dense(W, proj, state0, leak)
+        if sp.issparse(W):
+            return _kernels.run_csr_batch(W.indptr, W.indices, W.data, proj,
+                                          np.ascontiguousarray(state0), leak)
+        return self._run_numpy(proj, state0)  # dense batch: one BLAS product per step
+
+    def _run_numpy(self, proj, state0):
+        """Reference loop in plain numpy (also the dense batched path: one GEMM per step)."""
+        a = self._leak()
+        keep = self._compute_dtype().type(1.0) - a
+        W = self.W_
+        x = np.array(state0, copy=True)
+        out = np.empty_like(proj)
+        for k in range(proj.shape[-2]):
+            x = keep * x + a * np.tanh((W @ x.T).T + proj[..., k, :])
+            out[..., k, :] = x
+        return out
+
+    def _step(self, state, u):
+        a = self._leak()
+        keep = self._compute_dtype().type(1.0) - a
+        pre = (self.W_ @ state.T).T + u @ self.W_in_.T + self.bias_
+        return keep * state + a * np.tanh(pre)
+
+    def preactivation(self, state, u):
+        """``W x + W_in u + b`` (batched when ``state`` is 2-D); used by Jacobians and DEIM."""
+        check_is_fitted(self, "n_states_")
+        return (self.W_ @ np.asarray(state).T).T + np.asarray(u) @ self.W_in_.T + self.bias_

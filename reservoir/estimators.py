@@ -1,0 +1,317 @@
+"""scikit-learn estimators: a reservoir, a washout and a trained linear readout.
+
+``ReservoirRegressor`` works with any reservoir of the protocol (:mod:`reservoir.base`);
+``ESNRegressor`` is the same model with the ESN's parameters flat, for grid searches.
+
+Training runs the reservoir chunk by chunk (``chunk_size`` steps at a time, the state carried
+across chunks) and, with the default :class:`~reservoir.readout.RidgeReadout`, only accumulates the
+normal equations, so a long series never needs its whole state matrix in memory. Any other
+scikit-learn regressor can be the readout; it then sees all post-washout features at once.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+
+from ._series import as_series, as_targets
+from .base import BaseReservoir
+from .esn import ESN
+from .readout import RidgeReadout
+
+__all__ = ["ReservoirRegressor", "ESNRegressor"]
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+
+
+class ReservoirRegressor(RegressorMixin, BaseEstimator):
+    """Reservoir + washout + linear readout, with ``fit`` / ``predict`` / ``score``.
+
+    Parameters
+    ----------
+    reservoir : BaseReservoir, default=None
+        Any reservoir of the protocol; cloned at ``fit``. ``None`` uses ``ESN()``.
+    readout : regressor, default=None
+        ``None`` uses ``RidgeReadout(alpha=1e-6)`` (streaming normal equations). Any
+        scikit-learn regressor works.
+    washout : int, default=0
+        Steps discarded at the start of every series before training (and scoring).
+    include_input : bool, default=False
+        Feed ``[features(x[k]); u[k]]`` to the readout instead of the features alone.
+    chunk_size : int, default=10000
+        Time steps per chunk when running long series.
+
+    Attributes
+    ----------
+    reservoir_ : the initialized reservoir
+    readout_ : the fitted readout
+    n_features_in_ : int
+    n_targets_ : int
+
+    Notes
+    -----
+    Input layout: a 2-D array ``(T, n_features)`` is one series; a 3-D array
+    ``(n_series, T, n_features)`` or a list of 2-D arrays is several series, each with its own
+    washout and started from the zero state. ``predict`` returns one output per input step
+    (washout steps included) in the same layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN, ReservoirRegressor
+    >>> u = np.sin(np.linspace(0, 20, 300))[:, None]
+    >>> model = ReservoirRegressor(ESN(n_units=50, random_state=0), washout=20)
+    >>> model.fit(u[:-1], u[1:, 0]).predict(u[:-1]).shape
+    (299,)
+    """
+
+    def __init__(self, reservoir=None, readout=None, washout=0, include_input=False,
+                 chunk_size=10000):
+        self.reservoir = reservoir
+        self.readout = readout
+        self.washout = washout
+        self.include_input = include_input
+        self.chunk_size = chunk_size
+
+    # -- construction hooks (ESNRegressor overrides) --------------------------------------------
+    def _make_reservoir(self):
+        if self.reservoir is None:
+            return ESN()
+        if not isinstance(self.reservoir, BaseReservoir):
+            raise TypeError(f"reservoir must be a reservoir of the protocol (a "
+                            f"reservoir.BaseReservoir), got {type(self.reservoir).__name__}.")
+        return clone(self.reservoir)
+
+    def _make_readout(self):
+        if self.readout is None:
+            return RidgeReadout()
+        if not (hasattr(self.readout, "fit") and hasattr(self.readout, "predict")):
+            raise TypeError(f"readout must be a scikit-learn regressor with fit/predict, got "
+                            f"{type(self.readout).__name__}.")
+        return clone(self.readout)
+
+    def _check_params(self):
+        _check_int("washout", self.washout, 0)
+        _check_int("chunk_size", self.chunk_size, 1)
+        if not isinstance(self.include_input, (bool, np.bool_)):
+            raise ValueError(f"include_input must be True or False, got {self.include_input!r}.")
+
+    @classmethod
+    def from_parts(cls, reservoir, readout, washout=0, include_input=False, target_1d=False,
+                   chunk_size=10000):
+        """A fitted estimator assembled from an initialized reservoir and a fitted readout
+        (used by reductions, which build both themselves)."""
+        check_is_fitted(reservoir, "n_states_")
+        model = ReservoirRegressor(reservoir=reservoir, readout=readout, washout=washout,
+                                   include_input=include_input, chunk_size=chunk_size)
+        model._check_params()
+        model.reservoir_ = reservoir
+        model.readout_ = readout
+        model.n_features_in_ = reservoir.n_inputs_
+        coef = np.atleast_2d(getattr(readout, "coef_", np.zeros((1, 1))))
+        model.n_targets_ = 1 if target_1d else int(coef.shape[0])
+        model.target_1d_ = bool(target_1d)
+        return model
+
+    # -- running the reservoir ------------------------------------------------------------------
+    def _feature_chunks(self, reservoir, series):
+        """Yield ``(index, start, features)`` per series and chunk of time steps; a 3-D batch
+        runs as one batched reservoir run (``index`` is then a slice of series)."""
+        step = self.chunk_size
+        if series.layout == "batch":
+            groups = [(slice(0, len(series.arrays)), series.batch)]
+        else:
+            groups = [(i, a) for i, a in enumerate(series.arrays)]
+        for index, u in groups:
+            state = None
+            T = u.shape[-2]
+            for t0 in range(0, T, step):
+                uc = u[..., t0:t0 + step, :]
+                states = reservoir.run(uc, state0=state)
+                state = states[..., -1, :]
+                feats = reservoir.features(states)
+                if self.include_input:
+                    feats = np.concatenate([feats, uc.astype(feats.dtype)], axis=-1)
+                yield index, t0, feats
+
+    def _validated_series(self, X, min_length=1):
+        n_features = getattr(self, "n_features_in_", None)
+        return as_series(X, name="X", n_features=n_features, min_length=min_length,
+                         estimator=self)
+
+    # -- scikit-learn interface -----------------------------------------------------------------
+    def fit(self, X, y):
+        """Run the reservoir over every series and fit the readout after the washout.
+
+        Parameters
+        ----------
+        X : array (T, n_features), (n_series, T, n_features) or list of (T_i, n_features)
+        y : targets in the matching layout, (T,) / (T, n_targets) per series
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        for name in ("n_features_in_",):
+            self.__dict__.pop(name, None)
+        series = as_series(X, name="X", min_length=self.washout + 1)
+        targets, one_d = as_targets(y, series)
+        reservoir = self._make_reservoir().initialize(series.arrays[0].shape[1])
+        readout = self._make_readout()
+        streaming = hasattr(readout, "accumulate") and hasattr(readout, "solve")
+        if streaming and hasattr(readout, "_reset"):
+            readout._reset()
+        kept_f, kept_y = [], []
+        for index, t0, feats in self._feature_chunks(reservoir, series):
+            tgt = (np.stack(targets) if isinstance(index, slice) else targets[index])
+            lo = max(self.washout - t0, 0)
+            f = feats[..., lo:, :]
+            if f.shape[-2] == 0:
+                continue
+            t = tgt[..., t0 + lo:t0 + lo + f.shape[-2], :]
+            f, t = f.reshape(-1, f.shape[-1]), t.reshape(-1, t.shape[-1])
+            if streaming:
+                readout.accumulate(f, t[:, 0] if one_d else t)
+            else:
+                kept_f.append(f)
+                kept_y.append(t)
+        if streaming:
+            readout.solve()
+        else:
+            Y = np.concatenate(kept_y)
+            readout.fit(np.concatenate(kept_f), Y[:, 0] if one_d else Y)
+        self.reservoir_ = reservoir
+        self.readout_ = readout
+        self.n_features_in_ = series.arrays[0].shape[1]
+        self.n_targets_ = targets[0].shape[1]
+        self.target_1d_ = bool(one_d)
+        return self
+
+    def _predict_series(self, series):
+        outputs = [[] for _ in series.arrays]
+        batch_out = []
+        for index, _t0, feats in self._feature_chunks(self.reservoir_, series):
+            flat = feats.reshape(-1, feats.shape[-1])
+            pred = np.asarray(self.readout_.predict(flat)).reshape(feats.shape[:-1] + (-1,))
+            if isinstance(index, slice):
+                batch_out.append(pred)
+            else:
+                outputs[index].append(pred)
+        if batch_out:
+            full = np.concatenate(batch_out, axis=-2)
+            outputs = [full[i] for i in range(full.shape[0])]
+        else:
+            outputs = [np.concatenate(o, axis=0) for o in outputs]
+        if self.target_1d_:
+            outputs = [o[:, 0] for o in outputs]
+        return outputs
+
+    def predict(self, X):
+        """Readout outputs for every time step of every series (zero initial state).
+
+        Returns
+        -------
+        array (T,) or (T, n_targets) per series, laid out as ``X`` (3-D stacked, list as list).
+        """
+        check_is_fitted(self, "readout_")
+        series = self._validated_series(X)
+        return series.reshape_like(self._predict_series(series))
+
+    def readout_features(self, X):
+        """Readout features (states, plus the input if ``include_input``) for every time step."""
+        check_is_fitted(self, "readout_")
+        series = self._validated_series(X)
+        out = [[] for _ in series.arrays]
+        batch = []
+        for index, _t0, feats in self._feature_chunks(self.reservoir_, series):
+            (batch if isinstance(index, slice) else out[index]).append(feats)
+        if batch:
+            full = np.concatenate(batch, axis=-2)
+            out = [full[i] for i in range(full.shape[0])]
+        else:
+            out = [np.concatenate(o, axis=0) for o in out]
+        return series.reshape_like(out)
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 over all post-washout steps of all series (pooled)."""
+        check_is_fitted(self, "readout_")
+        series = self._validated_series(X, min_length=self.washout + 1)
+        targets, _ = as_targets(y, series)
+        preds = self._predict_series(series)
+        w = self.washout
+        y_true = np.concatenate([t[w:] for t in targets])
+        y_pred = np.concatenate([np.asarray(p).reshape(len(p), -1)[w:] for p in preds])
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported for time-series scoring; got a "
+                             "non-None sample_weight.")
+        return r2_score(y_true, y_pred)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class ESNRegressor(ReservoirRegressor):
+    """Echo state network regressor with the ESN's parameters flat (for grid searches).
+
+    Parameters
+    ----------
+    n_units, spectral_radius, leak_rate, input_scaling, bias_scaling, density, w_init, dtype,
+    backend : see :class:`reservoir.ESN`
+    ridge : float, default=1e-6
+        Ridge penalty of the readout.
+    washout, include_input, chunk_size : see :class:`ReservoirRegressor`
+    random_state : int, Generator or None
+        Seed of the reservoir weights.
+
+    References
+    ----------
+    H. Jaeger, GMD Report 148 (2001); M. Lukosevicius, "A practical guide to applying echo state
+    networks" (2012).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESNRegressor
+    >>> u = np.sin(np.linspace(0, 20, 300))[:, None]
+    >>> model = ESNRegressor(n_units=50, washout=20, random_state=0).fit(u[:-1], u[1:, 0])
+    >>> bool(model.score(u[:-1], u[1:, 0]) > 0.99)
+    True
+    """
+
+    def __init__(self, n_units=100, spectral_radius=0.9, leak_rate=1.0, input_scaling=1.0,
+                 bias_scaling=0.0, density=0.1, w_init="normal", ridge=1e-6, washout=0,
+                 include_input=False, dtype="float64", backend="auto", chunk_size=10000,
+                 random_state=None):
+        self.n_units = n_units
+        self.spectral_radius = spectral_radius
+        self.leak_rate = leak_rate
+        self.input_scaling = input_scaling
+        self.bias_scaling = bias_scaling
+        self.density = density
+        self.w_init = w_init
+        self.ridge = ridge
+        self.washout = washout
+        self.include_input = include_input
+        self.dtype = dtype
+        self.backend = backend
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    def _make_reservoir(self):
+        return ESN(n_units=self.n_units, spectral_radius=self.spectral_radius,
+                   leak_rate=self.leak_rate, input_scaling=self.input_scaling,
+                   bias_scaling=self.bias_scaling, density=self.density, w_init=self.w_init,
+                   dtype=self.dtype, backend=self.backend, random_state=self.random_state)
+
+    def _make_readout(self):
+        return RidgeReadout(alpha=self.ridge)
