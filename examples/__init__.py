@@ -1,0 +1,1 @@
+"""Reproducible experiments of rcpod; ``examples/reproduce.py`` runs them all into one report."""
