@@ -159,15 +159,50 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self
         """
         self._check_params()
-        for name in ("n_features_in_",):
-            self.__dict__.pop(name, None)
+        self.__dict__.pop("n_features_in_", None)
         series = as_series(X, name="X", min_length=self.washout + 1)
         targets, one_d = as_targets(y, series)
         reservoir = self._make_reservoir().initialize(series.arrays[0].shape[1])
         readout = self._make_readout()
-        streaming = hasattr(readout, "accumulate") and hasattr(readout, "solve")
-        if streaming and hasattr(readout, "_reset"):
+        if hasattr(readout, "_reset"):
             readout._reset()
+        self._train(reservoir, readout, series, targets, one_d)
+        self.reservoir_ = reservoir
+        self.readout_ = readout
+        self.n_features_in_ = series.arrays[0].shape[1]
+        self.n_targets_ = targets[0].shape[1]
+        self.target_1d_ = bool(one_d)
+        return self
+
+    def partial_fit(self, X, y):
+        """Add more series to the training data and re-solve the readout.
+
+        Each call's series start from the zero state with their own washout; the readout's
+        normal equations are summed over all calls, so ``fit(A); partial_fit(B)`` equals
+        ``fit([A, B])`` exactly. Needs a streaming readout (the default ``RidgeReadout``).
+        """
+        if not hasattr(self, "readout_"):
+            self._check_params()
+            readout = self._make_readout()
+            if not (hasattr(readout, "accumulate") and hasattr(readout, "solve")):
+                raise TypeError(f"partial_fit needs a streaming readout with accumulate/solve "
+                                f"(e.g. RidgeReadout), got {type(readout).__name__}.")
+            return self.fit(X, y)
+        if not hasattr(self.readout_, "_xtx"):
+            raise ValueError("partial_fit cannot continue this model: its readout has no "
+                             "accumulated normal equations (a loaded model, or a "
+                             "non-streaming readout). Refit it with fit().")
+        series = self._validated_series(X, min_length=self.washout + 1)
+        targets, one_d = as_targets(y, series)
+        if one_d != self.target_1d_ or targets[0].shape[1] != self.n_targets_:
+            raise ValueError(f"y has {targets[0].shape[1]} target(s) (1-D: {one_d}); the model "
+                             f"was fitted with {self.n_targets_} (1-D: {self.target_1d_}).")
+        self._train(self.reservoir_, self.readout_, series, targets, one_d)
+        return self
+
+    def _train(self, reservoir, readout, series, targets, one_d):
+        """Feed post-washout features and targets to the readout and (re)fit it."""
+        streaming = hasattr(readout, "accumulate") and hasattr(readout, "solve")
         kept_f, kept_y = [], []
         for index, t0, feats in self._feature_chunks(reservoir, series):
             tgt = (np.stack(targets) if isinstance(index, slice) else targets[index])
@@ -187,12 +222,6 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         else:
             Y = np.concatenate(kept_y)
             readout.fit(np.concatenate(kept_f), Y[:, 0] if one_d else Y)
-        self.reservoir_ = reservoir
-        self.readout_ = readout
-        self.n_features_in_ = series.arrays[0].shape[1]
-        self.n_targets_ = targets[0].shape[1]
-        self.target_1d_ = bool(one_d)
-        return self
 
     def _predict_series(self, series):
         outputs = [[] for _ in series.arrays]

@@ -143,3 +143,17 @@ def test_targets_mismatch():
         ESNRegressor(n_units=10).fit(u, y[:50])
     with pytest.raises(TypeError, match="reservoir"):
         ReservoirRegressor(reservoir="esn").fit(u, y)
+
+
+def test_partial_fit_equals_fit_on_all_series():
+    rng = np.random.default_rng(7)
+    A, B = rng.uniform(-1, 1, (200, 1)), rng.uniform(-1, 1, (150, 1))
+    yA, yB = np.roll(A[:, 0], 1), np.roll(B[:, 0], 1)
+    both = ESNRegressor(n_units=30, washout=10, random_state=0).fit([A, B], [yA, yB])
+    inc = ESNRegressor(n_units=30, washout=10, random_state=0).partial_fit(A, yA)
+    inc.partial_fit(B, yB)
+    np.testing.assert_allclose(inc.readout_.coef_, both.readout_.coef_, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="target"):
+        inc.partial_fit(B, np.c_[yB, yB])
+    with pytest.raises(TypeError, match="streaming"):
+        ReservoirRegressor(ESN(10), readout=LinearRegression()).partial_fit(A, yA)
