@@ -24,9 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import NotFittedError
 
 __all__ = ["BaseReservoir"]
+
+
+def _require_initialized(reservoir):
+    # cheaper than sklearn's check_is_fitted: step() sits inside control loops
+    if not hasattr(reservoir, "n_states_"):
+        raise NotFittedError(f"This {type(reservoir).__name__} is not initialized yet; call "
+                             f"initialize(n_inputs) or fit an estimator that uses it.")
 
 
 class BaseReservoir(BaseEstimator):
@@ -68,7 +75,7 @@ class BaseReservoir(BaseEstimator):
         -------
         states : array of shape (T, n_states) or (B, T, n_states)
         """
-        check_is_fitted(self, "n_states_")
+        _require_initialized(self)
         inputs = self._check_inputs(inputs)
         batch = inputs.shape[0] if inputs.ndim == 3 else None
         x0 = self._check_state(state0, batch)
@@ -78,16 +85,17 @@ class BaseReservoir(BaseEstimator):
 
     def step(self, state, u):
         """One update ``x[k] = F(x[k-1], u[k])``; batched when ``state`` is 2-D."""
-        check_is_fitted(self, "n_states_")
-        u = np.asarray(u, dtype=self._compute_dtype())
-        state = np.asarray(state, dtype=self._compute_dtype())
+        _require_initialized(self)
+        dtype = self._compute_dtype()
+        u = np.asarray(u, dtype=dtype)
+        state = np.asarray(state, dtype=dtype)
         if state.ndim not in (1, 2) or state.shape[-1] != self.n_states_:
             raise ValueError(f"state must have shape (n_states,) or (B, n_states) with n_states="
                              f"{self.n_states_}, got {state.shape}.")
         if u.shape != state.shape[:-1] + (self.n_inputs_,):
             raise ValueError(f"u must have shape {state.shape[:-1] + (self.n_inputs_,)} to match "
                              f"state {state.shape}, got {u.shape}.")
-        if not np.all(np.isfinite(u)):
+        if not np.isfinite(u).all():
             raise ValueError("u contains NaN or infinity.")
         return self._step(state, u)
 
@@ -98,12 +106,12 @@ class BaseReservoir(BaseEstimator):
     @property
     def n_features_out_(self):
         """Number of readout features per time step."""
-        check_is_fitted(self, "n_states_")
+        _require_initialized(self)
         return self.features(np.zeros((1, self.n_states_))).shape[-1]
 
     def initial_state(self, n_series=None):
         """Zero state, ``(n_states,)`` or ``(n_series, n_states)``."""
-        check_is_fitted(self, "n_states_")
+        _require_initialized(self)
         shape = (self.n_states_,) if n_series is None else (n_series, self.n_states_)
         return np.zeros(shape, dtype=self._compute_dtype())
 

@@ -151,7 +151,10 @@ class ESN(BaseReservoir):
         _check_dtype(self.dtype)
 
     def _compute_dtype(self):
-        return _check_dtype(self.dtype)
+        # cached: called on every step
+        if getattr(self, "_dtype_cache", (None,))[0] != self.dtype:
+            self._dtype_cache = (self.dtype, _check_dtype(self.dtype))
+        return self._dtype_cache[1]
 
     def _initialize(self, n_inputs):
         self._validate_params()
@@ -243,10 +246,10 @@ class ESN(BaseReservoir):
         return out
 
     def _step(self, state, u):
-        a = self._leak()
-        keep = self._compute_dtype().type(1.0) - a
-        pre = (self.W_ @ state.T).T + u @ self.W_in_.T + self.bias_
-        return keep * state + a * np.tanh(pre)
+        # one step is a run of length 1: the compiled loop beats scipy's sparse matvec overhead
+        if state.ndim == 1:
+            return self._run(u[None, :], state)[0]
+        return self._run(u[:, None, :], state)[:, 0]
 
     def preactivation(self, state, u):
         """``W x + W_in u + b`` (batched when ``state`` is 2-D); used by Jacobians and DEIM."""

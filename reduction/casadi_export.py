@@ -1,0 +1,121 @@
+"""Export of full and reduced ESN models to CasADi for model predictive control.
+
+:func:`to_casadi` returns a ``casadi.Function`` ``(x, u) -> (x_next, y)`` of one step, built on
+``MX`` symbols with the weights as (sparse) ``DM`` constants, so CasADi differentiates it
+exactly and it plugs into do-mpc (``Model('discrete')``, ``set_rhs``) or an ``Opti`` problem.
+
+CasADi is an optional dependency (extra ``rcpod[mpc]``); it is imported only when called.
+
+References
+----------
+shared/reference/esn_pod_deim.md, sections *ESN*, *POD-Galerkin*, *POD-DEIM*;
+J. A. E. Andersson et al., "CasADi: a software framework for nonlinear optimization and optimal
+control", Math. Prog. Comp. 11, 2019.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from reservoir.base import BaseReservoir
+
+from ._esn import esn_weights, is_esn
+from .reduced import ReducedReservoir
+
+__all__ = ["to_casadi", "import_casadi"]
+
+
+def import_casadi():
+    """Import casadi or raise an ImportError naming the extra to install."""
+    try:
+        import casadi
+    except ImportError as exc:  # pragma: no cover - casadi is installed in the test environment
+        raise ImportError("to_casadi needs the optional dependency casadi; install it with "
+                          "`pip install rcpod[mpc]` (or `pip install casadi`).") from exc
+    return casadi
+
+
+def _dm(ca, a):
+    if sp.issparse(a):
+        return ca.DM(sp.csc_matrix(a, dtype=np.float64))
+    return ca.DM(np.asarray(a, dtype=np.float64))
+
+
+def _readout_parts(estimator, n_features):
+    ro = estimator.readout_
+    if not (hasattr(ro, "coef_") and hasattr(ro, "intercept_")):
+        raise TypeError(f"to_casadi needs a linear readout with coef_ and intercept_, got "
+                        f"{type(ro).__name__}.")
+    C = np.atleast_2d(np.asarray(ro.coef_, dtype=np.float64))
+    c = np.atleast_1d(np.asarray(ro.intercept_, dtype=np.float64))
+    if C.shape[1] != n_features:
+        raise ValueError(f"readout has {C.shape[1]} features, expected {n_features}.")
+    return C, c
+
+
+def to_casadi(model, name="rcpod_step"):
+    """One step of a full or reduced ESN (with its readout) as a ``casadi.Function``.
+
+    Parameters
+    ----------
+    model : reservoir.ESN, ReducedReservoir, or a fitted ReservoirRegressor / ESNRegressor /
+        reduced estimator holding one
+        For a bare reservoir the output ``y`` is the state itself; for an estimator it is the
+        readout ``y = C_x x + C_u u + c`` (``C_u`` only with ``include_input``).
+    name : str
+        Name of the CasADi function.
+
+    Returns
+    -------
+    casadi.Function
+        Inputs ``x`` (n_states) and ``u`` (n_inputs); outputs ``x_next`` (n_states) and ``y``.
+        Full ESN: ``x_next = (1-a) x + a tanh(W x + W_in u + b)``; reduced:
+        ``z_next = (1-a) z + a (E h(A z + B u + c) + L z + L_u u + d)``.
+
+    Raises
+    ------
+    ImportError
+        casadi is not installed (install the extra ``rcpod[mpc]``).
+    TypeError
+        Unsupported model or a readout without ``coef_`` / ``intercept_``.
+    """
+    ca = import_casadi()
+    estimator = None
+    if not isinstance(model, BaseReservoir) and hasattr(model, "readout_"):
+        estimator, res = model, model.reservoir_
+    elif isinstance(model, BaseReservoir):
+        res = model
+    else:
+        raise TypeError(f"model must be an ESN, a reduced reservoir or a fitted estimator holding "
+                        f"one, got {type(model).__name__}.")
+    if not hasattr(res, "n_states_"):
+        from sklearn.exceptions import NotFittedError
+        raise NotFittedError("the reservoir is not initialized; fit or initialize it first.")
+    n, n_in = res.n_states_, res.n_inputs_
+    x = ca.MX.sym("x", n)
+    u = ca.MX.sym("u", n_in)
+    if is_esn(res):
+        w = esn_weights(res)
+        a = w.leak_rate
+        x_next = (1 - a) * x + a * ca.tanh(ca.mtimes(_dm(ca, w.W), x)
+                                           + ca.mtimes(_dm(ca, w.W_in), u) + _dm(ca, w.bias))
+    elif isinstance(res, ReducedReservoir):
+        a = float(res.leak_rate)
+        v = (ca.mtimes(_dm(ca, res.A_), x) + ca.mtimes(_dm(ca, res.B_), u) + _dm(ca, res.c_))
+        h = ca.tanh(v) - v if res.remainder_ else ca.tanh(v)
+        rhs = ca.mtimes(_dm(ca, res.E_), h) + ca.mtimes(_dm(ca, res.Lu_), u) + _dm(ca, res.d_)
+        if res.has_linear_:
+            rhs = rhs + ca.mtimes(_dm(ca, res.L_), x)
+        x_next = (1 - a) * x + a * rhs
+    else:
+        raise TypeError(f"to_casadi supports reservoir.ESN and rcpod reduced reservoirs, got "
+                        f"{type(res).__name__}.")
+    if estimator is None:
+        y = x
+    else:
+        include_input = bool(getattr(estimator, "include_input", False))
+        C, c = _readout_parts(estimator, n + (n_in if include_input else 0))
+        y = ca.mtimes(_dm(ca, C[:, :n]), x) + _dm(ca, c)
+        if include_input:
+            y = y + ca.mtimes(_dm(ca, C[:, n:]), u)
+    return ca.Function(name, [x, u], [x_next, y], ["x", "u"], ["x_next", "y"])

@@ -1,0 +1,284 @@
+"""Diagnostics of a reduced ESN against its full model.
+
+* singular value decay and energy captured by the POD basis (stored by :func:`reduction.reduce`),
+* state error ``||lift(z) - x|| / ||x||`` and output error (NRMSE of the reduced predictions against
+  the full model's, and against targets when given) on held-out inputs,
+* per-step run time of the full and the reduced reservoir and their ratio,
+* a stability indicator: spectral radius of the reduced step Jacobian
+  ``dz[k]/dz[k-1]`` along the reduced trajectory (shared/reference/esn_pod_deim.md, *Jacobians*),
+* a divergence check (non-finite or unbounded reduced trajectory, or a state error of the order
+  of the states themselves) that warns with :class:`ReductionWarning`.
+
+The full ESN's states always satisfy ``|x_i| <= 1`` (convex combinations of ``tanh`` values from
+``x[0] = 0``); a lifted reduced state far outside that box has left the full model's attractor.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+import numpy as np
+
+from reservoir._series import as_series
+from reservoir.metrics import nrmse
+
+from .jacobians import step_jacobians
+
+__all__ = ["ReductionReport", "ReductionWarning", "jacobian_spectral_radii", "check_trajectory",
+           "per_step_time", "diagnose"]
+
+logger = logging.getLogger(__name__)
+
+#: lifted states beyond this magnitude count as diverged (full ESN states lie in [-1, 1])
+STATE_BOUND = 2.0
+
+
+class ReductionWarning(UserWarning):
+    """A reduced model looks unstable or diverges from its full model."""
+
+
+class ReductionReport(dict):
+    """A plain mapping of diagnostic values with attribute access (``report.stable``).
+
+    Values are numbers, booleans, strings, lists and numpy arrays only, so the report is saved
+    with the estimator by :mod:`reservoir.persistence` (it comes back as a plain ``dict``).
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def summary(self):
+        """Human-readable multi-line summary."""
+        lines = []
+        for k, v in self.items():
+            if isinstance(v, np.ndarray):
+                if v.size > 6:
+                    v = f"array{v.shape} [{', '.join(f'{x:.3g}' for x in v[:5])}, ...]"
+                else:
+                    v = np.array2string(v, precision=4)
+            elif isinstance(v, float):
+                v = f"{v:.4g}"
+            lines.append(f"{k:>28s}: {v}")
+        return "\n".join(lines)
+
+
+def jacobian_spectral_radii(model, states_prev, inputs, return_norms=False):
+    """Spectral radius (and optionally 2-norm) of the step Jacobian ``d state[k] / d state[k-1]``.
+
+    Parameters
+    ----------
+    model : reservoir.ESN, ReducedReservoir or a fitted estimator holding one
+    states_prev : array of shape (n, n_states)
+        Previous states ``x[k-1]``.
+    inputs : array of shape (n, n_inputs)
+        Inputs ``u[k]``.
+    return_norms : bool, default=False
+        Also return the spectral norms ``||J||_2`` (``< 1`` everywhere means a contraction).
+
+    Returns
+    -------
+    radii : array of shape (n,)
+    norms : array of shape (n,), only if ``return_norms``
+    """
+    states_prev = np.atleast_2d(states_prev)
+    inputs = np.atleast_2d(inputs)
+    radii = np.empty(states_prev.shape[0])
+    norms = np.empty(states_prev.shape[0])
+    chunk = max(1, int(2e7 // max(1, states_prev.shape[1] ** 2)))
+    for i in range(0, states_prev.shape[0], chunk):
+        J, _ = step_jacobians(model, states_prev[i:i + chunk], inputs[i:i + chunk])
+        radii[i:i + chunk] = np.max(np.abs(np.linalg.eigvals(J)), axis=-1)
+        if return_norms:
+            norms[i:i + chunk] = np.linalg.norm(J, ord=2, axis=(-2, -1))
+    return (radii, norms) if return_norms else radii
+
+
+def _sample_points(n, max_points):
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.5,
+                     max_jacobian_points=100, persistent_fraction=0.5, warn=True):
+    """Run the full and the reduced reservoir on ``X``; check the reduced one stays close and stable.
+
+    Parameters
+    ----------
+    full_reservoir : reservoir.ESN, initialized
+    reduced : ReducedReservoir, initialized from ``full_reservoir``
+    X : inputs in any rcpod layout
+    washout : int
+        Steps per series left out of the error and the Jacobian statistics.
+    divergence_tol : float, default=0.5
+        The reduced model counts as diverged when the relative state error
+        ``||lift(z) - x||_F / ||x||_F`` exceeds this, when a lifted state leaves ``[-2, 2]``, or
+        when the trajectory is not finite.
+    max_jacobian_points : int, default=100
+        Steps (evenly spaced) at which the spectral radius of the reduced step Jacobian is computed;
+        fewer for large reduced states (cost ``O(r^3)`` each).
+    persistent_fraction : float, default=0.5
+        The Jacobian test fails when more than this fraction of the sampled steps have spectral
+        radius > 1 (locally expanding dynamics persistently, unlike the contracting full ESN).
+    warn : bool, default=True
+        Emit a :class:`ReductionWarning` if a check fails.
+
+    Returns
+    -------
+    ReductionReport
+        Keys ``state_error``, ``max_abs_lifted_state``, ``finite``, ``diverged``,
+        ``jacobian_radius_max``, ``jacobian_norm_max``, ``jacobian_radius_median``,
+        ``jacobian_fraction_above_1``,
+        ``jacobian_unstable``, ``stable``, ``warnings``.
+    """
+    series = as_series(X, name="X", n_features=reduced.n_inputs_, min_length=washout + 1)
+    runs = [series.batch] if series.layout == "batch" else series.arrays
+    num = den = 0.0
+    max_abs, finite = 0.0, True
+    zs_prev, us = [], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for u in runs:
+            xf = np.asarray(full_reservoir.run(u), dtype=np.float64)[..., washout:, :]
+            z = np.asarray(reduced.run(u), dtype=np.float64)
+            z0 = reduced.initial_state(u.shape[0] if u.ndim == 3 else None)
+            zprev = np.concatenate([np.asarray(z0, dtype=np.float64)[..., None, :], z[..., :-1, :]],
+                                   axis=-2)
+            if not np.all(np.isfinite(z)):
+                finite = False
+                continue
+            xr = reduced.lift(z[..., washout:, :])
+            num += float(np.sum((xr - xf) ** 2))
+            den += float(np.sum(xf ** 2))
+            max_abs = max(max_abs, float(np.max(np.abs(xr))) if xr.size else 0.0)
+            zs_prev.append(zprev[..., washout:, :].reshape(-1, z.shape[-1]))
+            us.append(np.asarray(u)[..., washout:, :].reshape(-1, u.shape[-1]))
+    err = float(np.sqrt(num / den)) if den > 0 else (0.0 if num == 0 else np.inf)
+    diverged = (not finite) or max_abs > STATE_BOUND or not err <= divergence_tol
+    report = ReductionReport(state_error=err if finite else np.inf, max_abs_lifted_state=max_abs,
+                             finite=finite, diverged=bool(diverged))
+    if finite and zs_prev:
+        zp, uu = np.concatenate(zs_prev), np.concatenate(us)
+        r = reduced.n_states_
+        n_pts = min(max_jacobian_points, max(5, int(2e8 // r ** 3)))
+        idx = _sample_points(zp.shape[0], n_pts)
+        rho, nrm = jacobian_spectral_radii(reduced, zp[idx], uu[idx], return_norms=True)
+        frac = float(np.mean(rho > 1.0))
+        report.update(jacobian_radius_max=float(rho.max()),
+                      jacobian_norm_max=float(nrm.max()),
+                      jacobian_radius_median=float(np.median(rho)),
+                      jacobian_fraction_above_1=frac,
+                      jacobian_unstable=bool(frac > persistent_fraction))
+    else:
+        report.update(jacobian_radius_max=np.nan, jacobian_norm_max=np.nan,
+                      jacobian_radius_median=np.nan,
+                      jacobian_fraction_above_1=np.nan, jacobian_unstable=True)
+    msgs = []
+    if diverged:
+        msgs.append(f"the reduced trajectory diverges from the full ESN (relative state error "
+                    f"{report['state_error']:.3g} > {divergence_tol}, max |lifted state| "
+                    f"{max_abs:.3g}, finite={finite}).")
+    if report["jacobian_unstable"] and finite:
+        msgs.append(f"the reduced step Jacobian has spectral radius > 1 at "
+                    f"{100 * report['jacobian_fraction_above_1']:.0f}% of the checked steps "
+                    f"(max {report['jacobian_radius_max']:.3g}): the reduced model is locally "
+                    f"expanding where the full ESN contracts.")
+    report["stable"] = not (diverged or report["jacobian_unstable"])
+    report["warnings"] = msgs
+    if warn:
+        for m in msgs:
+            warnings.warn("Unstable reduced ESN: " + m + " Try another rank / n_points / method "
+                          "(or centring) and check the full ESN is not chaotic.",
+                          ReductionWarning, stacklevel=3)
+    return report
+
+
+def per_step_time(reservoir, inputs, repeats=5):
+    """Best-of-``repeats`` wall time of ``reservoir.run(inputs)`` divided by the number of steps.
+
+    One untimed run first (compilation of numba kernels, caches).
+
+    Parameters
+    ----------
+    reservoir : an initialized reservoir
+    inputs : array of shape (T, n_inputs)
+    repeats : int
+
+    Returns
+    -------
+    float, seconds per step.
+    """
+    inputs = np.asarray(inputs)
+    reservoir.run(inputs[: min(len(inputs), 10)])
+    best = np.inf
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        reservoir.run(inputs)
+        best = min(best, time.perf_counter() - t0)
+    return best / inputs.shape[-2]
+
+
+def _pooled_outputs(model, series, washout):
+    preds = model.predict(series)
+    preds = [preds] if not isinstance(preds, list) and np.ndim(preds) < 3 else list(preds)
+    return np.concatenate([np.asarray(p).reshape(len(p), -1)[washout:] for p in preds])
+
+
+def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=None,
+             timing_steps=2000, divergence_tol=0.5, warn=True):
+    """Diagnostic report of a reduced estimator against its full model on held-out inputs.
+
+    Parameters
+    ----------
+    full_estimator : fitted ReservoirRegressor / ESNRegressor with an ESN reservoir
+    reduced_estimator : the estimator returned by :func:`reduction.reduce` for it
+    X_test : held-out inputs (any rcpod layout)
+    y_test : held-out targets, optional
+    washout : int, optional
+        Default: the estimator's washout.
+    timing_steps : int, default=2000
+        Length of the random input series used to time a run step (0 to skip timing).
+    divergence_tol : float
+        See :func:`check_trajectory`.
+    warn : bool
+        Warn (:class:`ReductionWarning`) if the reduced model diverges or looks unstable.
+
+    Returns
+    -------
+    ReductionReport
+        The reduction's own report (singular values, energy captured, ranks) updated with
+        ``test_state_error``, ``test_output_error`` (NRMSE of reduced vs full predictions,
+        std of the full predictions as normaliser), ``full_nrmse`` / ``reduced_nrmse`` (against
+        ``y_test``), ``time_per_step_full`` / ``time_per_step_reduced`` (s) and ``speedup``,
+        and the stability keys of :func:`check_trajectory`.
+    """
+    full = full_estimator.reservoir_
+    red = reduced_estimator.reservoir_
+    washout = full_estimator.washout if washout is None else washout
+    report = ReductionReport(getattr(reduced_estimator, "reduction_report_", {}) or {})
+    traj = check_trajectory(full, red, X_test, washout, divergence_tol=divergence_tol, warn=warn)
+    for k, v in traj.items():
+        report["test_" + k if k in ("state_error", "warnings") else k] = v
+    series = as_series(X_test, name="X_test", n_features=red.n_inputs_, min_length=washout + 1)
+    Xs = series.batch if series.layout == "batch" else series.arrays
+    if traj["finite"]:
+        yf = _pooled_outputs(full_estimator, Xs, washout)
+        yr = _pooled_outputs(reduced_estimator, Xs, washout)
+        report["test_output_error"] = (float(nrmse(yf, yr)) if np.all(np.std(yf, axis=0) > 0)
+                                       else float(np.sqrt(np.mean((yf - yr) ** 2))))
+        if y_test is not None:
+            from reservoir._series import as_targets
+            targets, _ = as_targets(y_test, series, name="y_test")
+            yt = np.concatenate([t[washout:] for t in targets])
+            report["full_nrmse"] = float(nrmse(yt, yf))
+            report["reduced_nrmse"] = float(nrmse(yt, yr))
+    else:
+        report["test_output_error"] = np.inf
+    if timing_steps:
+        u = np.random.default_rng(0).uniform(-0.5, 0.5, (int(timing_steps), red.n_inputs_))
+        tf, tr = per_step_time(full, u), per_step_time(red, u)
+        report.update(time_per_step_full=tf, time_per_step_reduced=tr, speedup=tf / tr)
+    return report

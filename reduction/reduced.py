@@ -1,0 +1,449 @@
+"""Reduced echo state networks: POD-Galerkin, POD-DEIM and stabilised POD-DEIM reservoirs.
+
+Every reduced ESN here is one instance of the affine-plus-interpolated-tanh update
+
+    v    = A z[k-1] + B u[k] + c                                  (m "points")
+    z[k] = (1 - a) z[k-1] + a ( E h(v) + L z[k-1] + L_u u[k] + d ) (r reduced states)
+
+with ``h = tanh`` (POD, POD-DEIM) or ``h(v) = tanh(v) - v`` (stabilised POD-DEIM, whose linear
+part ``L, L_u`` is kept exact). The full state is approximated by ``x ~ mean + Psi z``
+(``mean = 0`` without centring). The three public classes differ only in how
+:meth:`from_esn` builds the operators from a full ESN ``x[k] = (1-a) x + a tanh(W x + W_in u + b)``:
+
+* PODReservoir: ``E = Psi^T`` (r x N), ``A = W Psi``, ``B = W_in``, ``c = b + W mean``,
+  ``L = 0``, ``L_u = 0``, ``d = -Psi^T mean``;
+* DEIMReservoir: ``E = Psi^T U (P^T U)^{-1}`` (r x m), ``A, B, c`` = rows ``p`` of the above,
+  ``L = 0``, ``L_u = 0``, ``d = -Psi^T mean``;
+* StabilizedDEIMReservoir: ``E = Psi^T U_g (P^T U_g)^{-1}``, ``A, B, c`` = rows ``p``,
+  ``L = Psi^T W Psi``, ``L_u = Psi^T W_in``, ``d = Psi^T (b + W mean - mean)``.
+
+``(P^T U)^{-1}`` becomes the pseudo-inverse when there are more points than nonlinear modes
+(oversampled least-squares DEIM). With ``r = m = N`` every variant reproduces the full ESN.
+
+References
+----------
+Jordanou, Antonelo, Camponogara, Gildin, Neurocomputing (2023), arXiv 2211.17179 (POD and
+POD-DEIM of trained ESNs); Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12),
+2023 (POD-DEIM of ESNs and the stabilised variant interpolating only ``tanh(v) - v``);
+Chaturantabut & Sorensen, SIAM J. Sci. Comput. 32(5), 2010 (DEIM);
+shared/reference/esn_pod_deim.md, sections *POD-Galerkin*, *POD-DEIM*.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from reservoir.base import BaseReservoir
+
+from . import _kernels
+from ._esn import esn_weights
+from ._validation import check_matrix
+from .deim import deim_coefficients
+
+__all__ = ["ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir"]
+
+_BACKENDS = ("auto", "numba", "numpy")
+
+
+class ReducedReservoir(BaseReservoir):
+    """Reduced ESN ``z[k] = (1-a) z + a (E h(A z + B u + c) + L z + L_u u + d)``.
+
+    Usually built by :meth:`PODReservoir.from_esn`, :meth:`DEIMReservoir.from_esn`,
+    :meth:`StabilizedDEIMReservoir.from_esn` or :func:`reduction.reduce`; the constructor takes
+    the reduced operators themselves so that a reduced model is self-contained (its size does not
+    depend on ``N`` except through the optional ``modes`` used to lift states).
+
+    Parameters
+    ----------
+    modes : array of shape (N, r)
+        Orthonormal POD basis ``Psi`` (for :meth:`lift` / :meth:`project` and the initial state).
+    nl_weights : array of shape (r, m)
+        ``E``, maps the ``m`` interpolated nonlinear values to reduced coordinates.
+    nl_state : array of shape (m, r)
+        ``A``.
+    nl_input : array of shape (m, n_inputs)
+        ``B``.
+    nl_bias : array of shape (m,)
+        ``c``.
+    leak_rate : float in (0, 1]
+        ``a`` of the full ESN.
+    mean : array of shape (N,), optional
+        Centre of the POD (``x ~ mean + Psi z``); None means zero.
+    lin_state : array of shape (r, r), optional
+        ``L`` (None means zero).
+    lin_input : array of shape (r, n_inputs), optional
+        ``L_u`` (None means zero).
+    offset : array of shape (r,), optional
+        ``d`` (None means zero).
+    remainder : bool, default=False
+        Interpolate ``h(v) = tanh(v) - v`` instead of ``tanh(v)`` (stabilised variant).
+    indices : int array of shape (m,), optional
+        Units of the full ESN the nonlinearity is sampled at (informative; None for POD).
+    dtype : {"float64", "float32"}
+    backend : {"auto", "numba", "numpy"}
+        Compiled loop (default) or the plain numpy reference loop for :meth:`run`.
+
+    Attributes
+    ----------
+    n_states_ : int
+        ``r``.
+    n_points_ : int
+        ``m``.
+    n_units_ : int
+        ``N`` of the full ESN.
+    """
+
+    def __init__(self, modes, nl_weights, nl_state, nl_input, nl_bias, leak_rate=1.0, mean=None,
+                 lin_state=None, lin_input=None, offset=None, remainder=False, indices=None,
+                 dtype="float64", backend="auto"):
+        self.modes = modes
+        self.nl_weights = nl_weights
+        self.nl_state = nl_state
+        self.nl_input = nl_input
+        self.nl_bias = nl_bias
+        self.leak_rate = leak_rate
+        self.mean = mean
+        self.lin_state = lin_state
+        self.lin_input = lin_input
+        self.offset = offset
+        self.remainder = remainder
+        self.indices = indices
+        self.dtype = dtype
+        self.backend = backend
+
+    def __repr__(self, N_CHAR_MAX=700):
+        try:
+            r, m = np.shape(self.nl_weights)
+            n, n_in = np.shape(self.modes)[0], np.shape(self.nl_input)[1]
+            return (f"{type(self).__name__}(n_units={n}, n_states={r}, n_points={m}, "
+                    f"n_inputs={n_in}, leak_rate={self.leak_rate})")
+        except (TypeError, ValueError):
+            return f"{type(self).__name__}(<invalid operators>)"
+
+    # -- validation / initialisation ---------------------------------------------------------
+    def _compute_dtype(self):
+        dt = np.dtype(self.dtype)
+        if dt not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
+        return dt
+
+    def _initialize(self, n_inputs):
+        dt = self._compute_dtype()
+        if self.backend not in _BACKENDS:
+            raise ValueError(f"backend must be one of {_BACKENDS}, got {self.backend!r}.")
+        a = self.leak_rate
+        if isinstance(a, bool) or not np.isscalar(a) or not np.isfinite(a) or not 0 < a <= 1:
+            raise ValueError(f"leak_rate must be a real number in (0, 1], got {a!r}.")
+        Psi = check_matrix(self.modes, "modes")
+        E = check_matrix(self.nl_weights, "nl_weights")
+        A = check_matrix(self.nl_state, "nl_state")
+        B = check_matrix(self.nl_input, "nl_input")
+        c = check_matrix(self.nl_bias, "nl_bias", ndim=1)
+        N, r = Psi.shape
+        m = E.shape[1]
+        expect = {"nl_weights": (E, (r, m)), "nl_state": (A, (m, r)),
+                  "nl_input": (B, (m, n_inputs)), "nl_bias": (c, (m,))}
+        for name, (arr, shape) in expect.items():
+            if arr.shape != shape:
+                raise ValueError(f"{name} must have shape {shape} (r={r} modes, m={m} points, "
+                                 f"n_inputs={n_inputs}), got {arr.shape}.")
+        opt = {"mean": (self.mean, (N,)), "lin_state": (self.lin_state, (r, r)),
+               "lin_input": (self.lin_input, (r, n_inputs)), "offset": (self.offset, (r,))}
+        vals = {}
+        for name, (arr, shape) in opt.items():
+            if arr is None:
+                vals[name] = None
+                continue
+            arr = check_matrix(arr, name, ndim=len(shape))
+            if arr.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
+            vals[name] = arr
+        if self.indices is not None:
+            p = np.asarray(self.indices)
+            if p.shape != (m,) or not np.issubdtype(p.dtype, np.integer):
+                raise ValueError(f"indices must be an integer array of shape ({m},), got "
+                                 f"{p.dtype} {p.shape}.")
+        cast = lambda x: np.ascontiguousarray(x, dtype=dt)  # noqa: E731
+        self.modes_ = cast(Psi)
+        self.mean_ = cast(vals["mean"]) if vals["mean"] is not None else np.zeros(N, dtype=dt)
+        self.E_, self.A_, self.B_, self.c_ = cast(E), cast(A), cast(B), cast(c)
+        self._AT_cache = None
+        self.has_linear_ = vals["lin_state"] is not None
+        self.L_ = cast(vals["lin_state"]) if self.has_linear_ else np.zeros((1, 1), dtype=dt)
+        self.Lu_ = (cast(vals["lin_input"]) if vals["lin_input"] is not None
+                    else np.zeros((r, n_inputs), dtype=dt))
+        self.d_ = cast(vals["offset"]) if vals["offset"] is not None else np.zeros(r, dtype=dt)
+        self.remainder_ = bool(self.remainder)
+        self.n_units_, self.n_points_ = N, m
+        self.n_inputs_, self.n_states_ = n_inputs, r
+
+    # -- dynamics ------------------------------------------------------------------------------
+    def _leak(self):
+        return self._compute_dtype().type(self.leak_rate)
+
+    def preactivation(self, state, u):
+        """``v = A z + B u + c`` (the arguments of the interpolated nonlinearity)."""
+        check_is_fitted(self, "n_states_")
+        return np.asarray(state) @ self.A_.T + np.asarray(u) @ self.B_.T + self.c_
+
+    def _nonlinearity(self, v):
+        t = np.tanh(v)
+        return t - v if self.remainder_ else t
+
+    def _linear_terms(self, state, u):
+        out = u @ self.Lu_.T + self.d_
+        if self.has_linear_:
+            out = out + state @ self.L_.T
+        return out
+
+    def _step(self, state, u):
+        a = self._leak()
+        keep = self._compute_dtype().type(1.0) - a
+        h = self._nonlinearity(state @ self.A_.T + u @ self.B_.T + self.c_)
+        return keep * state + a * (h @ self.E_.T + self._linear_terms(state, u))
+
+    def _projections(self, inputs):
+        return (np.ascontiguousarray(inputs @ self.B_.T + self.c_),
+                np.ascontiguousarray(inputs @ self.Lu_.T + self.d_))
+
+    def _run(self, inputs, state0):
+        if self.backend == "numpy":
+            return self._run_numpy(inputs, state0)
+        pnl, plin = self._projections(inputs)
+        args = (self._AT(), self.E_, self.L_, self.has_linear_, self.remainder_)
+        if inputs.ndim == 2:
+            return _kernels.run_reduced(*args, pnl, plin, np.ascontiguousarray(state0),
+                                        self._leak())
+        return _kernels.run_reduced_batch(*args, pnl, plin, np.ascontiguousarray(state0),
+                                          self._leak())
+
+    def _AT(self):
+        """``A^T`` in C order for the compiled loop (cached, rebuilt after load / clone)."""
+        AT = self.__dict__.get("_AT_cache")
+        if AT is None:
+            AT = self._AT_cache = np.ascontiguousarray(self.A_.T)
+        return AT
+
+    def _run_numpy(self, inputs, state0):
+        """Plain numpy reference loop (batched series share one matrix product per step)."""
+        a = self._leak()
+        keep = self._compute_dtype().type(1.0) - a
+        pnl, plin = self._projections(inputs)
+        z = np.array(state0, copy=True)
+        out = np.empty(inputs.shape[:-1] + (self.n_states_,), dtype=self._compute_dtype())
+        for k in range(inputs.shape[-2]):
+            h = self._nonlinearity(z @ self.A_.T + pnl[..., k, :])
+            zn = keep * z + a * (h @ self.E_.T + plin[..., k, :])
+            if self.has_linear_:
+                zn = zn + a * (z @ self.L_.T)
+            z = zn
+            out[..., k, :] = z
+        return out
+
+    # -- full <-> reduced coordinates ------------------------------------------------------------
+    def lift(self, z):
+        """Full-space approximation ``x = mean + Psi z``; ``z`` of shape (..., r) -> (..., N)."""
+        check_is_fitted(self, "n_states_")
+        return np.asarray(z) @ self.modes_.T + self.mean_
+
+    def project(self, x):
+        """Reduced coordinates ``z = Psi^T (x - mean)``; ``x`` of shape (..., N) -> (..., r)."""
+        check_is_fitted(self, "n_states_")
+        x = np.asarray(x)
+        if x.shape[-1] != self.n_units_:
+            raise ValueError(f"x must have last dimension N={self.n_units_}, got shape {x.shape}.")
+        return (x - self.mean_) @ self.modes_
+
+    def initial_state(self, n_series=None):
+        """Reduced image of the full zero state, ``Psi^T (0 - mean)``."""
+        check_is_fitted(self, "n_states_")
+        z0 = -(self.mean_ @ self.modes_)
+        if n_series is not None:
+            z0 = np.tile(z0, (n_series, 1))
+        return np.ascontiguousarray(z0, dtype=self._compute_dtype())
+
+    def warmup(self, inputs, state0=None):
+        """Initial reduced state for prediction or control after a warm-up on measured inputs.
+
+        Runs the reduced model over ``inputs`` (from ``state0``, default the image of the full
+        zero state) and returns its last state: the state to start ``step`` / an MPC horizon
+        from. If the full state is measured instead, use :meth:`project`.
+
+        Parameters
+        ----------
+        inputs : array of shape (T, n_inputs) or (B, T, n_inputs)
+        state0 : array of shape (r,) or (B, r), optional
+
+        Returns
+        -------
+        state : array of shape (r,) or (B, r)
+        """
+        states = self.run(inputs, state0=state0)
+        if states.shape[-2] == 0:
+            return self._check_state(state0, states.shape[0] if states.ndim == 3 else None)
+        return states[..., -1, :]
+
+
+# -- constructors from a full ESN ----------------------------------------------------------------
+def _check_modes(modes, n_units, name="modes"):
+    Psi = check_matrix(modes, name)
+    if Psi.shape[0] != n_units:
+        raise ValueError(f"{name} must have N={n_units} rows (one per ESN unit), got {Psi.shape}.")
+    if Psi.shape[1] > n_units:
+        raise ValueError(f"{name} has {Psi.shape[1]} columns, more than N={n_units}.")
+    gram = Psi.T @ Psi
+    if not np.allclose(gram, np.eye(Psi.shape[1]), atol=1e-8):
+        raise ValueError(f"{name} must have orthonormal columns (Psi^T Psi = I).")
+    return Psi
+
+
+def _check_mean(mean, n_units):
+    if mean is None:
+        return np.zeros(n_units)
+    mean = check_matrix(mean, "mean", ndim=1)
+    if mean.shape != (n_units,):
+        raise ValueError(f"mean must have shape ({n_units},), got {mean.shape}.")
+    return mean
+
+
+def _common(esn, modes, mean, dtype, backend):
+    w = esn_weights(esn)
+    Psi = _check_modes(modes, w.n_units)
+    mean = _check_mean(mean, w.n_units)
+    dtype = esn.dtype if dtype is None else dtype
+    backend = getattr(esn, "backend", "auto") if backend is None else backend
+    return w, Psi, mean, dtype, backend
+
+
+def _deim_operators(w, Psi, mean, nl_basis, indices):
+    U = check_matrix(nl_basis, "nl_basis")
+    if U.shape[0] != w.n_units:
+        raise ValueError(f"nl_basis must have N={w.n_units} rows, got {U.shape}.")
+    p = np.asarray(indices)
+    coef = deim_coefficients(U, p)  # validates indices, (m_basis, m)
+    E = (Psi.T @ U) @ coef
+    Wp = w.rows(p)
+    A = Wp @ Psi
+    B = w.W_in[p, :]
+    c = w.bias[p] + Wp @ mean
+    return E, A, B, c, p.astype(np.intp)
+
+
+class PODReservoir(ReducedReservoir):
+    """POD-Galerkin reduced ESN ``z[k] = (1-a) z + a Psi^T (tanh(W Psi z + W_in u + b') - mean)``.
+
+    ``b' = b + W mean``. Cost per step ``O(N r)``: ``tanh`` still runs on all ``N`` units.
+    See :class:`ReducedReservoir` for the parameters; build with :meth:`from_esn`.
+
+    References
+    ----------
+    Jordanou et al., Neurocomputing (2023), arXiv 2211.17179; shared/reference/esn_pod_deim.md,
+    section *POD-Galerkin reduction*.
+    """
+
+    @classmethod
+    def from_esn(cls, esn, modes, mean=None, dtype=None, backend=None):
+        """Galerkin projection of an initialized :class:`reservoir.ESN` onto ``modes``.
+
+        Parameters
+        ----------
+        esn : reservoir.ESN, initialized
+        modes : array of shape (N, r), orthonormal columns
+        mean : array of shape (N,), optional
+            Centre of the POD (``x ~ mean + Psi z``).
+        dtype, backend : optional
+            Default: those of ``esn``.
+
+        Returns
+        -------
+        PODReservoir, initialized.
+        """
+        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
+        A = w.matmul(Psi)
+        red = cls(modes=Psi, nl_weights=np.ascontiguousarray(Psi.T), nl_state=A,
+                  nl_input=w.W_in.copy(), nl_bias=w.bias + w.matmul(mean),
+                  leak_rate=w.leak_rate, mean=mean, offset=-(Psi.T @ mean), dtype=dtype,
+                  backend=backend)
+        return red.initialize(w.W_in.shape[1])
+
+
+class DEIMReservoir(ReducedReservoir):
+    """POD-DEIM reduced ESN ``z[k] = (1-a) z + a (E tanh(A z + B u + c) - Psi^T mean)``.
+
+    ``E = Psi^T U (P^T U)^{-1}`` (pseudo-inverse when oversampled), ``A = W[p] Psi``,
+    ``B = W_in[p]``, ``c = b[p] + W[p] mean``: cost per step ``O(m r + m n_u)``, independent of N.
+
+    References
+    ----------
+    Chaturantabut & Sorensen (2010); Jordanou et al. (2023); Wang, Long, Liu, fastESN (2023);
+    shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+    """
+
+    @classmethod
+    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None):
+        """POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
+
+        Parameters
+        ----------
+        esn : reservoir.ESN, initialized
+        modes : array of shape (N, r)
+            Orthonormal state basis ``Psi``.
+        nl_basis : array of shape (N, m_basis)
+            Basis ``U`` of the nonlinear snapshots ``tanh(W x + W_in u + b)``.
+        indices : int array of shape (m,), ``m >= m_basis``
+            Sampling points (from :func:`reduction.deim` or :func:`reduction.qdeim`).
+        mean : array of shape (N,), optional
+        dtype, backend : optional
+
+        Returns
+        -------
+        DEIMReservoir, initialized.
+        """
+        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
+        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices)
+        red = cls(modes=Psi, nl_weights=E, nl_state=A, nl_input=B, nl_bias=c,
+                  leak_rate=w.leak_rate, mean=mean, offset=-(Psi.T @ mean), indices=p,
+                  dtype=dtype, backend=backend)
+        return red.initialize(w.W_in.shape[1])
+
+
+class StabilizedDEIMReservoir(ReducedReservoir):
+    """Stabilised POD-DEIM (fastESN): exact linear part, DEIM only for ``g(v) = tanh(v) - v``.
+
+    ``z[k] = (1-a) z + a (Psi^T W Psi z + Psi^T W_in u + Psi^T (b + W mean - mean)
+    + E g(A z + B u + c))`` with ``E = Psi^T U_g (P^T U_g)^{-1}`` built from a basis ``U_g`` of the
+    remainder snapshots ``g = tanh(v) - v``.
+
+    References
+    ----------
+    Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023;
+    shared/reference/esn_pod_deim.md, section *POD-DEIM*, item 5.
+    """
+
+    @classmethod
+    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None):
+        """Stabilised POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
+
+        Parameters
+        ----------
+        esn : reservoir.ESN, initialized
+        modes : array of shape (N, r)
+        nl_basis : array of shape (N, m_basis)
+            Basis ``U_g`` of the remainder snapshots ``tanh(v) - v``, ``v = W x + W_in u + b``.
+        indices : int array of shape (m,)
+        mean : array of shape (N,), optional
+        dtype, backend : optional
+
+        Returns
+        -------
+        StabilizedDEIMReservoir, initialized.
+        """
+        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
+        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices)
+        WPsi = w.matmul(Psi)
+        red = cls(modes=Psi, nl_weights=E, nl_state=A, nl_input=B, nl_bias=c,
+                  leak_rate=w.leak_rate, mean=mean, lin_state=Psi.T @ WPsi,
+                  lin_input=Psi.T @ w.W_in,
+                  offset=Psi.T @ (w.bias + w.matmul(mean) - mean), remainder=True, indices=p,
+                  dtype=dtype, backend=backend)
+        return red.initialize(w.W_in.shape[1])

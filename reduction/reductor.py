@@ -1,0 +1,219 @@
+"""Reductor: a fitted ESN estimator plus training inputs in, a reduced estimator out.
+
+:func:`reduce` collects state and nonlinear snapshots of the trained ESN on its training inputs
+(after the washout), builds a POD basis, optionally DEIM / Q-DEIM sampling points, the reduced
+reservoir, and a readout (projected from the full one, or refitted on the reduced states), and
+returns a fitted :class:`reservoir.ReservoirRegressor` with the same interface (predict, score,
+save / load, memory capacity) whose ``reservoir_`` is the reduced reservoir.
+
+References
+----------
+Jordanou, Antonelo, Camponogara, Gildin, "Investigation of Proper Orthogonal Decomposition for
+Echo State Networks", Neurocomputing (2023), arXiv 2211.17179; Wang, Long, Liu, "fastESN: Fast
+Echo State Network", IEEE TNNLS 34(12), 2023; shared/reference/esn_pod_deim.md.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from reservoir.estimators import ReservoirRegressor
+
+from ._esn import is_esn
+from ._validation import check_positive_int
+from .deim import deim, qdeim
+from .diagnostics import ReductionReport, check_trajectory
+from .pod import pod
+from .reduced import DEIMReservoir, PODReservoir, ReducedReservoir, StabilizedDEIMReservoir
+from .snapshots import collect_snapshots
+
+__all__ = ["reduce", "METHODS"]
+
+logger = logging.getLogger(__name__)
+
+#: method name -> (reduced class, index selection or None)
+METHODS = {
+    "pod": (PODReservoir, None),
+    "pod-deim": (DEIMReservoir, deim),
+    "pod-qdeim": (DEIMReservoir, qdeim),
+    "pod-deim-stabilized": (StabilizedDEIMReservoir, deim),
+    "pod-qdeim-stabilized": (StabilizedDEIMReservoir, qdeim),
+}
+_READOUTS = ("projected", "refit")
+
+
+def _check_estimator(estimator):
+    if not isinstance(estimator, ReservoirRegressor):
+        raise TypeError(f"estimator must be a fitted reservoir.ReservoirRegressor or ESNRegressor "
+                        f"with an ESN reservoir, got {type(estimator).__name__}.")
+    if not hasattr(estimator, "readout_") or not hasattr(estimator, "reservoir_"):
+        raise NotFittedError(f"This {type(estimator).__name__} is not fitted yet; call fit before "
+                             f"reducing it.")
+    res = estimator.reservoir_
+    if isinstance(res, ReducedReservoir):
+        raise TypeError("estimator.reservoir_ is already a reduced reservoir; reduce the full ESN "
+                        "estimator instead.")
+    if not is_esn(res):
+        raise TypeError(f"only ESN reservoirs can be reduced by POD / DEIM; estimator.reservoir_ "
+                        f"is a {type(res).__name__}.")
+    return res
+
+
+def _projected_readout(estimator, red):
+    """Readout of the reduced model: ``C_x Psi`` on the reduced states, ``c + C_x mean``."""
+    ro = estimator.readout_
+    if not (hasattr(ro, "coef_") and hasattr(ro, "intercept_")):
+        raise TypeError(f"readout='projected' needs a linear readout with coef_ and intercept_, "
+                        f"got {type(ro).__name__}; use readout='refit'.")
+    coef = np.asarray(ro.coef_, dtype=np.float64)
+    one_d = coef.ndim == 1
+    C = np.atleast_2d(coef)
+    n_units = red.n_units_
+    Cx, Cu = C[:, :n_units], C[:, n_units:]
+    mean = np.asarray(red.mean_, dtype=np.float64)
+    Psi = np.asarray(red.modes_, dtype=np.float64)
+    new_coef = np.concatenate([Cx @ Psi, Cu], axis=1)
+    new_int = np.asarray(ro.intercept_, dtype=np.float64) + Cx @ mean
+    new = clone(ro)
+    new.coef_ = new_coef[0] if one_d else new_coef
+    new.intercept_ = float(np.ravel(new_int)[0]) if np.ndim(ro.intercept_) == 0 else new_int
+    new.n_features_in_ = new_coef.shape[1]
+    for name in ("n_samples_seen_",):
+        if hasattr(ro, name):
+            setattr(new, name, getattr(ro, name))
+    return new
+
+
+def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, energy=None,
+           n_points=None, nonlinear_rank=None, center=False, readout="projected", washout=None,
+           check_stability=True, divergence_tol=0.5):
+    """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
+
+    Parameters
+    ----------
+    estimator : fitted ReservoirRegressor (with an ESN reservoir) or ESNRegressor
+    X_train : training inputs, any rcpod layout ((T, n_in), (n_series, T, n_in) or a list)
+        Used to collect snapshots (each series from the zero state, washout steps dropped).
+    y_train : targets, optional
+        Needed for ``readout="refit"``.
+    method : {"pod", "pod-deim", "pod-qdeim", "pod-deim-stabilized", "pod-qdeim-stabilized"}
+        ``"pod"``: Galerkin projection (:class:`PODReservoir`). ``"pod-deim"`` /
+        ``"pod-qdeim"``: POD-DEIM with greedy DEIM / Q-DEIM points (:class:`DEIMReservoir`).
+        ``"*-stabilized"``: exact linear part, DEIM of ``tanh(v) - v`` only
+        (:class:`StabilizedDEIMReservoir`, fastESN).
+    rank : int, optional
+        Number of POD modes ``r``.
+    energy : float in (0, 1], optional
+        Keep the smallest ``r`` capturing this fraction of the squared singular values
+        (``1 - eps``); with ``rank`` too, ``rank`` caps it. One of ``rank`` / ``energy`` is
+        required.
+    n_points : int, optional
+        Number ``m`` of DEIM sampling points (DEIM methods only); default
+        ``min(2 r, N, n_snapshots)``
+        (project choice: ``m = r`` is often too few). At most ``N``.
+    nonlinear_rank : int, optional
+        Number of POD modes of the nonlinear snapshots (DEIM basis); default ``n_points`` (plain
+        interpolation). Fewer than ``n_points`` gives the oversampled least-squares DEIM (extra
+        points by the GPOD+E rule of Peherstorfer, Drmac & Gugercin 2020).
+    center : bool, default=False
+        Centre the state snapshots (``x ~ mean + Psi z``).
+    readout : {"projected", "refit"}, default="projected"
+        ``"projected"``: ``W_out Psi`` (and the unchanged input part when ``include_input``),
+        intercept ``c + W_out mean``. ``"refit"``: a clone of the estimator's readout trained
+        on the reduced states with ``y_train``.
+    washout : int, optional
+        Steps per series dropped from the snapshots; default the estimator's washout.
+    check_stability : bool, default=True
+        Run the reduced model on ``X_train`` and check it against the full one
+        (:func:`reduction.diagnostics.check_trajectory`); warns with ``ReductionWarning`` and sets
+        ``reduction_report_["stable"] = False`` if it diverges or its step Jacobian is
+        persistently expanding.
+    divergence_tol : float, default=0.5
+        Relative state error above which the reduced model counts as diverged.
+
+    Returns
+    -------
+    ReservoirRegressor
+        Fitted; ``reservoir_`` is the reduced reservoir, ``reduction_report_`` a
+        :class:`~reduction.diagnostics.ReductionReport` (method, ranks, singular values, energy
+        captured, training-data stability check).
+
+    Raises
+    ------
+    TypeError
+        ``estimator`` is not a ReservoirRegressor with an ESN reservoir (or is already reduced).
+    NotFittedError
+        ``estimator`` is not fitted.
+    ValueError
+        Bad method / readout / ranks (more than ``N`` or than the number of snapshots), NaN inputs.
+    """
+    esn = _check_estimator(estimator)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}.")
+    if readout not in _READOUTS:
+        raise ValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
+    if readout == "refit" and y_train is None:
+        raise ValueError("readout='refit' needs y_train.")
+    if rank is None and energy is None:
+        raise ValueError("give rank (number of POD modes) or energy (fraction of the squared "
+                         "singular values to keep).")
+    washout = estimator.washout if washout is None else washout
+    cls, select = METHODS[method]
+    if select is None and (n_points is not None or nonlinear_rank is not None):
+        raise ValueError(f"n_points / nonlinear_rank apply to the DEIM methods, not {method!r}.")
+    n_points = check_positive_int(n_points, "n_points", allow_none=True)
+    nonlinear_rank = check_positive_int(nonlinear_rank, "nonlinear_rank", allow_none=True)
+
+    snaps = collect_snapshots(esn, X_train, washout=washout)
+    N = snaps.states.shape[0]
+    Psi, s = pod(snaps.states, rank=rank, energy=energy, center=center)
+    r = Psi.shape[1]
+    mean = snaps.states.mean(axis=1) if center else None
+    s2 = s ** 2
+    report = ReductionReport(method=method, n_units=N, rank=r, center=bool(center),
+                             readout=readout, n_snapshots=snaps.n_snapshots,
+                             singular_values=s,
+                             energy_captured=(float(s2[:r].sum() / s2.sum())
+                                              if s2.sum() > 0 else 1.0))
+    if select is None:
+        red = cls.from_esn(esn, Psi, mean=mean)
+    else:
+        n_snap = snaps.n_snapshots
+        m = min(2 * r, N, n_snap) if n_points is None else n_points
+        if m > N:
+            raise ValueError(f"n_points={m} exceeds the number of ESN units N={N}.")
+        k = m if nonlinear_rank is None else nonlinear_rank
+        if k > m:
+            raise ValueError(f"nonlinear_rank={k} must not exceed n_points={m}.")
+        if k > n_snap:
+            raise ValueError(f"the DEIM basis needs nonlinear_rank={k} modes (default: n_points="
+                             f"{m}) but there are only n_snapshots={n_snap} snapshots; pass "
+                             f"nonlinear_rank <= {n_snap} (oversampled DEIM) or more training "
+                             f"data.")
+        nl = snaps.remainder if cls is StabilizedDEIMReservoir else snaps.nonlinear
+        U, s_nl = pod(nl, rank=k)
+        p = select(U, n_points=m)
+        red = cls.from_esn(esn, Psi, U, p, mean=mean)
+        s_nl2 = s_nl ** 2
+        report.update(n_points=int(m), nonlinear_rank=int(k), nl_singular_values=s_nl,
+                      nl_energy_captured=float(s_nl2[:k].sum() / s_nl2.sum())
+                      if s_nl2.sum() > 0 else 1.0)
+    logger.info("reduced ESN N=%d to r=%d (%s)", N, r, method)
+
+    target_1d = bool(getattr(estimator, "target_1d_", False))
+    common = dict(washout=estimator.washout, include_input=estimator.include_input,
+                  chunk_size=getattr(estimator, "chunk_size", 10000))
+    if readout == "projected":
+        model = ReservoirRegressor.from_parts(red, _projected_readout(estimator, red),
+                                              target_1d=target_1d, **common)
+    else:
+        model = ReservoirRegressor(reservoir=red, readout=clone(estimator.readout_), **common)
+        model.fit(X_train, y_train)
+    if check_stability:
+        report.update(check_trajectory(esn, model.reservoir_, X_train, washout,
+                                       divergence_tol=divergence_tol))
+    model.reduction_report_ = report
+    return model

@@ -1,0 +1,92 @@
+"""State and nonlinear snapshots of a full ESN driven by training inputs.
+
+Running the trained ESN ``x[k] = (1-a) x[k-1] + a tanh(v[k])``, ``v[k] = W x[k-1] + W_in u[k] + b``
+from the zero state on every training series, and keeping the steps after the washout, gives
+
+* state snapshots ``X = [x[k]]``           (for the POD basis ``Psi``),
+* nonlinear snapshots ``F = [tanh(v[k])]`` (for the DEIM basis ``U``),
+* remainder snapshots ``G = [tanh(v[k]) - v[k]]`` (for the stabilised DEIM basis).
+
+``v`` is computed from the previous states for the whole sequence in one matrix product.
+All snapshot matrices have shape ``(N, n_snapshots)`` (one snapshot per column, as
+:func:`reduction.pod` expects).
+
+References
+----------
+shared/reference/esn_pod_deim.md, sections *POD-Galerkin reduction* (step 1) and *POD-DEIM*
+(step 1); Wang, Long, Liu, fastESN, IEEE TNNLS 34(12), 2023 (remainder snapshots).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reservoir._series import as_series
+
+from ._esn import esn_weights
+
+__all__ = ["Snapshots", "collect_snapshots"]
+
+
+@dataclass
+class Snapshots:
+    """Snapshot matrices of shape ``(N, n_snapshots)``.
+
+    Attributes
+    ----------
+    states : ``X``, the states ``x[k]``.
+    nonlinear : ``F``, ``tanh(v[k])``.
+    preactivation : ``V``, ``v[k] = W x[k-1] + W_in u[k] + b``.
+    lengths : number of kept steps per series.
+    """
+
+    states: np.ndarray
+    nonlinear: np.ndarray
+    preactivation: np.ndarray
+    lengths: list
+
+    @property
+    def remainder(self):
+        """``G = tanh(V) - V``, the part the stabilised DEIM interpolates."""
+        return self.nonlinear - self.preactivation
+
+    @property
+    def n_snapshots(self):
+        return self.states.shape[1]
+
+
+def collect_snapshots(esn, X, washout=0):
+    """Run an initialized ESN on ``X`` and return its post-washout snapshots.
+
+    Parameters
+    ----------
+    esn : reservoir.ESN, initialized
+    X : array (T, n_inputs), (n_series, T, n_inputs) or list of (T_i, n_inputs)
+        Training inputs (layout as everywhere in rcpod); each series starts from the zero state.
+    washout : int, default=0
+        Steps discarded at the start of every series.
+
+    Returns
+    -------
+    Snapshots
+    """
+    w = esn_weights(esn)
+    if isinstance(washout, bool) or not isinstance(washout, (int, np.integer)) or washout < 0:
+        raise ValueError(f"washout must be an integer >= 0, got {washout!r}.")
+    series = as_series(X, name="X_train", n_features=esn.n_inputs_, min_length=washout + 1)
+    xs, fs, vs, lengths = [], [], [], []
+    runs = ([series.batch] if series.layout == "batch" else series.arrays)
+    for u in runs:
+        states = np.asarray(esn.run(u), dtype=np.float64)
+        u = np.asarray(u, dtype=np.float64)
+        prev = np.concatenate([np.zeros_like(states[..., :1, :]), states[..., :-1, :]], axis=-2)
+        x, p, uu = states[..., washout:, :], prev[..., washout:, :], u[..., washout:, :]
+        x, p, uu = (a.reshape(-1, a.shape[-1]) for a in (x, p, uu))
+        v = (w.W @ p.T).T + uu @ w.W_in.T + w.bias
+        xs.append(x)
+        vs.append(v)
+        fs.append(np.tanh(v))
+        n_series = u.shape[0] if u.ndim == 3 else 1
+        lengths += [u.shape[-2] - washout] * n_series
+    return Snapshots(np.concatenate(xs).T, np.concatenate(fs).T, np.concatenate(vs).T, lengths)

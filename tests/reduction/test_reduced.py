@@ -1,0 +1,166 @@
+"""Reduced reservoirs: exactness at full rank, protocol behaviour, compiled vs reference loops."""
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from reservoir import ESN
+from reservoir.persistence import load, save
+from reduction import (DEIMReservoir, PODReservoir, ReducedReservoir, StabilizedDEIMReservoir,
+                       collect_snapshots, deim, pod, qdeim)
+
+
+def _build(kind, esn, snaps, r, m=None, center=False, select=qdeim, n_basis=None):
+    Psi, _ = pod(snaps.states, rank=r, center=center)
+    mean = snaps.states.mean(axis=1) if center else None
+    if kind == "pod":
+        return PODReservoir.from_esn(esn, Psi, mean=mean)
+    nl = snaps.remainder if kind == "stab" else snaps.nonlinear
+    U, _ = pod(nl, rank=n_basis or m)
+    cls = StabilizedDEIMReservoir if kind == "stab" else DEIMReservoir
+    return cls.from_esn(esn, Psi, U, select(U, n_points=m), mean=mean)
+
+
+@pytest.fixture(scope="module")
+def snaps(esn, inputs):
+    return collect_snapshots(esn, inputs)
+
+
+def test_snapshots_are_consistent(esn, inputs, snaps):
+    X = esn.run(inputs)
+    np.testing.assert_allclose(snaps.states, X.T)
+    # x[k] = (1-a) x[k-1] + a f[k]
+    prev = np.vstack([np.zeros(30), X[:-1]])
+    np.testing.assert_allclose(X, 0.3 * prev + 0.7 * snaps.nonlinear.T, atol=1e-14)
+    s = collect_snapshots(esn, inputs, washout=100)
+    assert s.n_snapshots == 300
+    np.testing.assert_allclose(s.states, X[100:].T)
+    # several series (list and 3-D batch) give the same columns
+    lst = collect_snapshots(esn, [inputs[:200], inputs[200:]], washout=10)
+    bat = collect_snapshots(esn, np.stack([inputs[:200], inputs[200:]]), washout=10)
+    np.testing.assert_allclose(lst.states, bat.states, atol=1e-14)
+    np.testing.assert_allclose(lst.nonlinear, bat.nonlinear, atol=1e-14)
+    assert lst.lengths == [190, 190]
+
+
+@pytest.mark.parametrize("kind", ["pod", "deim", "qdeim", "stab"])
+@pytest.mark.parametrize("center", [False, True])
+def test_full_rank_reproduces_esn(esn, inputs, snaps, kind, center):
+    select = deim if kind == "deim" else qdeim
+    red = _build("deim" if kind == "qdeim" else kind, esn, snaps, 30, m=30, center=center,
+                 select=select)
+    X = esn.run(inputs)
+    Z = red.run(inputs)
+    np.testing.assert_allclose(red.lift(Z), X, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(red.project(X), Z, atol=1e-10, rtol=0)
+    # numpy reference loop, single steps and batched runs agree with the compiled loop
+    Zn = clone(red).set_params(backend="numpy").initialize(2).run(inputs)
+    np.testing.assert_allclose(Zn, Z, atol=1e-12, rtol=0)
+    z = red.initial_state()
+    for k in range(5):
+        z = red.step(z, inputs[k])
+    np.testing.assert_allclose(z, Z[4], atol=1e-13)
+    batch = np.stack([inputs[:100], inputs[100:200], inputs[200:300]])
+    Zb = red.run(batch)
+    np.testing.assert_allclose(red.lift(Zb), esn.run(batch), atol=1e-10, rtol=0)
+    np.testing.assert_allclose(Zb, red._run_numpy(batch, red.initial_state(3)), atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["pod", "deim", "stab"])
+def test_reduced_paths_agree_below_full_rank(esn, inputs, snaps, kind):
+    red = _build(kind, esn, snaps, 8, m=14, center=True)
+    assert red.n_states_ == 8 and red.n_inputs_ == 2
+    Z = red.run(inputs)
+    np.testing.assert_allclose(Z, red._run_numpy(inputs, red.initial_state()), atol=1e-12)
+    zb = red.step(np.stack([Z[10], Z[20]]), np.stack([inputs[11], inputs[21]]))
+    np.testing.assert_allclose(zb, Z[[11, 21]], atol=1e-12)
+    # chunked run equals one long run
+    Z1 = red.run(inputs[:150])
+    Z2 = red.run(inputs[150:], state0=Z1[-1])
+    np.testing.assert_allclose(np.vstack([Z1, Z2]), Z, atol=1e-12)
+    # reduced trajectory close to the full one (smooth ESN, 8 of 30 modes)
+    X = esn.run(inputs)
+    assert np.linalg.norm(red.lift(Z) - X) / np.linalg.norm(X) < 0.2
+
+
+def test_oversampled_deim_tracks_full_model(esn, inputs, snaps):
+    red = _build("deim", esn, snaps, 8, m=20, n_basis=12)
+    assert red.n_points_ == 20 and red.E_.shape == (8, 20)
+    X = esn.run(inputs)
+    assert np.linalg.norm(red.lift(red.run(inputs)) - X) / np.linalg.norm(X) < 0.2
+
+
+def test_operators_of_deim(esn, snaps):
+    Psi, _ = pod(snaps.states, rank=6)
+    U, _ = pod(snaps.nonlinear, rank=9)
+    p = deim(U)
+    red = DEIMReservoir.from_esn(esn, Psi, U, p)
+    W = esn.W_.toarray()
+    np.testing.assert_allclose(red.A_, W[p] @ Psi, atol=1e-14)
+    np.testing.assert_allclose(red.B_, esn.W_in_[p])
+    np.testing.assert_allclose(red.c_, esn.bias_[p])
+    np.testing.assert_allclose(red.E_, Psi.T @ U @ np.linalg.inv(U[p]), atol=1e-12)
+    np.testing.assert_array_equal(red.indices, p)
+    assert "n_states=6" in repr(red) and "n_points=9" in repr(red)
+
+
+def test_float32(esn, inputs, snaps):
+    red = _build("deim", esn, snaps, 30, m=30)
+    red32 = clone(red).set_params(dtype="float32").initialize(2)
+    Z32 = red32.run(inputs)
+    assert Z32.dtype == np.float32
+    np.testing.assert_allclose(Z32, red.run(inputs), atol=1e-4)
+
+
+def test_warmup_and_project(esn, inputs, snaps):
+    red = _build("pod", esn, snaps, 30, center=True)
+    z = red.warmup(inputs[:50])
+    np.testing.assert_allclose(red.lift(z), esn.run(inputs[:50])[-1], atol=1e-10)
+    np.testing.assert_allclose(red.initial_state(), red.project(np.zeros(30)), atol=1e-15)
+    zb = red.warmup(np.stack([inputs[:50], inputs[50:100]]))
+    assert zb.shape == (2, 30)
+    with pytest.raises(ValueError, match="N=30"):
+        red.project(np.zeros(5))
+
+
+def test_save_load_and_clone(tmp_path, esn, inputs, snaps):
+    red = _build("stab", esn, snaps, 6, m=10, center=True)
+    path = save(red, tmp_path / "red.npz")
+    back = load(path)
+    assert type(back) is StabilizedDEIMReservoir
+    np.testing.assert_array_equal(back.run(inputs), red.run(inputs))
+    cl = clone(red).initialize(2)
+    np.testing.assert_array_equal(cl.run(inputs), red.run(inputs))
+
+
+def test_validation_errors(esn, snaps):
+    Psi, _ = pod(snaps.states, rank=5)
+    U, _ = pod(snaps.nonlinear, rank=7)
+    p = qdeim(U)
+    with pytest.raises(TypeError, match="reservoir.ESN"):
+        PODReservoir.from_esn("not an esn", Psi)
+    with pytest.raises(NotFittedError, match="not initialized"):
+        PODReservoir.from_esn(ESN(n_units=30), Psi)
+    with pytest.raises(ValueError, match="N=30 rows"):
+        PODReservoir.from_esn(esn, Psi[:20])
+    with pytest.raises(ValueError, match="orthonormal"):
+        PODReservoir.from_esn(esn, 2 * Psi)
+    with pytest.raises(ValueError, match="mean"):
+        PODReservoir.from_esn(esn, Psi, mean=np.zeros(3))
+    with pytest.raises(ValueError, match="distinct"):
+        DEIMReservoir.from_esn(esn, Psi, U, np.r_[p[:-1], p[0]])
+    red = DEIMReservoir.from_esn(esn, Psi, U, p)
+    with pytest.raises(ValueError, match="nl_input"):
+        clone(red).initialize(3)
+    with pytest.raises(ValueError, match="leak_rate"):
+        clone(red).set_params(leak_rate=0.0).initialize(2)
+    with pytest.raises(ValueError, match="backend"):
+        clone(red).set_params(backend="gpu").initialize(2)
+    with pytest.raises(ValueError, match="nl_state"):
+        ReducedReservoir(Psi, red.E_, red.A_[:, :2], red.B_, red.c_).initialize(2)
+    bad = red.E_.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ReducedReservoir(Psi, bad, red.A_, red.B_, red.c_).initialize(2)
+    with pytest.raises(ValueError, match="NaN"):
+        red.run(np.full((5, 2), np.nan))
