@@ -100,7 +100,7 @@ def main(argv=None):
 
     print("machine:", machine_info())
     N, r, m = args.n_units, args.rank, args.points
-    u, y = narma(4000, n=10, random_state=args.seed)
+    u, y = narma(10, 4000, random_state=args.seed)
     t0 = time.perf_counter()
     est = ESNRegressor(n_units=N, spectral_radius=0.9, leak_rate=0.5, input_scaling=0.5,
                        bias_scaling=0.1, density=args.density, ridge=1e-7, washout=100,

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["W_INITIALIZERS", "make_recurrent", "make_input", "make_bias", "spectral_radius"]
 
 W_INITIALIZERS = ("normal", "uniform", "orthogonal", "ring")
-_DENSE_EIG_LIMIT = 600  # below this a dense eigensolve is fast and exact
+_DENSE_EIG_LIMIT = 300  # below this a dense eigensolve is fast and exact
 
 
 def spectral_radius(W):

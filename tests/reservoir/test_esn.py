@@ -124,7 +124,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="W_in"):
         ESN.from_weights(np.zeros((3, 3)), np.zeros((4, 1)))
     with pytest.warns(RuntimeWarning, match="spectral_radius"):
-        ESN(10, spectral_radius=3.0).initialize(1)
+        ESN(10, spectral_radius=3.0, density=0.5, random_state=0).initialize(1)
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         ESN(10).run(np.zeros((3, 1)))

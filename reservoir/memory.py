@@ -1,0 +1,215 @@
+"""Short-term memory capacity (Jaeger 2001) of any reservoir of the protocol.
+
+For each delay ``d = 1 .. k_max`` a linear readout ``y_d[k] ~ u[k-d]`` is trained on the reservoir
+states driven by an i.i.d. input ``u``; ``MC_d`` is the squared correlation between ``y_d`` and
+``u[k-d]`` on held-out data, and ``MC = sum_d MC_d <= N`` for an N-dimensional state
+(shared/reference/esn_pod_deim.md, section *Memory capacity*).
+
+The protocol is exactly that of ``reservoirpy.observables.memory_capacity`` (reservoirpy 0.4), so
+that the two give the same numbers on the same weights and series:
+
+* default input ``u ~ U[-0.8, 0.8]`` i.i.d., of length ``10 k_max``;
+* rows ``t = k_max .. T-1`` (every delayed target ``u[t-d]`` exists): the reservoir is driven by
+  ``u[k_max:]`` from the zero state, so the first ``k_max`` samples only serve as targets;
+* the last ``test_len = round(test_size * T)`` rows (``test_size`` a float) or ``test_size`` rows
+  (an int) are the test set; the reservoir runs on without reset from train into test;
+* the first ``washout`` (default ``k_max``) training states are discarded;
+* one ridge readout with an unregularised intercept (centred normal equations, reservoirpy's
+  ``Ridge(ridge=...)``) fits all ``k_max`` delays at once, as a multi-output regression, because
+  the states are the same for every delay;
+* ``MC_d = corrcoef(prediction_d, u[t-d])^2`` on the test rows.
+"""
+from __future__ import annotations
+
+import logging
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from .base import BaseReservoir
+
+__all__ = ["memory_capacity", "memory_capacity_task", "resolve_reservoir"]
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_reservoir(reservoir, n_inputs=1):
+    """Return an initialized reservoir of the protocol for ``n_inputs`` inputs.
+
+    Accepts a :class:`~reservoir.base.BaseReservoir` (initialized or not; an uninitialized one is
+    cloned and the clone initialized, so the caller's object is left untouched) or a fitted
+    estimator exposing ``reservoir_`` (``ReservoirRegressor``, ``ESNRegressor``).
+    """
+    if not isinstance(reservoir, BaseReservoir) and hasattr(reservoir, "get_params") \
+            and hasattr(type(reservoir), "fit"):
+        if not hasattr(reservoir, "reservoir_"):
+            check_is_fitted(reservoir, "reservoir_")  # raises NotFittedError for an estimator
+        reservoir = reservoir.reservoir_
+    if not isinstance(reservoir, BaseReservoir):
+        raise TypeError("reservoir must be a reservoir of the protocol (reservoir.base."
+                        "BaseReservoir) or a fitted estimator with a reservoir_ attribute, got "
+                        f"{type(reservoir).__name__}.")
+    if not hasattr(reservoir, "n_states_"):
+        reservoir = clone(reservoir).initialize(n_inputs)
+    elif reservoir.n_inputs_ != n_inputs:
+        raise ValueError(f"the reservoir was initialized with n_inputs={reservoir.n_inputs_}; the "
+                         f"memory capacity task has {n_inputs} input.")
+    return reservoir
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def memory_capacity_task(series, k_max):
+    """Inputs and delayed targets of the memory capacity task.
+
+    Parameters
+    ----------
+    series : ndarray of shape (T,)
+    k_max : int
+
+    Returns
+    -------
+    inputs : ndarray of shape (T - k_max, 1)
+        ``u[t]`` for ``t = k_max .. T-1``.
+    targets : ndarray of shape (T - k_max, k_max)
+        ``targets[j, d-1] = u[k_max + j - d]``.
+    """
+    window = sliding_window_view(series, k_max + 1)[:, ::-1]  # row j: u[j+k_max], ..., u[j]
+    return np.ascontiguousarray(window[:, :1]), np.ascontiguousarray(window[:, 1:])
+
+
+def _squared_correlation(pred, target):
+    """Column-wise squared Pearson correlation; 0 where a column is constant."""
+    pc = pred - pred.mean(axis=0)
+    tc = target - target.mean(axis=0)
+    cov = np.einsum("ij,ij->j", pc, tc)
+    var = np.einsum("ij,ij->j", pc, pc) * np.einsum("ij,ij->j", tc, tc)
+    out = np.zeros(pred.shape[1])
+    ok = var > 0
+    if not np.all(ok):
+        logger.warning("memory_capacity: %d delay(s) have a constant prediction or target on the "
+                       "test set; their MC_d is set to 0.", int(np.sum(~ok)))
+    out[ok] = cov[ok] ** 2 / var[ok]
+    return out
+
+
+def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=1e-8,
+                    washout=None, random_state=None, return_curve=False):
+    """Short-term memory capacity ``MC = sum_{d=1}^{k_max} MC_d`` of a reservoir.
+
+    Follows the protocol of ``reservoirpy.observables.memory_capacity`` (see the module docstring):
+    on the same weights, series and ridge the per-delay values agree to rounding.
+
+    Parameters
+    ----------
+    reservoir : BaseReservoir or fitted ReservoirRegressor / ESNRegressor
+        Any reservoir of the protocol, initialized (with one input) or not (then a clone is
+        initialized with ``n_inputs=1``); for an estimator its ``reservoir_`` is used (its readout
+        and ``include_input`` are ignored: only the reservoir features are read out).
+    k_max : int, optional
+        Largest delay; default ``2 * n_states`` (the rule of thumb ``k_max >= 2N``).
+    series : array-like of shape (T,) or (T, 1), optional
+        Input sequence; default ``U[-0.8, 0.8]`` i.i.d. of length ``10 * k_max`` drawn with
+        ``random_state``.
+    test_size : float in (0, 1) or int, default=0.2
+        Fraction of ``T`` (rounded) or number of final rows held out for the correlations.
+    ridge : float, default=1e-8
+        Ridge penalty of the readout (absolute, on un-standardised features; the intercept is not
+        penalised). The default is small because ``T >> N`` in this task; for near-linear
+        reservoirs driven with a tiny input scaling the states are small, so lower it further
+        (it must stay well below ``T`` times the variance of the weakest state direction).
+    washout : int, optional
+        Training states discarded at the start; default ``k_max`` (as reservoirpy).
+    random_state : int, numpy.random.Generator or None
+        Seed of the default input series (``numpy.random.default_rng`` semantics).
+    return_curve : bool, default=False
+        Also return the per-delay values.
+
+    Returns
+    -------
+    mc : float
+        Total memory capacity, in ``[0, k_max]``; ``<= n_states`` up to estimation noise.
+    curve : ndarray of shape (k_max,)
+        Only if ``return_curve``: ``curve[d-1] = MC_d``.
+
+    Raises
+    ------
+    ValueError
+        On a non-finite or wrongly shaped series, ``k_max < 1``, a bad ``test_size`` / ``ridge`` /
+        ``washout``, or a series too short for the washout and the test set.
+    TypeError
+        If ``reservoir`` is neither a reservoir nor an estimator with ``reservoir_``.
+
+    References
+    ----------
+    H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
+    reservoirpy 0.4 ``reservoirpy/observables.py`` (``memory_capacity``), whose protocol this
+    reproduces; shared/reference/esn_pod_deim.md, section *Memory capacity*.
+    """
+    from .readout import RidgeReadout  # local import: readout is independent of this module
+
+    reservoir = resolve_reservoir(reservoir, n_inputs=1)
+    if k_max is None:
+        k_max = 2 * int(reservoir.n_states_)
+    k_max = _check_int("k_max", k_max, 1)
+    if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not np.isfinite(ridge) \
+            or ridge < 0:
+        raise ValueError(f"ridge must be a finite number >= 0, got {ridge!r}.")
+    washout = k_max if washout is None else _check_int("washout", washout, 0)
+
+    if series is None:
+        rng = np.random.default_rng(random_state)
+        u = rng.uniform(-0.8, 0.8, size=10 * k_max)
+    else:
+        u = np.asarray(series)
+        if not np.issubdtype(u.dtype, np.number) or np.iscomplexobj(u):
+            raise TypeError(f"series must be real numbers, got dtype {u.dtype}.")
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim == 2 and u.shape[1] == 1:
+            u = u[:, 0]
+        if u.ndim != 1:
+            raise ValueError(f"series must have shape (T,) or (T, 1), got {np.shape(series)}.")
+        if not np.all(np.isfinite(u)):
+            raise ValueError("series contains NaN or infinity.")
+    T = u.shape[0]
+
+    if isinstance(test_size, bool):
+        raise ValueError(f"test_size must be a float in (0, 1) or an int, got {test_size!r}.")
+    if isinstance(test_size, numbers.Integral):
+        test_len = int(test_size)
+    elif isinstance(test_size, numbers.Real) and 0 < test_size < 1:
+        test_len = int(round(T * test_size))
+    else:
+        raise ValueError(f"test_size must be a float in (0, 1) or an int, got {test_size!r}.")
+    n_rows = T - k_max
+    n_train = n_rows - test_len - washout
+    if test_len < 2 or n_train < 2:
+        raise ValueError(
+            f"series too short: T={T} gives {max(n_rows, 0)} rows after the k_max={k_max} delays, "
+            f"of which {test_len} test rows (need >= 2) and {max(n_train, 0)} training rows after "
+            f"washout={washout} (need >= 2). Use T >= k_max + washout + test rows + training rows "
+            f"(the default is 10 * k_max).")
+    if n_train < reservoir.n_features_out_:
+        logger.warning("memory_capacity: only %d training rows for %d features; the readout is "
+                       "underdetermined and relies on the ridge penalty.", n_train,
+                       reservoir.n_features_out_)
+
+    inputs, targets = memory_capacity_task(u, k_max)
+    states = reservoir.run(inputs)  # train and test in one run: no reset in between
+    feats = np.asarray(reservoir.features(states), dtype=np.float64)
+    split = n_rows - test_len
+    readout = RidgeReadout(alpha=float(ridge), fit_intercept=True)
+    readout.fit(feats[washout:split], targets[washout:split])
+    pred = np.asarray(readout.predict(feats[split:])).reshape(test_len, k_max)
+    curve = _squared_correlation(pred, targets[split:])
+    total = float(np.sum(curve))
+    logger.debug("memory_capacity: MC=%.4f over k_max=%d delays (N=%d).", total, k_max,
+                 reservoir.n_states_)
+    return (total, curve) if return_curve else total
