@@ -1,0 +1,45 @@
+"""Quantum recurrent reservoirs: PennyLane circuits, QRNN/QLSTM/QGRU cells, fast exact evaluation.
+
+Public API
+----------
+QuantumReservoir
+    QRNN / QLSTM / QGRU reservoir in the rcpod reservoir protocol (``reservoir.base``).
+QuantumReservoirRegressor
+    Series-to-series estimator (quantum reservoir + washout + ridge readout), flat parameters.
+ClassicalRNNReservoir
+    Random frozen classical RNN / LSTM / GRU reservoirs (PyTorch-style init), same protocol.
+WindowFeatures, window_features
+    The paper's windowed protocol (state reset per window, last step's features).
+vqc, make_qnode, variational_unitary
+    The circuit as a PennyLane template, QNode factory, dense variational unitary.
+VQCBank
+    Fast exact batched evaluation of fixed VQCs.
+datasets
+    Task generators of the QRNN-RC paper (damped oscillator, Bessel J2, delayed control, NARMA).
+
+References
+----------
+Chen et al., "Reservoir Computing via Quantum Recurrent Neural Networks", arXiv:2211.02612 (2022).
+"""
+from .circuits import make_qnode, variational_unitary, vqc
+from .classical import ClassicalRNNReservoir
+from .estimators import QuantumReservoirRegressor
+from .fast import MAX_DENSE_QUBITS, MAX_FAST_QUBITS, VQCBank
+from .reservoir import QuantumReservoir
+from .windows import WindowFeatures, window_features
+from . import datasets
+
+__all__ = [
+    "QuantumReservoir",
+    "ClassicalRNNReservoir",
+    "QuantumReservoirRegressor",
+    "WindowFeatures",
+    "window_features",
+    "VQCBank",
+    "MAX_DENSE_QUBITS",
+    "MAX_FAST_QUBITS",
+    "vqc",
+    "make_qnode",
+    "variational_unitary",
+    "datasets",
+]

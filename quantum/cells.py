@@ -1,0 +1,194 @@
+"""Quantum RNN, LSTM and GRU cells built from VQCs (numpy reference equations).
+
+A cell is described independently of how its circuits are evaluated: :meth:`QuantumCell.step`
+takes an ``evaluate(group, v)`` callable returning ``<Z_i>`` on every wire, shape
+``(B, n_circuits_in_group, n_qubits)``, for the circuits of one *group* (circuits that read the
+same input and can be evaluated in one batched operation). The fast exact backend
+(:class:`quantum.fast.VQCBank`) and PennyLane QNodes both provide such a callable.
+
+Notation: ``x_t`` input (n_in), ``h`` hidden state (H), ``n`` qubits with ``n >= n_in + H``;
+the circuit input is ``v_t = [x_t ; h_{t-1} ; 0...]`` (x on the first wires, zero padding on
+unused wires), ``VQC_k(v)[:m]`` the first ``m`` measured wires.
+
+QRNN  (1 circuit)::
+
+    h_t = tanh(VQC_1(v_t)[:H])
+
+QLSTM (6 circuits, as in the authors' ``VQLSTM``; ``c`` and ``ytilde`` have ``n`` entries)::
+
+    f = sigmoid(VQC_1(v_t)), i = sigmoid(VQC_2(v_t)), g = tanh(VQC_3(v_t)), o = sigmoid(VQC_4(v_t))
+    c_t = f * c_{t-1} + i * g ;  m_t = o * tanh(c_t)
+    h_t = VQC_5(m_t)[:H] ;  ytilde_t = VQC_6(m_t)
+
+QGRU  (3 circuits)::
+
+    r = sigmoid(VQC_1(v_t)[:H]), z = sigmoid(VQC_2(v_t)[:H])
+    n_t = tanh(VQC_3([x_t ; r * h_{t-1}])[:H]) ;  h_t = z * h_{t-1} + (1 - z) * n_t
+
+References
+----------
+Chen, Fry, Deshmukh, Rastunkov, Stefanski, "Reservoir Computing via Quantum Recurrent Neural
+Networks", arXiv:2211.02612 (2022); Chen, Yoo, Fang, "Quantum Long Short-Term Memory",
+arXiv:2009.01783 (2020); authors' code ycchen1989/FederatedQLSTM ``lstm_base_class.py``.
+Reference notes ``shared/reference/quantum_rnn_reservoirs.md``, section "Cells".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["QuantumCell", "QRNNCell", "QLSTMCell", "QGRUCell", "make_cell", "init_weights", "CELLS"]
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def init_weights(n_circuits, n_layers, n_qubits, init, rng):
+    """Draw the frozen circuit weights once.
+
+    Parameters
+    ----------
+    n_circuits, n_layers, n_qubits : int
+    init : {"paper", "uniform"}
+        ``"paper"``: ``0.01 * N(0, 1)`` as in the authors' code; ``"uniform"``: ``U(0, 2 pi)``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    weights : array of shape (n_circuits, n_layers, n_qubits, 3)
+    """
+    shape = (n_circuits, n_layers, n_qubits, 3)
+    if init == "paper":
+        return 0.01 * rng.standard_normal(shape)
+    if init == "uniform":
+        return rng.uniform(0.0, 2.0 * np.pi, size=shape)
+    raise ValueError(f"init must be 'paper' or 'uniform', got {init!r}.")
+
+
+class QuantumCell:
+    """Base description of a quantum recurrent cell.
+
+    Parameters
+    ----------
+    n_qubits : int
+        Qubits per circuit.
+    n_inputs : int
+        Input features per time step.
+    hidden_size : int or None
+        Hidden size ``H``; ``n_qubits - n_inputs`` by default. Needs ``n_inputs + H <= n_qubits``.
+    """
+
+    name = "base"
+    n_circuits = 0
+    #: circuits evaluated together (same input)
+    groups = ()
+
+    def __init__(self, n_qubits, n_inputs, hidden_size=None):
+        if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
+            raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}.")
+        if not isinstance(n_qubits, (int, np.integer)) or n_qubits < n_inputs + 1:
+            raise ValueError(f"n_qubits={n_qubits!r} is too small for the {self.name} cell: it needs "
+                             f"n_inputs + hidden_size qubits, at least {n_inputs + 1} for "
+                             f"n_inputs={n_inputs} (one input wire per feature, >= 1 hidden wire).")
+        if hidden_size is None:
+            hidden_size = n_qubits - n_inputs
+        if not isinstance(hidden_size, (int, np.integer)) or hidden_size < 1:
+            raise ValueError(f"hidden_size must be a positive integer or None, got {hidden_size!r}.")
+        if n_inputs + hidden_size > n_qubits:
+            raise ValueError(f"n_qubits={n_qubits} is too small for n_inputs={n_inputs} plus "
+                             f"hidden_size={hidden_size}; need n_qubits >= {n_inputs + hidden_size}.")
+        self.n_qubits = int(n_qubits)
+        self.n_inputs = int(n_inputs)
+        self.hidden_size = int(hidden_size)
+
+    # -- layout -----------------------------------------------------------------------------
+    @property
+    def n_states(self):
+        """Length of the state vector (everything the cell carries)."""
+        return self.hidden_size
+
+    def features(self, states):
+        """What the readout sees of the states."""
+        return states
+
+    @property
+    def n_features(self):
+        return self.hidden_size
+
+    def circuit_input(self, x, h):
+        """``v = [x ; h ; 0...]``, shape (B, n_qubits)."""
+        v = np.zeros(x.shape[:-1] + (self.n_qubits,))
+        v[..., : self.n_inputs] = x
+        v[..., self.n_inputs: self.n_inputs + h.shape[-1]] = h
+        return v
+
+    def step(self, evaluate, state, x):  # pragma: no cover - abstract
+        """One step: ``state (B, n_states), x (B, n_inputs) -> new state (B, n_states)``."""
+        raise NotImplementedError
+
+
+class QRNNCell(QuantumCell):
+    """QRNN cell ``h_t = tanh(VQC(v_t)[:H])`` (one circuit)."""
+
+    name = "rnn"
+    n_circuits = 1
+    groups = ((0,),)
+
+    def step(self, evaluate, state, x):
+        H = self.hidden_size
+        z = evaluate(0, self.circuit_input(x, state))
+        return np.tanh(z[:, 0, :H])
+
+
+class QLSTMCell(QuantumCell):
+    """QLSTM cell with six circuits; state ``[h (H), c (n), ytilde (n)]``, features ``ytilde``."""
+
+    name = "lstm"
+    n_circuits = 6
+    groups = ((0, 1, 2, 3), (4, 5))
+
+    @property
+    def n_states(self):
+        return self.hidden_size + 2 * self.n_qubits
+
+    def features(self, states):
+        return states[..., self.hidden_size + self.n_qubits:]
+
+    @property
+    def n_features(self):
+        return self.n_qubits
+
+    def step(self, evaluate, state, x):
+        H, n = self.hidden_size, self.n_qubits
+        h, c = state[:, :H], state[:, H:H + n]
+        z = evaluate(0, self.circuit_input(x, h))
+        f, i, g, o = _sigmoid(z[:, 0]), _sigmoid(z[:, 1]), np.tanh(z[:, 2]), _sigmoid(z[:, 3])
+        c = f * c + i * g
+        m = o * np.tanh(c)
+        z2 = evaluate(1, m)
+        return np.concatenate([z2[:, 0, :H], c, z2[:, 1]], axis=1)
+
+
+class QGRUCell(QuantumCell):
+    """QGRU cell with three circuits (reset, update, candidate); state and features ``h``."""
+
+    name = "gru"
+    n_circuits = 3
+    groups = ((0, 1), (2,))
+
+    def step(self, evaluate, state, x):
+        H = self.hidden_size
+        z = evaluate(0, self.circuit_input(x, state))
+        r, u = _sigmoid(z[:, 0, :H]), _sigmoid(z[:, 1, :H])
+        cand = np.tanh(evaluate(1, self.circuit_input(x, r * state))[:, 0, :H])
+        return u * state + (1.0 - u) * cand
+
+
+CELLS = {"rnn": QRNNCell, "lstm": QLSTMCell, "gru": QGRUCell}
+
+
+def make_cell(cell, n_qubits, n_inputs, hidden_size=None):
+    """Cell description by name (``"rnn"``, ``"lstm"`` or ``"gru"``)."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}.")
+    return CELLS[cell](n_qubits, n_inputs, hidden_size)

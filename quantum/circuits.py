@@ -1,0 +1,216 @@
+"""The variational quantum circuit (VQC) of the quantum RNN / LSTM / GRU reservoirs, in PennyLane.
+
+PennyLane is the *definition* of the circuit: the fast exact evaluator in :mod:`quantum.fast`
+takes the variational unitary from :func:`variational_unitary` (``qml.matrix`` of
+:func:`variational_layers`) and is tested against the QNodes built by :func:`make_qnode`.
+
+Circuit on ``n`` qubits with ``L`` layers and input ``v`` in R^n (one entry per wire):
+
+1. Hadamard on every wire;
+2. encoding on wire ``i``: ``RY(arctan(v_i))`` then ``RZ(arctan(v_i**2))``;
+3. ``L`` times: ``CNOT(i, (i+1) mod n)`` for ``i = 0..n-1``; then ``CNOT(i, (i+2) mod n)`` for
+   ``i = 0..n-1``; then ``Rot(w[l,i,0], w[l,i,1], w[l,i,2])`` on every wire;
+4. ``<Z_i>`` on the first ``n_out`` wires.
+
+(choice) With ``n = 2`` the second-neighbour ring ``CNOT(i, (i+2) mod 2) = CNOT(i, i)`` is not a
+valid gate and is skipped.
+
+References
+----------
+S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via Quantum
+Recurrent Neural Networks", arXiv:2211.02612 (2022).
+S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783 (2020).
+Authors' code: ycchen1989/FederatedQLSTM, ``metaquantum/CircuitComponents.py``
+(``VQCVariationalLoadingFlex`` with ``hadamard_gate=True, more_entangle=True``).
+See also ``shared/reference/quantum_rnn_reservoirs.md``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pennylane as qml
+
+__all__ = [
+    "encoding_block",
+    "variational_layers",
+    "vqc",
+    "entangler_pairs",
+    "variational_unitary",
+    "make_device",
+    "make_qnode",
+    "available_devices",
+    "check_weights",
+]
+
+
+def entangler_pairs(n_qubits):
+    """(control, target) pairs of one entangling layer, in gate order.
+
+    Parameters
+    ----------
+    n_qubits : int
+
+    Returns
+    -------
+    pairs : list of tuple of int
+        ``(i, (i+1) mod n)`` for all ``i`` then ``(i, (i+2) mod n)`` for all ``i``; pairs whose
+        control equals the target (n <= 2) are dropped. Empty for one qubit.
+    """
+    pairs = []
+    for step in (1, 2):
+        for i in range(n_qubits):
+            j = (i + step) % n_qubits
+            if j != i:
+                pairs.append((i, j))
+    return pairs
+
+
+def encoding_block(inputs, wires):
+    """Angle encoding: ``H``, ``RY(arctan v_i)``, ``RZ(arctan v_i^2)`` on every wire.
+
+    Parameters
+    ----------
+    inputs : array of shape (n,) or (B, n)
+        One value per wire; a leading batch axis uses PennyLane parameter broadcasting.
+    wires : sequence of wire labels, length n
+    """
+    wires = list(wires)
+    for k, w in enumerate(wires):
+        v = inputs[..., k]
+        qml.Hadamard(wires=w)
+        qml.RY(qml.math.arctan(v), wires=w)
+        qml.RZ(qml.math.arctan(v ** 2), wires=w)
+
+
+def variational_layers(weights, wires):
+    """``L`` layers of two CNOT rings followed by ``Rot`` on every wire.
+
+    Parameters
+    ----------
+    weights : array of shape (L, n, 3)
+        ``weights[l, i] = (phi, theta, omega)`` of ``qml.Rot`` on wire ``i`` in layer ``l``.
+    wires : sequence of wire labels, length n
+    """
+    wires = list(wires)
+    n = len(wires)
+    pairs = entangler_pairs(n)
+    for layer in range(weights.shape[0]):
+        for c, t in pairs:
+            qml.CNOT(wires=[wires[c], wires[t]])
+        for k, w in enumerate(wires):
+            qml.Rot(weights[layer, k, 0], weights[layer, k, 1], weights[layer, k, 2], wires=w)
+
+
+def vqc(inputs, weights, wires):
+    """The whole VQC (encoding then variational layers) as a PennyLane template.
+
+    A plain function of ``(inputs, weights, wires)`` that queues gates, so it can be used inside
+    any QNode and drawn with ``qml.draw`` (see :func:`make_qnode`).
+    """
+    encoding_block(inputs, wires)
+    variational_layers(weights, wires)
+
+
+def check_weights(weights, n_qubits=None):
+    """Validate a weight array of shape (L, n, 3) and return it as float64."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim != 3 or weights.shape[-1] != 3 or weights.shape[0] < 1:
+        raise ValueError(f"weights must have shape (n_layers, n_qubits, 3) with n_layers >= 1, "
+                         f"got {weights.shape}.")
+    if n_qubits is not None and weights.shape[1] != n_qubits:
+        raise ValueError(f"weights has {weights.shape[1]} qubits, expected {n_qubits}.")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("weights contains NaN or infinity.")
+    return weights
+
+
+def variational_unitary(weights):
+    """Dense unitary of :func:`variational_layers`, computed by ``qml.matrix``.
+
+    Parameters
+    ----------
+    weights : array of shape (L, n, 3)
+
+    Returns
+    -------
+    U : complex array of shape (2**n, 2**n)
+        In PennyLane's wire order (wire 0 is the most significant bit of the basis index).
+    """
+    weights = check_weights(weights)
+    n = weights.shape[1]
+    return np.asarray(qml.matrix(variational_layers, wire_order=list(range(n)))(weights, list(range(n))),
+                      dtype=np.complex128)
+
+
+def available_devices():
+    """Names of the PennyLane devices installed (``qml.plugin_devices``)."""
+    return sorted(getattr(qml, "plugin_devices", {}))
+
+
+def make_device(device, n_qubits, seed=None):
+    """Create a PennyLane device by name, raising a clear ``ValueError`` for unknown names.
+
+    Parameters
+    ----------
+    device : str
+        PennyLane device name, e.g. ``"default.qubit"`` or ``"lightning.qubit"``.
+    n_qubits : int
+    seed : int or None
+        Passed to devices that accept a ``seed`` (for sampling with shots).
+    """
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a PennyLane device name (str), got {type(device).__name__}.")
+    known = available_devices()
+    if known and device not in known:
+        raise ValueError(f"Unknown PennyLane device {device!r}; installed devices: {', '.join(known)}.")
+    try:
+        if seed is not None:
+            try:
+                return qml.device(device, wires=n_qubits, seed=seed)
+            except TypeError:
+                pass
+        return qml.device(device, wires=n_qubits)
+    except qml.exceptions.DeviceError as exc:
+        raise ValueError(f"Could not create PennyLane device {device!r}: {exc}") from exc
+
+
+def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=None):
+    """QNode ``(inputs, weights) -> (<Z_0>, ..., <Z_{n_out-1}>)`` of the VQC.
+
+    Parameters
+    ----------
+    n_qubits : int
+        Number of wires (>= 1).
+    n_out : int, optional
+        Number of measured wires (the first ``n_out``); all wires by default.
+    device : str, default="default.qubit"
+        PennyLane device name.
+    shots : int or None, default=None
+        ``None`` for exact expectation values, else the number of measurement shots.
+    seed : int or None
+        Seed of the device's sampler (devices that accept one).
+
+    Returns
+    -------
+    qnode : pennylane.QNode
+        Call as ``qnode(inputs, weights)`` with ``inputs`` (n_qubits,) or (B, n_qubits) and
+        ``weights`` (L, n_qubits, 3); returns a tuple of ``n_out`` expectation values (arrays of
+        shape (B,) when batched). Draw it with ``qml.draw(qnode)(inputs, weights)``.
+    """
+    if not isinstance(n_qubits, (int, np.integer)) or n_qubits < 1:
+        raise ValueError(f"n_qubits must be a positive integer, got {n_qubits!r}.")
+    n_out = n_qubits if n_out is None else n_out
+    if not isinstance(n_out, (int, np.integer)) or not 1 <= n_out <= n_qubits:
+        raise ValueError(f"n_out must be an integer in [1, n_qubits={n_qubits}], got {n_out!r}.")
+    if shots is not None and (not isinstance(shots, (int, np.integer)) or shots < 1):
+        raise ValueError(f"shots must be None or a positive integer, got {shots!r}.")
+    dev = make_device(device, n_qubits, seed=seed)
+    wires = list(range(n_qubits))
+
+    @qml.qnode(dev)
+    def circuit(inputs, weights):
+        vqc(inputs, weights, wires)
+        return tuple(qml.expval(qml.PauliZ(w)) for w in wires[:n_out])
+
+    if shots is not None:
+        circuit = qml.set_shots(circuit, shots=int(shots))
+    return circuit

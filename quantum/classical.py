@@ -1,0 +1,120 @@
+"""Random frozen classical RNN / LSTM / GRU reservoirs (baselines of the QRNN-RC experiments).
+
+Equations and initialisation follow PyTorch's ``nn.RNN`` (tanh), ``nn.LSTM`` and ``nn.GRU``
+(every weight and bias ``U(-1/sqrt(H), 1/sqrt(H))``), in plain numpy; the weights stay frozen
+and only a linear readout learns.
+
+RNN::   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+LSTM::  [i, f, g, o] = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh  (then sigmoid, sigmoid, tanh, sigmoid)
+        c_t = f * c_{t-1} + i * g ;  h_t = o * tanh(c_t)
+GRU::   [r, z] = sigmoid(W_i{r,z} x_t + b_i{r,z} + W_h{r,z} h_{t-1} + b_h{r,z})
+        n_t = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn)) ;  h_t = (1 - z) * n_t + z * h_{t-1}
+
+References
+----------
+Chen et al., arXiv:2211.02612 (2022), classical baselines; PyTorch documentation of ``torch.nn.RNN``,
+``torch.nn.LSTM``, ``torch.nn.GRU``. Reference notes ``shared/reference/quantum_rnn_reservoirs.md``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from reservoir.base import BaseReservoir
+
+from .windows import window_features
+
+__all__ = ["ClassicalRNNReservoir"]
+
+_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+class ClassicalRNNReservoir(BaseReservoir):
+    """Random frozen classical RNN, LSTM or GRU used as a reservoir.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}, default="rnn"
+    hidden_size : int, default=3
+        ``H`` (3 matches the hidden size of the 4-qubit quantum cells with a scalar input).
+    random_state : int, numpy.random.Generator or None
+
+    Attributes
+    ----------
+    W_ih_ : array (G*H, n_inputs)
+    W_hh_ : array (G*H, H)
+    b_ih_, b_hh_ : arrays (G*H,)
+        Gate blocks in PyTorch order (LSTM: i, f, g, o; GRU: r, z, n).
+    n_inputs_, n_states_ : int
+        ``n_states_`` is ``H`` (RNN, GRU) or ``2 H`` (LSTM, state ``[h, c]``); features are ``h``.
+    """
+
+    def __init__(self, cell="rnn", hidden_size=3, random_state=None):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.random_state = random_state
+
+    def _initialize(self, n_inputs):
+        if self.cell not in _GATES:
+            raise ValueError(f"cell must be one of {sorted(_GATES)}, got {self.cell!r}.")
+        H = self.hidden_size
+        if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
+            raise ValueError(f"hidden_size must be a positive integer, got {H!r}.")
+        H = int(H)
+        G = _GATES[self.cell]
+        rng = np.random.default_rng(self.random_state)
+        k = 1.0 / np.sqrt(H)
+        self.W_ih_ = rng.uniform(-k, k, size=(G * H, n_inputs))
+        self.W_hh_ = rng.uniform(-k, k, size=(G * H, H))
+        self.b_ih_ = rng.uniform(-k, k, size=G * H)
+        self.b_hh_ = rng.uniform(-k, k, size=G * H)
+        self.n_inputs_ = n_inputs
+        self.n_states_ = 2 * H if self.cell == "lstm" else H
+
+    def _cell(self, state, pre_x):
+        """One update from ``pre_x = W_ih x + b_ih`` (B, G*H)."""
+        H = int(self.hidden_size)
+        h = state[:, :H]
+        pre_h = h @ self.W_hh_.T + self.b_hh_
+        if self.cell == "rnn":
+            return np.tanh(pre_x + pre_h)
+        if self.cell == "lstm":
+            a = pre_x + pre_h
+            i, f = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H])
+            g, o = np.tanh(a[:, 2 * H:3 * H]), _sigmoid(a[:, 3 * H:])
+            c = f * state[:, H:] + i * g
+            return np.concatenate([o * np.tanh(c), c], axis=1)
+        r = _sigmoid(pre_x[:, :H] + pre_h[:, :H])
+        z = _sigmoid(pre_x[:, H:2 * H] + pre_h[:, H:2 * H])
+        n = np.tanh(pre_x[:, 2 * H:] + r * pre_h[:, 2 * H:])
+        return (1.0 - z) * n + z * h
+
+    def _step(self, state, u):
+        single = state.ndim == 1
+        s2, u2 = np.atleast_2d(state), np.atleast_2d(u)
+        new = self._cell(s2, u2 @ self.W_ih_.T + self.b_ih_)
+        return new[0] if single else new
+
+    def _run(self, inputs, state0):
+        single = inputs.ndim == 2
+        X = inputs[None] if single else inputs
+        x = state0[None] if single else state0
+        pre = X @ self.W_ih_.T + self.b_ih_  # input projections for the whole sequence
+        states = np.empty(X.shape[:-1] + (self.n_states_,))
+        for k in range(X.shape[1]):
+            x = self._cell(x, pre[:, k])
+            states[:, k] = x
+        return states[0] if single else states
+
+    def features(self, states):
+        """Readout features: the hidden state ``h``."""
+        check_is_fitted(self, "n_states_")
+        return np.asarray(states)[..., : int(self.hidden_size)]
+
+    def run_windows(self, windows, concat=False):
+        """Windowed protocol, see :func:`quantum.windows.window_features`."""
+        return window_features(self, windows, concat=concat)

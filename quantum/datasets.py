@@ -1,0 +1,229 @@
+"""Tasks of the QRNN-RC experiments: series generators, scaling, windows, chronological split.
+
+All generators follow the authors' public data scripts (ycchen1989/FederatedQLSTM ``data/``,
+ycchen1989/Quantum_Long_Short_Term_Memory ``data/damped_shm.py``):
+
+- damped oscillator: ``theta'' = -(b/m) theta' - g sin(theta)``, ``b=0.15, g=9.81, m=1``,
+  ``theta(0)=0, omega(0)=3``, ``t = linspace(0, 20, 240)`` (``scipy.integrate.odeint``),
+  series ``omega(t)``;
+- Bessel: ``jv(2, linspace(2, 100, 256))``;
+- delayed quantum control: ``x = arange(-2, 20, 0.01)``,
+  ``sum_{n=0}^{10} exp(-10 (x - 2n)^2) exp(-x/16)``;
+- NARMA-n with the smooth input of Suzuki et al. (2022), ``T = 300``, ``y_0 = 0.196``, negative
+  indices 0: ``y_{t+1} = 0.3 y_t + 0.05 y_t sum_{j<n} y_{t-j} + 1.5 u_{t-n+1} u_t + 0.1``.
+
+Protocol: min-max scaling to [-1, 1] over the whole series (not for NARMA), windows of 4 with
+the next value as target; like the authors' ``transform_data_single_predict`` the last possible
+window is dropped (``len(series) - w - 1`` windows); the first ``int(0.67 n_windows)`` windows
+train.
+
+References
+----------
+Chen et al., arXiv:2211.02612 (2022); Suzuki et al., Sci. Rep. 12 (2022) (smooth NARMA input).
+Reference notes ``shared/reference/quantum_rnn_reservoirs.md``, section "Tasks".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import odeint
+from scipy.special import jv
+
+__all__ = [
+    "damped_oscillator",
+    "bessel_j2",
+    "delayed_quantum_control",
+    "narma_smooth_input",
+    "narma",
+    "sine",
+    "minmax_scale",
+    "make_windows",
+    "chrono_split",
+    "WindowedTask",
+    "load_task",
+    "TASKS",
+]
+
+
+def damped_oscillator(n_points=240, t_max=20.0, b=0.15, g=9.81, m=1.0, theta0=0.0, omega0=3.0):
+    """Angular velocity of the damped pendulum ``theta'' = -(b/m) theta' - g sin(theta)``.
+
+    Returns
+    -------
+    t, omega : arrays of shape (n_points,)
+    """
+    def rhs(y, _t):
+        return [y[1], -(b / m) * y[1] - g * np.sin(y[0])]
+
+    t = np.linspace(0.0, t_max, n_points)
+    sol = odeint(rhs, [theta0, omega0], t)
+    return t, sol[:, 1]
+
+
+def bessel_j2(n_points=256, x_min=2.0, x_max=100.0):
+    """Bessel function of the first kind of order 2 on ``linspace(x_min, x_max, n_points)``.
+
+    Returns
+    -------
+    x, j2 : arrays of shape (n_points,)
+    """
+    x = np.linspace(x_min, x_max, n_points)
+    return x, jv(2, x)
+
+
+def delayed_quantum_control(step=0.01, x_min=-2.0, x_max=20.0, n_pulses=11):
+    """Decaying Gaussian pulse train ``sum_n exp(-10 (x - 2n)^2) exp(-x/16)``.
+
+    Returns
+    -------
+    x, series : arrays
+    """
+    x = np.arange(x_min, x_max, step)
+    s = np.zeros_like(x)
+    for n in range(n_pulses):
+        s += np.exp(-10.0 * (x - 2 * n) ** 2) * np.exp(-x / 16.0)
+    return x, s
+
+
+def narma_smooth_input(T=300, freqs=(2.11, 3.73, 4.11)):
+    """Smooth NARMA input ``u_t = 0.1 (sin(2 pi a t/T) sin(2 pi b t/T) sin(2 pi c t/T) + 1)``."""
+    t = np.arange(T)
+    a, b, c = freqs
+    return 0.1 * (np.sin(2 * np.pi * a * t / T) * np.sin(2 * np.pi * b * t / T)
+                  * np.sin(2 * np.pi * c * t / T) + 1.0)
+
+
+def narma(order=10, T=300, y0=0.196, u=None):
+    """NARMA-``order`` series driven by the smooth input.
+
+    Parameters
+    ----------
+    order : int
+        ``n`` of NARMA-n (e.g. 5 or 10).
+    T : int
+        Length.
+    y0 : float
+        ``y_0``; earlier values and inputs are 0.
+    u : array of shape (T,), optional
+        Input; :func:`narma_smooth_input` by default.
+
+    Returns
+    -------
+    u, y : arrays of shape (T,)
+        ``y[0] = y0`` and ``y[t+1]`` from ``y[t-order+1..t]`` and ``u[t-order+1], u[t]``.
+    """
+    if not isinstance(order, (int, np.integer)) or order < 1:
+        raise ValueError(f"order must be a positive integer, got {order!r}.")
+    u = narma_smooth_input(T) if u is None else np.asarray(u, dtype=float)
+    if u.ndim != 1 or not np.all(np.isfinite(u)):
+        raise ValueError("u must be a finite 1-D array.")
+    T = u.shape[0]
+    y = np.zeros(T + 1)
+    y[0] = y0
+    for t in range(T):
+        ysum = y[max(0, t - order + 1): t + 1].sum()
+        u_lag = u[t - order + 1] if t - order + 1 >= 0 else 0.0
+        y[t + 1] = 0.3 * y[t] + 0.05 * y[t] * ysum + 1.5 * u_lag * u[t] + 0.1
+    return u, y[:T]
+
+
+def sine(n_points=240, n_periods=4.0):
+    """(choice) Plain sine on a uniform grid: ``sin(2 pi n_periods k / n_points)``."""
+    x = np.arange(n_points) / n_points
+    return x, np.sin(2 * np.pi * n_periods * x)
+
+
+def minmax_scale(series, feature_range=(-1.0, 1.0)):
+    """Min-max scaling of a 1-D series over its whole length (``MinMaxScaler`` semantics)."""
+    s = np.asarray(series, dtype=float)
+    lo, hi = feature_range
+    span = s.max() - s.min()
+    if span == 0:
+        return np.full_like(s, lo)
+    return lo + (s - s.min()) * (hi - lo) / span
+
+
+def make_windows(inputs, targets=None, window=4):
+    """Sliding windows ``x_i = inputs[i:i+window]``, target ``targets[i+window]``.
+
+    As in the authors' ``transform_data_single_predict``, ``len - window - 1`` windows are made.
+
+    Parameters
+    ----------
+    inputs : array of shape (T,)
+    targets : array of shape (T,), optional
+        Defaults to ``inputs`` (one-step-ahead prediction).
+    window : int, default=4
+
+    Returns
+    -------
+    X : array (n_windows, window, 1)
+    y : array (n_windows,)
+    """
+    inputs = np.asarray(inputs, dtype=float)
+    targets = inputs if targets is None else np.asarray(targets, dtype=float)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be an integer >= 1, got {window!r}.")
+    if inputs.ndim != 1 or targets.shape != inputs.shape:
+        raise ValueError(f"inputs and targets must be 1-D of equal length, got {inputs.shape} and {targets.shape}.")
+    n = inputs.shape[0] - window - 1
+    if n < 1:
+        raise ValueError(f"series of length {inputs.shape[0]} is too short for window={window}.")
+    idx = np.arange(n)[:, None] + np.arange(window)[None, :]
+    return inputs[idx][:, :, None], targets[np.arange(n) + window]
+
+
+def chrono_split(X, y, train_fraction=0.67):
+    """Chronological split: the first ``int(train_fraction * n)`` samples train."""
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}.")
+    n_train = int(train_fraction * len(X))
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+
+@dataclass
+class WindowedTask:
+    """A windowed one-step-ahead task with a chronological split."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def _series(name):
+    if name == "damped_oscillator":
+        return minmax_scale(damped_oscillator()[1]), None
+    if name == "bessel_j2":
+        return minmax_scale(bessel_j2()[1]), None
+    if name == "delayed_quantum_control":
+        return minmax_scale(delayed_quantum_control()[1]), None
+    if name == "sine":
+        return minmax_scale(sine()[1]), None
+    if name in ("narma5", "narma10"):
+        u, y = narma(order=int(name[5:]))
+        return u, y
+    raise ValueError(f"unknown task {name!r}; expected one of {TASKS}.")
+
+
+TASKS = ("damped_oscillator", "bessel_j2", "delayed_quantum_control", "narma5", "narma10", "sine")
+
+
+def load_task(name, window=4, train_fraction=0.67):
+    """A task of the paper as windows (n, window, 1) with targets, split chronologically.
+
+    Parameters
+    ----------
+    name : {"damped_oscillator", "bessel_j2", "delayed_quantum_control", "narma5", "narma10", "sine"}
+    window : int, default=4
+    train_fraction : float, default=0.67
+
+    Returns
+    -------
+    WindowedTask
+    """
+    inputs, targets = _series(name)
+    X, y = make_windows(inputs, targets, window=window)
+    return WindowedTask(name, *chrono_split(X, y, train_fraction))

@@ -1,0 +1,76 @@
+"""scikit-learn estimator for quantum reservoirs with flat parameters.
+
+``QuantumReservoirRegressor`` is :class:`reservoir.ReservoirRegressor` with a
+:class:`quantum.QuantumReservoir` and a ridge readout whose parameters are flat, so they can be
+grid-searched directly (``cell``, ``n_qubits``, ``init``, ``ridge``, ...). It maps series to
+series (one prediction per time step). For the paper's windowed protocol (reset per window,
+last step only) use :class:`quantum.WindowFeatures` in a pipeline with a linear regressor.
+
+References
+----------
+Chen et al., "Reservoir Computing via Quantum Recurrent Neural Networks", arXiv:2211.02612 (2022).
+"""
+from __future__ import annotations
+
+from reservoir.estimators import ReservoirRegressor
+from reservoir.readout import RidgeReadout
+
+from .reservoir import QuantumReservoir
+
+__all__ = ["QuantumReservoirRegressor"]
+
+
+class QuantumReservoirRegressor(ReservoirRegressor):
+    """Quantum recurrent reservoir + washout + ridge readout.
+
+    Parameters
+    ----------
+    cell, n_qubits, n_layers, hidden_size, init, backend, device, shots :
+        See :class:`quantum.QuantumReservoir`. ``n_qubits`` must be at least the number of input
+        features plus one.
+    ridge : float, default=1e-6
+        Ridge penalty of the readout.
+    washout, include_input, chunk_size :
+        See :class:`reservoir.ReservoirRegressor`.
+    random_state : int, Generator or None
+        Seed of the frozen circuit weights (and of the shot sampler).
+
+    Attributes
+    ----------
+    reservoir_ : QuantumReservoir
+    readout_ : RidgeReadout
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.estimators import QuantumReservoirRegressor
+    >>> u = np.sin(np.linspace(0, 20, 300))[:, None]
+    >>> model = QuantumReservoirRegressor(cell="gru", init="uniform", washout=10, random_state=0)
+    >>> model.fit(u[:-1], u[1:, 0]).predict(u[:-1]).shape
+    (299,)
+    """
+
+    def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
+                 backend="fast", device="default.qubit", shots=None, ridge=1e-6, washout=0,
+                 include_input=False, chunk_size=10000, random_state=None):
+        self.cell = cell
+        self.n_qubits = n_qubits
+        self.n_layers = n_layers
+        self.hidden_size = hidden_size
+        self.init = init
+        self.backend = backend
+        self.device = device
+        self.shots = shots
+        self.ridge = ridge
+        self.washout = washout
+        self.include_input = include_input
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    def _make_reservoir(self):
+        return QuantumReservoir(cell=self.cell, n_qubits=self.n_qubits, n_layers=self.n_layers,
+                                hidden_size=self.hidden_size, init=self.init, backend=self.backend,
+                                device=self.device, shots=self.shots, random_state=self.random_state)
+
+    def _make_readout(self):
+        return RidgeReadout(alpha=self.ridge)

@@ -1,0 +1,225 @@
+"""Quantum RNN / LSTM / GRU reservoirs (QRNN-RC) in the rcpod reservoir protocol.
+
+References
+----------
+S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via Quantum
+Recurrent Neural Networks", arXiv:2211.02612 (2022): the circuits keep their random initial
+weights and only a final linear layer is trained.
+Reference notes ``shared/reference/quantum_rnn_reservoirs.md``.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from reservoir.base import BaseReservoir
+
+from . import _kernels
+from .cells import make_cell, init_weights, CELLS
+from .circuits import available_devices, make_qnode
+from .fast import MAX_FAST_QUBITS, VQCBank
+from .windows import window_features
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["QuantumReservoir"]
+
+
+def _check_positive_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+class QuantumReservoir(BaseReservoir):
+    """Reservoir made of a quantum recurrent cell whose circuits keep their random weights.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}, default="rnn"
+        QRNN (1 circuit), QLSTM (6 circuits) or QGRU (3 circuits); see :mod:`quantum.cells`.
+    n_qubits : int, default=4
+        Qubits per circuit; at least ``n_inputs + 1``.
+    n_layers : int, default=2
+        Variational layers per circuit.
+    hidden_size : int or None, default=None
+        Hidden size ``H``; ``n_qubits - n_inputs`` by default (3 for the paper's 4 qubits and a
+        scalar input).
+    init : {"paper", "uniform"}, default="paper"
+        Frozen weights ``0.01 N(0, 1)`` (authors' code; nearly a fixed parity map) or
+        ``U(0, 2 pi)`` (a genuinely random circuit).
+    backend : {"fast", "pennylane"}, default="fast"
+        ``"fast"``: exact state-vector evaluation with precomputed unitaries
+        (:mod:`quantum.fast`), all circuits of a cell stage and all series batched; a compiled
+        (numba) sequence loop is used for exact runs when available. ``"pennylane"``: one QNode
+        call per circuit and step on ``device`` (slow; the reference).
+    device : str, default="default.qubit"
+        PennyLane device name for ``backend="pennylane"`` (validated for both backends).
+    shots : int or None, default=None
+        ``None``: exact expectation values. Otherwise each ``<Z_i>`` is estimated from ``shots``
+        measurements (fast backend: multinomial sampling from the exact probabilities; PennyLane:
+        the device's sampler); the noise feeds back through the recurrence. The sampler is
+        seeded at ``initialize``: repeated runs draw fresh noise, re-initializing replays it.
+    random_state : int, numpy.random.Generator or None
+        Seeds the weights (and the shot sampler). Same seed, same reservoir.
+
+    Attributes
+    ----------
+    weights_ : array of shape (n_circuits, n_layers, n_qubits, 3)
+        Frozen circuit weights.
+    shot_seed_ : int
+        Seed of the shot sampler (drawn from ``random_state``).
+    cell_ : quantum.cells.QuantumCell
+        The cell description (layout of the state vector), a read-only property.
+    n_inputs_, n_states_ : int
+        ``n_states_`` is ``H`` for QRNN/QGRU and ``H + 2 n_qubits`` for QLSTM (``[h, c, ytilde]``).
+
+    Notes
+    -----
+    :meth:`features` returns what a readout sees: ``h`` for QRNN/QGRU, ``ytilde`` for QLSTM.
+    :meth:`run_windows` implements the paper's protocol (state reset per window, last step only).
+
+    References
+    ----------
+    Chen et al., arXiv:2211.02612 (2022); Chen, Yoo, Fang, arXiv:2009.01783 (2020).
+    """
+
+    def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
+                 backend="fast", device="default.qubit", shots=None, random_state=None):
+        self.cell = cell
+        self.n_qubits = n_qubits
+        self.n_layers = n_layers
+        self.hidden_size = hidden_size
+        self.init = init
+        self.backend = backend
+        self.device = device
+        self.shots = shots
+        self.random_state = random_state
+
+    # -- construction ---------------------------------------------------------------------
+    def _validate_params(self):
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {self.cell!r}.")
+        _check_positive_int("n_qubits", self.n_qubits)
+        _check_positive_int("n_layers", self.n_layers)
+        if self.init not in ("paper", "uniform"):
+            raise ValueError(f"init must be 'paper' or 'uniform', got {self.init!r}.")
+        if self.backend not in ("fast", "pennylane"):
+            raise ValueError(f"backend must be 'fast' or 'pennylane', got {self.backend!r}.")
+        if not isinstance(self.device, str):
+            raise TypeError(f"device must be a PennyLane device name (str), got {type(self.device).__name__}.")
+        known = available_devices()
+        if known and self.device not in known:
+            raise ValueError(f"Unknown PennyLane device {self.device!r}; installed devices: {', '.join(known)}.")
+        if self.shots is not None:
+            _check_positive_int("shots", self.shots)
+        if self.backend == "fast" and self.n_qubits > MAX_FAST_QUBITS:
+            raise ValueError(f"n_qubits={self.n_qubits} exceeds the fast backend's limit of "
+                             f"{MAX_FAST_QUBITS} qubits; use backend='pennylane'.")
+
+    def _initialize(self, n_inputs):
+        self._validate_params()
+        cell = make_cell(self.cell, int(self.n_qubits), n_inputs, self.hidden_size)
+        rng = np.random.default_rng(self.random_state)
+        self.weights_ = init_weights(cell.n_circuits, int(self.n_layers), cell.n_qubits, self.init, rng)
+        self.shot_seed_ = int(rng.integers(2 ** 62))
+        self.n_inputs_ = n_inputs
+        self.n_states_ = cell.n_states
+        self.__dict__.pop("_runtime", None)
+        self._ensure_runtime()
+        logger.debug("QuantumReservoir(%s): %d circuits, %d qubits, %d layers, backend=%s",
+                     self.cell, cell.n_circuits, cell.n_qubits, self.n_layers, self.backend)
+
+    def _ensure_runtime(self):
+        """Build (once) the private runtime objects from the public fitted state.
+
+        The cell description, the fast :class:`~quantum.fast.VQCBank` or the PennyLane QNodes,
+        and the shot sampler are rebuilt from ``weights_`` and ``shot_seed_``, so a reservoir
+        restored by :mod:`reservoir.persistence` (which keeps only public fitted attributes)
+        runs identically.
+        """
+        rt = self.__dict__.get("_runtime")
+        if rt is not None:
+            return rt
+        check_is_fitted(self, "weights_")
+        cell = make_cell(self.cell, int(self.n_qubits), int(self.n_inputs_), self.hidden_size)
+        rt = {"cell": cell, "bank": None, "qnodes": None,
+              "shot_rng": np.random.default_rng(self.shot_seed_)}
+        if self.backend == "fast":
+            rt["bank"] = VQCBank(self.weights_, cell.groups)
+        else:
+            rt["qnodes"] = [make_qnode(cell.n_qubits, device=self.device, shots=self.shots,
+                                       seed=None if self.shots is None else self.shot_seed_ + g)
+                            for g in range(cell.n_circuits)]
+        self._runtime = rt
+        return rt
+
+    @property
+    def cell_(self):
+        """The cell description (:class:`quantum.cells.QuantumCell`): layout of the states."""
+        return self._ensure_runtime()["cell"]
+
+    # -- circuit evaluation -----------------------------------------------------------------
+    def _evaluate(self, group, v):
+        """``<Z>`` on every wire, (B, n_circuits_in_group, n_qubits), for one circuit group."""
+        rt = self._ensure_runtime()
+        if rt["bank"] is not None:
+            return rt["bank"].expvals(group, v, shots=self.shots, rng=rt["shot_rng"])
+        out = []
+        for g in rt["cell"].groups[group]:
+            arg = v[0] if v.shape[0] == 1 else v
+            z = np.stack([np.asarray(e, dtype=np.float64) for e in rt["qnodes"][g](arg, self.weights_[g])],
+                         axis=-1)
+            out.append(z.reshape(v.shape[0], -1))
+        return np.stack(out, axis=1)
+
+    def _use_kernel(self):
+        """Compiled loop for exact dense runs; ``_force_numpy = True`` selects the numpy
+        reference loop (used by the tests and the benchmark)."""
+        bank = self._ensure_runtime()["bank"]
+        return bank is not None and self.shots is None and bank.method == "dense" \
+            and _kernels.AVAILABLE and not getattr(self, "_force_numpy", False)
+
+    # -- protocol ----------------------------------------------------------------------------
+    def _step(self, state, u):
+        single = state.ndim == 1
+        s2 = np.atleast_2d(state)
+        u2 = np.atleast_2d(u)
+        new = self.cell_.step(self._evaluate, s2, u2)
+        return new[0] if single else new
+
+    def _run(self, inputs, state0):
+        single = inputs.ndim == 2
+        X = inputs[None] if single else inputs
+        x = state0[None] if single else state0
+        if self._use_kernel():
+            states = _kernels.run_sequence(self.cell_, self._runtime["bank"], X, x)
+        else:
+            states = np.empty(X.shape[:-1] + (self.n_states_,))
+            for k in range(X.shape[1]):
+                x = self.cell_.step(self._evaluate, x, X[:, k, :])
+                states[:, k, :] = x
+        return states[0] if single else states
+
+    def features(self, states):
+        """Readout features: ``h`` for QRNN/QGRU, ``ytilde`` for QLSTM."""
+        check_is_fitted(self, "n_states_")
+        return self.cell_.features(np.asarray(states))
+
+    def run_windows(self, windows, concat=False):
+        """Paper protocol: reset the state for every window and keep the last step's features.
+
+        Parameters
+        ----------
+        windows : array of shape (n_windows, w, n_inputs), or (n_windows, w) for scalar inputs
+        concat : bool, default=False
+            If True return the features of every step of the window concatenated
+            (``w * n_features``) instead of the last step's only.
+
+        Returns
+        -------
+        features : array of shape (n_windows, n_features) (or (n_windows, w * n_features))
+        """
+        return window_features(self, windows, concat=concat)

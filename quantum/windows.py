@@ -1,0 +1,107 @@
+"""The windowed protocol of the QRNN-RC experiments, for any rcpod reservoir.
+
+Every window ``x = s[i:i+w]`` is fed to the reservoir from the zero state and only the last
+step's readout features are kept; all windows are run together as one batch.
+
+References
+----------
+Chen et al., arXiv:2211.02612 (2022); authors' code ycchen1989/FederatedQLSTM (``VQLSTM.forward``
+with zero initial ``h``, ``c`` and ``seq[-1]``). Reference notes
+``shared/reference/quantum_rnn_reservoirs.md``, section "Protocol".
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["check_windows", "window_features", "WindowFeatures"]
+
+
+def check_windows(windows, n_inputs=None):
+    """Validate windows and return them as a float array (n_windows, w, n_inputs).
+
+    A 2-D array (n_windows, w) is read as windows of a scalar input.
+    """
+    windows = np.asarray(windows)
+    if not np.issubdtype(windows.dtype, np.number):
+        raise TypeError(f"windows must be numeric, got dtype {windows.dtype}.")
+    if windows.ndim == 2:
+        windows = windows[:, :, None]
+    if windows.ndim != 3:
+        raise ValueError(f"windows must have shape (n_windows, w) or (n_windows, w, n_inputs), "
+                         f"got {windows.shape}.")
+    if windows.shape[0] < 1:
+        raise ValueError("windows must contain at least one window.")
+    if windows.shape[1] < 1:
+        raise ValueError(f"windows must have length w >= 1, got w={windows.shape[1]}.")
+    if n_inputs is not None and windows.shape[2] != n_inputs:
+        raise ValueError(f"windows have {windows.shape[2]} input features, expected {n_inputs}.")
+    windows = np.asarray(windows, dtype=np.float64)
+    if not np.all(np.isfinite(windows)):
+        raise ValueError("windows contains NaN or infinity.")
+    return windows
+
+
+def window_features(reservoir, windows, concat=False):
+    """Features of each window run from the zero state (all windows in one batched run).
+
+    Parameters
+    ----------
+    reservoir : reservoir.base.BaseReservoir
+        An initialized reservoir.
+    windows : array of shape (n_windows, w, n_inputs) or (n_windows, w)
+    concat : bool, default=False
+        Return all ``w`` steps' features concatenated instead of the last step's only.
+
+    Returns
+    -------
+    features : array of shape (n_windows, n_features) or (n_windows, w * n_features)
+    """
+    check_is_fitted(reservoir, "n_states_")
+    windows = check_windows(windows, reservoir.n_inputs_)
+    states = reservoir.run(windows)
+    if concat:
+        feats = reservoir.features(states)
+        return feats.reshape(feats.shape[0], -1)
+    return reservoir.features(states[:, -1, :])
+
+
+class WindowFeatures(TransformerMixin, BaseEstimator):
+    """Transformer: windows (n_windows, w[, n_inputs]) -> last-step reservoir features.
+
+    Use it in a pipeline with a linear regressor to reproduce the paper's protocol, e.g.
+    ``make_pipeline(WindowFeatures(QuantumReservoir(cell="lstm")), Ridge(alpha=1e-8))``.
+
+    Parameters
+    ----------
+    reservoir : reservoir.base.BaseReservoir
+        Cloned and initialized in :meth:`fit`.
+    concat : bool, default=False
+        Concatenate the features of all window steps.
+
+    Attributes
+    ----------
+    reservoir_ : the initialized clone.
+    """
+
+    def __init__(self, reservoir=None, concat=False):
+        self.reservoir = reservoir
+        self.concat = concat
+
+    def fit(self, X, y=None):
+        """Initialize a clone of ``reservoir`` for the windows' input width."""
+        if self.reservoir is None:
+            from .reservoir import QuantumReservoir
+            res = QuantumReservoir()
+        else:
+            res = clone(self.reservoir)
+        X3 = check_windows(X)
+        self.reservoir_ = res.initialize(X3.shape[2])
+        self.n_features_in_ = X3.shape[1] * X3.shape[2]
+        return self
+
+    def transform(self, X):
+        """Features of each window."""
+        check_is_fitted(self, "reservoir_")
+        return window_features(self.reservoir_, X, concat=self.concat)

@@ -1,0 +1,58 @@
+"""QuantumReservoirRegressor and the windowed pipeline; scikit-learn's estimator contract."""
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from quantum import QuantumReservoir, WindowFeatures
+from quantum.datasets import load_task
+from quantum.estimators import QuantumReservoirRegressor
+from reservoir import ReservoirRegressor
+
+# As for the ESN estimators (tests/reservoir/test_sklearn_checks.py): a time series is not a set
+# of exchangeable rows; the recurrent state makes predictions depend on the order of the steps.
+TIME_SERIES_EXPECTED_FAILURES = {
+    "check_methods_sample_order_invariance":
+        "predictions depend on the order of time steps (recurrent state)",
+    "check_methods_subset_invariance":
+        "predicting on a subset of time steps restarts the recurrent state",
+}
+
+# The checks feed up to 10 input features and the cells need one wire per feature plus hidden
+# wires, hence 11 qubits (gate-by-gate fast path); include_input=True because a single hidden
+# wire alone does not reach the R^2 > 0.5 that check_regressors_train demands on i.i.d. rows.
+@parametrize_with_checks(
+    [QuantumReservoirRegressor(cell="rnn", n_qubits=11, n_layers=1, init="uniform", washout=2,
+                               include_input=True, random_state=0),
+     ReservoirRegressor(QuantumReservoir(cell="rnn", n_qubits=11, n_layers=2, random_state=1),
+                        washout=1, include_input=True)],
+    expected_failed_checks=lambda est: TIME_SERIES_EXPECTED_FAILURES,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_regressor_equals_manual_reservoir_plus_ridge():
+    u = np.sin(np.linspace(0, 20, 300))[:, None]
+    model = QuantumReservoirRegressor(cell="lstm", init="uniform", washout=10, ridge=1e-8,
+                                      random_state=0).fit(u[:-1], u[1:, 0])
+    res = QuantumReservoir(cell="lstm", init="uniform", random_state=0).initialize(1)
+    np.testing.assert_array_equal(model.reservoir_.weights_, res.weights_)
+    F = res.features(res.run(u[:-1]))
+    A = np.hstack([F[10:], np.ones((289, 1))])
+    coef = np.linalg.solve(A.T @ A + 1e-8 * np.diag([1, 1, 1, 1, 0]), A.T @ u[11:, 0])
+    np.testing.assert_allclose(model.predict(u[:-1])[10:], A @ coef, atol=1e-6)
+    assert model.score(u[:-1], u[1:, 0]) > 0.95
+
+
+def test_window_pipeline_on_damped_oscillator():
+    t = load_task("damped_oscillator")
+    pipe = make_pipeline(WindowFeatures(QuantumReservoir(cell="rnn", random_state=0)), LinearRegression())
+    pipe.fit(t.X_train[:, :, 0], t.y_train)
+    mse = np.mean((pipe.predict(t.X_test[:, :, 0]) - t.y_test) ** 2)
+    assert mse < 2e-3
+    feats = pipe[0].transform(t.X_test)
+    np.testing.assert_array_equal(feats, pipe[0].reservoir_.run_windows(t.X_test))
+    with pytest.raises(ValueError, match="w >= 1"):
+        pipe.predict(np.zeros((3, 0)))
