@@ -32,7 +32,8 @@ def write_report(out_dir, summary):
     m = summary["machine"]
     lines = [f"# rcpod benchmark report ({summary['preset']} preset)", "",
              f"rcpod {m['rcpod']}, Python {m['python']}, {m['platform']}",
-             f"Machine: {m['cpu']}, {m['n_cpus']} CPUs. Started {summary['started']}.",
+             f"Machine: {m['cpu']}, {m['n_cpus']} CPUs.",
+             f"Started {summary['started']}.",
              "Library versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v),
              "", "| part | run time [s] |", "|---|---|"]
     lines += [f"| {name} | {rec['seconds']:.1f} |" for name, rec in summary["parts"].items()]

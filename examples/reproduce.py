@@ -92,12 +92,14 @@ def _json_default(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def main(argv=None):
+def main(argv=None, experiments=None):
+    """Run the experiments (default :data:`EXPERIMENTS`) and write the report."""
+    experiments = EXPERIMENTS if experiments is None else experiments
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     preset = parser.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="small sizes (default)")
     preset.add_argument("--full", action="store_true", help="the sizes of the published tables")
-    parser.add_argument("--only", action="append", choices=[e[0] for e in EXPERIMENTS],
+    parser.add_argument("--only", action="append", choices=[e[0] for e in experiments],
                         help="run only this experiment (repeatable)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output directory (default results/<preset>)")
@@ -112,7 +114,7 @@ def main(argv=None):
             done.unlink()
     records = []
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    for name, module, title in EXPERIMENTS:
+    for name, module, title in experiments:
         if args.only and name not in args.only:
             continue
         record = run_part(name, module, name_preset, out_dir)
