@@ -38,7 +38,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from reservoir import RidgeReadout
-    >>> X = np.arange(20.0).reshape(10, 2); y = X @ [1.0, -2.0] + 3.0
+    >>> X = np.c_[np.arange(10.0), np.arange(10.0) ** 2]; y = X @ [1.0, -2.0] + 3.0
     >>> r = RidgeReadout(alpha=0.0).partial_fit(X[:5], y[:5]).partial_fit(X[5:], y[5:])
     >>> float(np.round(r.intercept_ + r.coef_ @ [1.0, 1.0], 6))
     2.0
