@@ -36,6 +36,7 @@ log = logging.getLogger("rcpod.reproduce")
 EXPERIMENTS = [
     ("narma10", "examples.narma10", "NARMA10 with echo state networks"),
     ("memory_capacity", "examples.memory_capacity", "Memory capacity of ESNs"),
+    ("quantum_rc", "examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
 ]
 
 

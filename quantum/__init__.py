@@ -25,7 +25,9 @@ from .circuits import make_qnode, variational_unitary, vqc
 from .classical import ClassicalRNNReservoir
 from .estimators import QuantumReservoirRegressor
 from .fast import MAX_DENSE_QUBITS, MAX_FAST_QUBITS, VQCBank
+from .readout_training import RMSpropReadout, train_linear_readout
 from .reservoir import QuantumReservoir
+from .trained import TrainedQuantumRNN
 from .windows import WindowFeatures, window_features
 from . import datasets
 
@@ -42,4 +44,7 @@ __all__ = [
     "make_qnode",
     "variational_unitary",
     "datasets",
+    "RMSpropReadout",
+    "train_linear_readout",
+    "TrainedQuantumRNN",
 ]

@@ -1,0 +1,405 @@
+"""Gradient training of a linear readout with RMSprop: the readout protocol of the QRNN-RC paper.
+
+The paper trains only the final linear layer of its quantum reservoirs, by gradient descent with
+``RMSprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0)``, mean-squared-error loss, mini-batches of
+10 shuffled windows and 100 epochs. This module reproduces that protocol in numpy:
+
+* :class:`RMSprop` is PyTorch's ``torch.optim.RMSprop`` update, equation for equation (documented
+  algorithm of ``torch.optim.RMSprop``, PyTorch 2.x), with gradient ``g_t``, learning rate
+  ``gamma``, smoothing ``alpha``, ``eps``, weight decay ``lambda``, momentum ``mu``::
+
+      g_t   <- g_t + lambda theta_{t-1}                     (if lambda != 0)
+      v_t   <- alpha v_{t-1} + (1 - alpha) g_t**2           (v_0 = 0)
+      vt_t  <- v_t
+      gbar_t <- alpha gbar_{t-1} + (1 - alpha) g_t;  vt_t <- vt_t - gbar_t**2   (if centered)
+      b_t   <- mu b_{t-1} + g_t / (sqrt(vt_t) + eps);  theta_t <- theta_{t-1} - gamma b_t  (mu > 0)
+      theta_t <- theta_{t-1} - gamma g_t / (sqrt(vt_t) + eps)                            (mu = 0)
+
+  Note that ``eps`` is added *outside* the square root (unlike TensorFlow's RMSprop).
+* :func:`train_linear_readout` trains ``y = X W^T + b`` like ``torch.nn.Linear`` +
+  ``torch.nn.MSELoss()`` (mean over samples and targets, gradient ``2/(B q) R^T X``) +
+  ``DataLoader(batch_size=10, shuffle=True)`` (a new permutation every epoch, last batch kept
+  even if smaller). The layer starts as ``nn.Linear`` does: ``W, b ~ U(-1/sqrt(p), 1/sqrt(p))``
+  with ``p`` input features. It records the learning curves (train / test MSE on the whole sets
+  after each epoch).
+* :class:`RMSpropReadout` is the scikit-learn estimator shell.
+
+References
+----------
+Chen, Fry, Deshmukh, Rastunkov, Stefanski, "Reservoir Computing via Quantum Recurrent Neural
+Networks", arXiv:2211.02612 (2022), training protocol (shared/reference/quantum_rnn_reservoirs.md,
+section "Protocol"). PyTorch documentation of ``torch.optim.RMSprop`` (the algorithm box above)
+and ``torch/optim/rmsprop.py`` (``square_avg.mul_(alpha).addcmul_(grad, grad, value=1-alpha)``,
+``avg = square_avg.sqrt().add_(eps)``, ``param.addcdiv_(grad, avg, value=-lr)``).
+T. Tieleman, G. Hinton, Lecture 6.5 "rmsprop", COURSERA: Neural Networks for Machine Learning (2012).
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["RMSprop", "minibatches", "mse_linear_grad", "ReadoutTrainingResult",
+           "train_linear_readout", "RMSpropReadout"]
+
+
+def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
+    """Validate a finite real number in an interval; returns it as float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
+    value = float(value)
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")
+    return value
+
+
+def _check_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+class RMSprop:
+    """PyTorch's RMSprop update applied in place to a list of numpy arrays.
+
+    Parameters
+    ----------
+    params : list of numpy.ndarray
+        The parameters (float arrays, updated in place by :meth:`step`).
+    lr : float, default=0.01
+        Learning rate ``gamma``.
+    alpha : float in [0, 1), default=0.99
+        Smoothing constant of the running average of squared gradients.
+    eps : float >= 0, default=1e-8
+        Added to ``sqrt(v)`` (outside the square root, as in PyTorch).
+    weight_decay : float >= 0, default=0
+        L2 penalty ``lambda`` added to the gradient.
+    momentum : float >= 0, default=0
+        Momentum ``mu``.
+    centered : bool, default=False
+        Normalise by the estimated variance of the gradient instead of its second moment.
+
+    Attributes
+    ----------
+    square_avg : list of arrays
+        ``v_t`` per parameter.
+    momentum_buffer, grad_avg : list of arrays or None
+        ``b_t`` (momentum > 0) and ``gbar_t`` (centered).
+    n_steps : int
+
+    References
+    ----------
+    PyTorch ``torch.optim.RMSprop`` (algorithm in its documentation; ``torch/optim/rmsprop.py``).
+    """
+
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False):
+        if not isinstance(params, (list, tuple)) or not params:
+            raise TypeError("params must be a non-empty list of numpy arrays.")
+        for k, p in enumerate(params):
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(f"params[{k}] must be a float numpy array, got {type(p).__name__}.")
+        self.params = list(params)
+        self.lr = _check_real("lr", lr, low=0.0)
+        self.alpha = _check_real("alpha", alpha, low=0.0, high=1.0, high_open=True)
+        self.eps = _check_real("eps", eps, low=0.0)
+        self.weight_decay = _check_real("weight_decay", weight_decay, low=0.0)
+        self.momentum = _check_real("momentum", momentum, low=0.0)
+        self.centered = bool(centered)
+        self.square_avg = [np.zeros_like(p) for p in self.params]
+        self.momentum_buffer = [np.zeros_like(p) for p in self.params] if self.momentum > 0 else None
+        self.grad_avg = [np.zeros_like(p) for p in self.params] if self.centered else None
+        self.n_steps = 0
+
+    def step(self, grads):
+        """One update of every parameter from its gradient (same order as ``params``)."""
+        if len(grads) != len(self.params):
+            raise ValueError(f"grads has {len(grads)} entries, expected {len(self.params)}.")
+        for k, (p, g) in enumerate(zip(self.params, grads)):
+            g = np.asarray(g, dtype=p.dtype)
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{k}] has shape {g.shape}, expected {p.shape}.")
+            if self.weight_decay != 0:
+                g = g + self.weight_decay * p
+            v = self.square_avg[k]
+            v *= self.alpha
+            v += (1.0 - self.alpha) * g * g
+            if self.centered:
+                gbar = self.grad_avg[k]
+                gbar *= self.alpha
+                gbar += (1.0 - self.alpha) * g
+                denom = np.sqrt(v - gbar * gbar) + self.eps
+            else:
+                denom = np.sqrt(v) + self.eps
+            if self.momentum > 0:
+                buf = self.momentum_buffer[k]
+                buf *= self.momentum
+                buf += g / denom
+                p -= self.lr * buf
+            else:
+                p -= self.lr * g / denom
+        self.n_steps += 1
+
+
+def minibatches(n_samples, batch_size, shuffle, rng):
+    """Index arrays of one epoch, like ``DataLoader(batch_size, shuffle, drop_last=False)``.
+
+    Parameters
+    ----------
+    n_samples, batch_size : int
+    shuffle : bool
+        A fresh permutation from ``rng`` if True, the natural order otherwise.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    list of int arrays (the last one may be shorter)
+    """
+    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+    return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+
+
+def mse_linear_grad(X, Y, coef, intercept):
+    """MSE loss of ``X coef^T + intercept`` and its gradient (``torch.nn.MSELoss`` semantics).
+
+    Parameters
+    ----------
+    X : array (B, p)
+    Y : array (B, q)
+    coef : array (q, p)
+    intercept : array (q,)
+
+    Returns
+    -------
+    loss : float
+        ``mean((X coef^T + intercept - Y)**2)`` over samples and targets.
+    grad_coef : array (q, p)
+        ``2 / (B q) R^T X`` with residuals ``R``.
+    grad_intercept : array (q,)
+        ``2 / (B q) sum_rows R``.
+    """
+    R = X @ coef.T + intercept - Y
+    scale = 2.0 / R.size
+    return float(np.mean(R * R)), scale * (R.T @ X), scale * R.sum(axis=0)
+
+
+@dataclass
+class ReadoutTrainingResult:
+    """Outcome of :func:`train_linear_readout`.
+
+    Attributes
+    ----------
+    coef : array (q, p)
+    intercept : array (q,)
+    train_mse : array (epochs + 1,)
+        MSE on the whole training set before training (index 0) and after each epoch.
+    test_mse : array (epochs + 1,) or None
+        The same on the test set, when one was given.
+    n_steps : int
+        Optimiser steps taken.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    train_mse: np.ndarray
+    test_mse: np.ndarray | None = None
+    n_steps: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _as_2d_targets(y, n, name):
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},) or ({n}, n_targets), got {y.shape}.")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return y
+
+
+def _as_features(X, name, n_features=None):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 1:
+        raise ValueError(f"{name} must have shape (n_samples, n_features) with n_samples >= 1, "
+                         f"got {X.shape}.")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features, expected {n_features}.")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return X
+
+
+def train_linear_readout(X_train, y_train, X_test=None, y_test=None, *, epochs=100, batch_size=10,
+                         lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0,
+                         centered=False, shuffle=True, init_coef=None, init_intercept=None,
+                         random_state=None):
+    """Train a linear layer with RMSprop on mini-batches of MSE, recording learning curves.
+
+    Parameters
+    ----------
+    X_train : array (n, p)
+    y_train : array (n,) or (n, q)
+    X_test, y_test : arrays, optional
+        Evaluated (never trained on) after every epoch.
+    epochs : int, default=100
+    batch_size : int, default=10
+    lr, alpha, eps, momentum, weight_decay, centered :
+        :class:`RMSprop` settings (defaults: the paper's).
+    shuffle : bool, default=True
+        New random order of the training samples every epoch.
+    init_coef : array (q, p) or (p,), optional
+        Initial weights; ``U(-1/sqrt(p), 1/sqrt(p))`` (PyTorch ``nn.Linear``) by default.
+    init_intercept : array (q,) or float, optional
+        Initial bias; same default distribution.
+    random_state : int, numpy.random.Generator or None
+        Seeds the initial layer (drawn first: weights then bias) and the shuffling.
+
+    Returns
+    -------
+    ReadoutTrainingResult
+        ``coef`` (q, p), ``intercept`` (q,), learning curves of length ``epochs + 1``.
+
+    References
+    ----------
+    Chen et al., arXiv:2211.02612 (2022); PyTorch ``torch.optim.RMSprop``, ``nn.Linear``,
+    ``nn.MSELoss``, ``DataLoader``.
+    """
+    X = _as_features(X_train, "X_train")
+    Y = _as_2d_targets(y_train, X.shape[0], "y_train")
+    n, p = X.shape
+    q = Y.shape[1]
+    if (X_test is None) != (y_test is None):
+        raise ValueError("X_test and y_test must be given together.")
+    if X_test is not None:
+        Xt = _as_features(X_test, "X_test", p)
+        Yt = _as_2d_targets(y_test, Xt.shape[0], "y_test")
+        if Yt.shape[1] != q:
+            raise ValueError(f"y_test has {Yt.shape[1]} targets, expected {q}.")
+    epochs = _check_int("epochs", epochs, minimum=0)
+    batch_size = _check_int("batch_size", batch_size)
+    rng = np.random.default_rng(random_state)
+    bound = 1.0 / np.sqrt(p)
+    coef = rng.uniform(-bound, bound, size=(q, p))
+    intercept = rng.uniform(-bound, bound, size=q)
+    if init_coef is not None:
+        c = np.asarray(init_coef, dtype=np.float64)
+        if c.size != q * p or not np.all(np.isfinite(c)):
+            raise ValueError(f"init_coef must be finite with shape ({q}, {p}), got {c.shape}.")
+        coef = c.reshape(q, p).copy()
+    if init_intercept is not None:
+        b = np.asarray(init_intercept, dtype=np.float64)
+        if b.size != q or not np.all(np.isfinite(b)):
+            raise ValueError(f"init_intercept must be finite with {q} entries, got shape {b.shape}.")
+        intercept = b.reshape(q).copy()
+    opt = RMSprop([coef, intercept], lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                  momentum=momentum, centered=centered)
+
+    def curves():
+        tr = mse_linear_grad(X, Y, coef, intercept)[0]
+        te = mse_linear_grad(Xt, Yt, coef, intercept)[0] if X_test is not None else np.nan
+        return tr, te
+
+    train_mse = np.empty(epochs + 1)
+    test_mse = np.empty(epochs + 1)
+    train_mse[0], test_mse[0] = curves()
+    for epoch in range(epochs):
+        for idx in minibatches(n, batch_size, shuffle, rng):
+            _, gc, gb = mse_linear_grad(X[idx], Y[idx], coef, intercept)
+            opt.step([gc, gb])
+        train_mse[epoch + 1], test_mse[epoch + 1] = curves()
+    if not np.all(np.isfinite(coef)):
+        raise FloatingPointError("RMSprop diverged (non-finite weights); lower lr.")
+    return ReadoutTrainingResult(coef=coef, intercept=intercept, train_mse=train_mse,
+                                 test_mse=test_mse if X_test is not None else None,
+                                 n_steps=opt.n_steps)
+
+
+class RMSpropReadout(RegressorMixin, BaseEstimator):
+    """Linear readout trained by RMSprop mini-batch gradient descent (the paper's protocol).
+
+    Parameters
+    ----------
+    epochs : int, default=100
+    batch_size : int, default=10
+    lr : float, default=0.01
+    alpha : float, default=0.99
+    eps : float, default=1e-8
+    momentum : float, default=0.0
+    shuffle : bool, default=True
+    random_state : int, numpy.random.Generator or None
+        Seeds the initial layer (PyTorch ``nn.Linear`` initialisation) and the shuffling.
+
+    Attributes
+    ----------
+    coef_ : array (n_targets, n_features), or (n_features,) when fitted on 1-D y
+    intercept_ : array (n_targets,) or float
+    train_mse_ : array (epochs + 1,)
+        Training MSE before training and after every epoch.
+    test_mse_ : array (epochs + 1,) or None
+        The same on ``eval_set`` if one was passed to :meth:`fit`.
+    n_iter_ : int
+        Epochs run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(60, 2)); y = X @ [0.5, -0.2] + 0.1
+    >>> r = RMSpropReadout(epochs=200, random_state=0).fit(X, y)
+    >>> bool(r.train_mse_[-1] < 1e-4)
+    True
+
+    References
+    ----------
+    Chen et al., arXiv:2211.02612 (2022); PyTorch ``torch.optim.RMSprop``.
+    """
+
+    def __init__(self, epochs=100, batch_size=10, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0,
+                 shuffle=True, random_state=None):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.alpha = alpha
+        self.eps = eps
+        self.momentum = momentum
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def fit(self, X, y, eval_set=None):
+        """Train from the PyTorch-style initial layer.
+
+        Parameters
+        ----------
+        X : array (n_samples, n_features)
+        y : array (n_samples,) or (n_samples, n_targets)
+        eval_set : tuple (X_test, y_test), optional
+            Scored after every epoch into ``test_mse_``.
+        """
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
+        Xt = yt = None
+        if eval_set is not None:
+            if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
+                raise ValueError("eval_set must be a tuple (X_test, y_test).")
+            Xt, yt = eval_set
+        res = train_linear_readout(X, y, Xt, yt, epochs=self.epochs, batch_size=self.batch_size,
+                                   lr=self.lr, alpha=self.alpha, eps=self.eps,
+                                   momentum=self.momentum, shuffle=self.shuffle,
+                                   random_state=self.random_state)
+        y1d = np.asarray(y).ndim == 1
+        self.coef_ = res.coef[0] if y1d else res.coef
+        self.intercept_ = float(res.intercept[0]) if y1d else res.intercept
+        self.train_mse_ = res.train_mse
+        self.test_mse_ = res.test_mse
+        self.n_iter_ = int(self.epochs)
+        return self
+
+    def predict(self, X):
+        """``X coef^T + intercept``."""
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ np.asarray(self.coef_).T + self.intercept_
