@@ -36,6 +36,9 @@ log = logging.getLogger("rcpod.reproduce")
 EXPERIMENTS = [
     ("narma10", "examples.narma10", "NARMA10 with echo state networks"),
     ("memory_capacity", "examples.memory_capacity", "Memory capacity of ESNs"),
+    ("reduction_narma10", "examples.reduction_narma10", "Reduced ESNs on NARMA10"),
+    ("reduction_memory_capacity", "examples.reduction_memory_capacity",
+     "Memory capacity of reduced ESNs"),
     ("quantum_rc", "examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
 ]
 

@@ -1,0 +1,72 @@
+"""Smoke tests of the reduction examples (examples/reduction_*.py) at their tiny --smoke sizes.
+
+They check the contract examples/reproduce.py relies on (``main(argv) -> dict`` with tables,
+notes, figures, seeds, command; results.json written) and a few facts that must hold whatever the
+numbers: same seeds give the same numbers, memory capacity of an r-dimensional model stays below
+r (plus the finite-sample bias), and the full ESN row of the memory table equals a direct
+:func:`reservoir.memory.memory_capacity` call.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from examples import reduction_memory_capacity, reduction_narma10
+from reservoir import ESN
+from reservoir.memory import memory_capacity
+
+
+def _check_contract(result, out):
+    for key in ("tables", "notes", "figures", "seeds", "command"):
+        assert key in result
+    for table in result["tables"]:
+        assert set(table) >= {"title", "columns", "rows"}
+        assert all(len(row) == len(table["columns"]) for row in table["rows"])
+    for fig in result["figures"]:
+        assert (out / fig).is_file()
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["seeds"] == result["seeds"]
+
+
+@pytest.mark.slow
+def test_reduction_narma10_smoke(tmp_path):
+    out = tmp_path / "narma"
+    result = reduction_narma10.main(["--smoke", "--out", str(out)])
+    _check_contract(result, out)
+    per = result["per_seed"][0]
+    r = reduction_narma10.SMOKE["ranks"][0]
+    # every reduced variant and readout was evaluated, with finite timings
+    st = reduction_narma10.SMOKE
+    n_var = len(reduction_narma10.variants(r, st["m_factors"], st["n_units"]))
+    assert len(per["reduced"]) == n_var * 2
+    assert all(d["run"] > 0 and d["step"] > 0 for d in per["reduced"])
+    # refitted readouts on stable reduced models give finite predictions
+    assert all(np.isfinite(d["nrmse"]) for d in per["reduced"] if d["readout"] == "refit")
+    # the readout restricted to all modes reproduces the full prediction exactly
+    assert per["modes"]["readout_error"][-1] == pytest.approx(0.0, abs=1e-8)
+    # same seeds, same numbers
+    again = reduction_narma10.main(["--smoke", "--out", str(tmp_path / "again")])
+    assert again["per_seed"][0]["full"]["nrmse"] == per["full"]["nrmse"]
+    assert [d["nrmse"] for d in again["per_seed"][0]["reduced"]] == \
+        [d["nrmse"] for d in per["reduced"]]
+
+
+@pytest.mark.slow
+def test_reduction_memory_capacity_smoke(tmp_path):
+    out = tmp_path / "mc"
+    result = reduction_memory_capacity.main(["--smoke", "--out", str(out)])
+    _check_contract(result, out)
+    st = reduction_memory_capacity.SMOKE
+    N, r = st["n_units"], st["ranks"][0]
+    for rec in result["per_seed"]:
+        # MC <= dimension of the state, up to the finite-sample bias (~ k_max / test rows)
+        bias = 2 * N / (0.2 * 20 * N)
+        assert all(d["mc"] <= r + bias for d in rec["reduced"])
+        assert rec["fresh"][r] <= r + bias
+        # the full row is the plain memory_capacity of the same ESN on the same series
+        params = reduction_memory_capacity.REGIMES[rec["regime"]]
+        esn = ESN(n_units=N, random_state=rec["seed"], **reduction_memory_capacity.COMMON,
+                  **params["esn"])
+        u = np.random.default_rng(100 + rec["seed"]).uniform(-0.8, 0.8, 20 * N)
+        assert rec["full"] == pytest.approx(
+            memory_capacity(esn, 2 * N, series=u, ridge=params["ridge"]), rel=1e-10)
