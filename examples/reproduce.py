@@ -39,6 +39,7 @@ EXPERIMENTS = [
     ("reduction_narma10", "examples.reduction_narma10", "Reduced ESNs on NARMA10"),
     ("reduction_memory_capacity", "examples.reduction_memory_capacity",
      "Memory capacity of reduced ESNs"),
+    ("oil_platform", "examples.oil_platform", "Oil platform identification with ESNs"),
     ("quantum_rc", "examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
 ]
 
