@@ -21,6 +21,8 @@ from .initializers import (W_INITIALIZERS, make_bias, make_input, make_recurrent
 __all__ = ["ESN"]
 
 _BACKENDS = ("auto", "numba", "numpy")
+#: batches of at least this many series run in SIMD groups (smaller: one series at a time)
+_MIN_GROUPED_BATCH = 3
 
 
 def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
@@ -219,22 +221,35 @@ class ESN(BaseReservoir):
         return self._compute_dtype().type(self.leak_rate)
 
     def _run(self, inputs, state0):
-        proj = np.ascontiguousarray(self.input_projection(inputs))
         if self.backend == "numpy":
-            return self._run_numpy(proj, state0)
+            return self._run_numpy(np.ascontiguousarray(self.input_projection(inputs)), state0)
         leak = self._leak()
         W = self.W_
+        if not sp.issparse(W):
+            proj = np.ascontiguousarray(self.input_projection(inputs))
+            if inputs.ndim == 2:
+                return _kernels.run_dense(W, proj, state0, leak)
+            return _kernels.run_dense_batch(W, proj, np.ascontiguousarray(state0), leak)
+        arrays = _kernels.csr_arrays(W) + (self.W_in_, self.bias_)
         if inputs.ndim == 2:
-            if sp.issparse(W):
-                return _kernels.run_csr(W.indptr, W.indices, W.data, proj, state0, leak)
-            return _kernels.run_dense(W, proj, state0, leak)
-        if sp.issparse(W):
-            return _kernels.run_csr_batch(W.indptr, W.indices, W.data, proj,
-                                          np.ascontiguousarray(state0), leak)
-        return self._run_numpy(proj, state0)  # dense batch: one BLAS product per step
+            return _kernels.run_csr(*arrays, inputs, state0, leak)
+        B, T, _ = inputs.shape
+        if B < _MIN_GROUPED_BATCH:  # too few series to fill a SIMD group: one at a time
+            return np.stack([_kernels.run_csr(*arrays, u, x0, leak)
+                             for u, x0 in zip(inputs, state0)])
+        # SIMD groups of LANES series with interleaved states, groups in parallel threads
+        N, L = self.n_states_, _kernels.LANES
+        G = -(-B // L)
+        state = np.zeros((G * L, N), dtype=state0.dtype)
+        state[:B] = state0
+        state = np.ascontiguousarray(state.reshape(G, L, N).transpose(0, 2, 1))
+        out = np.empty((B, T, N), dtype=state0.dtype)
+        _kernels.run_csr_batch(*arrays, inputs, state, leak, out)
+        return out
 
     def _run_numpy(self, proj, state0):
-        """Reference loop in plain numpy (also the dense batched path: one GEMM per step)."""
+        """Reference loop in plain numpy (``backend="numpy"``), which the kernels are tested
+        against."""
         a = self._leak()
         keep = self._compute_dtype().type(1.0) - a
         W = self.W_

@@ -128,3 +128,62 @@ def test_bad_inputs():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         ESN(10).run(np.zeros((3, 1)))
+
+
+# -- compiled kernels (reservoir/_kernels.py) ----------------------------------------------------
+def test_vectorised_tanh_within_2_ulp_of_numpy():
+    from reservoir import _kernels
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(scale=s, size=20000) for s in (1e-3, 0.3, 1.0, 3.0, 30.0)]
+                       + [np.linspace(-21, 21, 20001),
+                          [0.0, 1e-300, 5e-324, 0.625, np.nextafter(0.625, 0), 19.06, 1e300]])
+    x = np.concatenate([x, -x])
+    got = _kernels.tanh(x, np.empty_like(x))
+    ref = np.tanh(x)
+    ulp = np.abs(got - ref) / np.spacing(np.maximum(np.abs(ref), 1e-300))
+    assert ulp.max() <= 2.0
+    special = _kernels.tanh(np.array([-0.0, np.inf, -np.inf, np.nan]), np.empty(4))
+    assert np.signbit(special[0]) and special[0] == 0.0
+    np.testing.assert_array_equal(special[1:3], [1.0, -1.0])
+    assert np.isnan(special[3])
+
+
+def test_csr_product_is_bitwise_scipy():
+    from reservoir import _kernels
+    W = sp.random(41, 41, density=0.15, random_state=2, format="lil")
+    W[[0, 5, 40], :] = 0.0  # odd N, empty rows (first, middle, last)
+    W = sp.csr_matrix(W)
+    W.sort_indices()
+    assert np.sum(np.diff(W.indptr) == 0) == 3
+    x = np.random.default_rng(3).normal(size=41)
+    pre = np.empty(41)
+    _kernels._csr_matvec_plus(*_kernels.csr_arrays(W), x, np.zeros(41), pre)
+    np.testing.assert_array_equal(pre, W @ x)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("n_series", [1, 2, 3, 8, 9, 17])
+def test_batched_sparse_run_equals_single_runs_bitwise(n_series, dtype):
+    esn = ESN(37, leak_rate=0.6, density=0.2, bias_scaling=0.3, dtype=dtype,
+              random_state=4).initialize(2)
+    rng = np.random.default_rng(n_series)
+    U = rng.uniform(-1, 1, (n_series, 60, 2))
+    x0 = rng.uniform(-0.5, 0.5, (n_series, 37))
+    batch = esn.run(U, state0=x0)
+    single = np.stack([esn.run(u, state0=s) for u, s in zip(U, x0)])
+    assert batch.dtype == single.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(batch, single)
+    ref = esn.set_params(backend="numpy").run(U, state0=x0)
+    assert ref.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(batch, ref, rtol=0, atol=1e-13 if dtype == "float64" else 2e-5)
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_float32_kernels_stay_float32(dense):
+    esn = ESN(30, density=1.0 if dense else 0.2, dtype="float32", random_state=0).initialize(1)
+    assert sp.issparse(esn.W_) != dense
+    u = np.random.default_rng(0).uniform(-1, 1, (4, 50, 1))
+    for out in (esn.run(u[0]), esn.run(u)):
+        assert out.dtype == np.float32
+    ref = esn.set_params(backend="numpy").run(u)
+    np.testing.assert_allclose(esn.set_params(backend="numba").run(u), ref, rtol=0, atol=2e-5)
