@@ -41,6 +41,9 @@ import time
 
 import numpy as np
 
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 GOALS = ("one series: >= 3x faster than reservoirpy at N = 100 and never slower at N >= 500; "
          "32 series: >= 8x throughput at N = 500; 10^6-step fit at N = 1000: peak RSS < 1 GB")
 
@@ -287,7 +290,50 @@ def markdown(rows, memory):
     return "\n".join(lines)
 
 
+def tables(rows, memory):
+    """The measured numbers as report tables (``{"title", "columns", "rows"}``)."""
+    speed = {"title": "ESN speed: reservoirpy time / rcpod time on the same reservoirs (best of "
+                      "repeats, wall clock)",
+             "columns": ["N", "nnz", "steps", "1 series: reservoirpy s", "rcpod s", "speed-up",
+                         "32 series: steps", "reservoirpy s (mode)", "rcpod s",
+                         "throughput ratio", "fit+predict: reservoirpy s", "rcpod s",
+                         "speed-up", "max abs state diff"],
+             "rows": [[r["n_units"], r["nnz"], r["steps"], round(r["single_rpy_s"], 4),
+                       round(r["single_ours_s"], 5), f"{r['single_speedup']:.1f}x",
+                       r["batch_steps"], f"{r['batch_rpy_s']:.3f} ({r['batch_rpy_mode']})",
+                       round(r["batch_ours_s"], 4), f"{r['batch_speedup']:.1f}x",
+                       round(r["fit_rpy_s"], 4), round(r["fit_ours_s"], 4),
+                       f"{r['fit_speedup']:.1f}x", f"{r['max_abs_state_diff']:.1e}"]
+                      for r in rows]}
+    mem_rows = []
+    for name, m in memory.items():
+        if "error" in m:
+            err = m["error"].splitlines()[-1] if m["error"] else "?"
+            mem_rows.append([name, m["steps"], "", "", "", "", f"failed: {err}"])
+        elif "peak_rss_mb" in m:
+            mem_rows.append([name, m["steps"], m["n_units"], round(m["peak_rss_mb"]),
+                             round(m["rss_after_imports_mb"]), round(m["fit_s"], 1),
+                             m.get("note", "")])
+    mem = {"title": "Peak memory of one ESN fit (fresh subprocess, getrusage ru_maxrss)",
+           "columns": ["library", "steps", "N", "peak RSS MB", "RSS after imports MB", "fit s",
+                       "note"], "rows": mem_rows}
+    return [speed, mem]
+
+
+def command_line(argv):
+    """The command that reruns this benchmark alone with the same arguments."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join(["python", "benchmarks/bench_esn.py"] + [str(a) for a in args])
+
+
 def main(argv=None):
+    """Run the benchmark, print its tables and return the results as a dict.
+
+    The dict holds ``tables`` (report tables), ``goals`` (goal name -> met), ``notes``,
+    ``command``, ``machine``, ``results`` (one dict per N), ``memory`` and ``config``; with
+    ``--json`` the same dict is written to that file. With ``--memory-child`` (internal) it
+    returns None after printing the child's JSON line.
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="N = 100, 500, 1000 with 2000 steps; memory fit on 2e5 steps")
@@ -324,7 +370,7 @@ def main(argv=None):
 
     if args.memory_child:
         memory_child(args.memory_child, args.memory_units, args.memory_steps, args.seed)
-        return 0
+        return None
 
     sizes = args.sizes or ([100, 500, 1000] if args.quick else [100, 500, 1000, 2000])
     args.steps = args.steps or (2000 if args.quick else 10000)
@@ -335,7 +381,7 @@ def main(argv=None):
                      else (20_000 if args.quick else 100_000))
 
     info = machine_info()
-    command = " ".join([os.path.basename(sys.executable)] + sys.argv)
+    command = command_line(argv)
     print(f"# ESN benchmark: rcpod vs reservoirpy\ncommand: {command}")
     print(f"machine: {info['cpu']}, nproc={info['nproc']}, {info['memory_gb']} GB; "
           f"{info['platform']}")
@@ -383,16 +429,20 @@ def main(argv=None):
     print(f"goals ({GOALS}):")
     for k, v in met.items():
         print(f"  {k}: {'MET' if v else 'NOT MET'}")
+    result = {"command": command, "machine": info, "load_average_before": load_before,
+              "load_average_after": load_after, "goals": met, "results": rows,
+              "memory": memory, "config": {k: v for k, v in vars(args).items()
+                                           if k != "memory_child"},
+              "tables": tables(rows, memory),
+              "notes": [f"Goals: {GOALS}."] + [f"{k}: {'MET' if v else 'NOT MET'}"
+                                                 for k, v in met.items()]}
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"command": command, "machine": info, "load_average_before": load_before,
-                       "load_average_after": load_after, "goals": met, "results": rows,
-                       "memory": memory, "config": {k: v for k, v in vars(args).items()
-                                                    if k != "memory_child"}},
-                      fh, indent=2, default=float)
+            json.dump(result, fh, indent=2, default=float)
         print(f"wrote {args.json}")
-    return 0
+    return result
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
+    sys.exit(0)

@@ -1,6 +1,6 @@
 """Speed of the fast exact quantum reservoirs against PennyLane QNodes.
 
-Run:  python benchmarks/bench_quantum.py  [--pl-steps 50] [--pl-windows 3] [--repeats 5]
+Run:  python benchmarks/bench_quantum.py  [--quick] [--pl-steps 50] [--pl-windows 3] [--repeats 5]
 
 1. One series: a QLSTM reservoir (4 qubits, 2 layers, 6 circuits) over a 1,000-step series.
    fast backend (compiled loop; and the plain numpy loop) vs the same cell evaluated with one
@@ -19,12 +19,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 
 import numpy as np
 
-from quantum import QuantumReservoir
-from quantum.datasets import load_task
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from quantum import QuantumReservoir  # noqa: E402
+from quantum.datasets import load_task  # noqa: E402
 
 
 def machine():
@@ -110,16 +114,71 @@ def bench_windows(args, rows, tasks, cells):
             rows.append(("", f"{cell}: fast vs PennyLane broadcast", None, "", t_bc / t_fast))
 
 
-def main():
+QUICK = dict(pl_steps=10, pl_windows=2, repeats=2, tasks=["damped_oscillator", "narma5"])
+GOALS = ("the fast backend is faster than PennyLane default.qubit (speed-up > 1x) in every case, "
+         "including PennyLane with parameter broadcasting over all windows")
+
+
+def _time_str(seconds, unit):
+    if seconds is None:
+        return ""
+    if unit == "us/w":
+        return f"{seconds * 1e6:.1f} us/window"
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def _ratio_str(ratio):
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.2g}x"
+
+
+def tables(rows):
+    """The measured rows as report tables (``{"title", "columns", "rows"}``)."""
+    return [{"title": "Quantum reservoirs: fast exact backend vs PennyLane QNodes (speed-up = "
+                      "PennyLane default.qubit time / this method's time)",
+             "columns": ["case", "method", "time", "speed-up"],
+             "rows": [[case, method, _time_str(seconds, unit), _ratio_str(ratio)]
+                      for case, method, seconds, unit, ratio in rows]}]
+
+
+def goals(rows):
+    """Goal name -> met: every fast row (and fast vs broadcast) is faster than PennyLane."""
+    fast = [ratio for _c, method, _s, _u, ratio in rows
+            if method.startswith("fast") or ": fast" in method]
+    return {"fast_faster_than_pennylane_everywhere": bool(fast) and min(fast) > 1.0}
+
+
+def command_line(argv):
+    """The command that reruns this benchmark alone with the same arguments."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join(["python", "benchmarks/bench_quantum.py"] + [str(a) for a in args])
+
+
+def main(argv=None):
+    """Run the benchmark, print its table and return the results as a dict.
+
+    The dict holds ``tables`` (report tables), ``goals``, ``notes``, ``command``, ``machine``,
+    ``rows`` (case, method, seconds, unit, speed-up) and ``config``.
+    """
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--pl-steps", type=int, default=50)
-    p.add_argument("--pl-windows", type=int, default=3)
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--tasks", nargs="*", default=["damped_oscillator", "bessel_j2",
-                                                   "delayed_quantum_control", "narma5", "narma10"])
+    p.add_argument("--quick", action="store_true",
+                   help=f"smaller run: {QUICK} unless given explicitly")
+    p.add_argument("--pl-steps", type=int, default=None, help="default 50 (quick 10)")
+    p.add_argument("--pl-windows", type=int, default=None, help="default 3 (quick 2)")
+    p.add_argument("--repeats", type=int, default=None, help="default 5 (quick 2)")
+    p.add_argument("--tasks", nargs="*", default=None,
+                   help="default all five paper tasks (quick: damped_oscillator narma5)")
     p.add_argument("--cells", nargs="*", default=["rnn", "lstm", "gru"])
-    args = p.parse_args()
-    print(machine())
+    args = p.parse_args(argv)
+    full = dict(pl_steps=50, pl_windows=3, repeats=5,
+                tasks=["damped_oscillator", "bessel_j2", "delayed_quantum_control", "narma5",
+                       "narma10"])
+    for key, value in (QUICK if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    command = command_line(argv)
+    info = machine()
+    print(f"command: {command}")
+    print(info)
     rows = []
     bench_series(args, rows)
     bench_windows(args, rows, args.tasks, args.cells)
@@ -133,8 +192,21 @@ def main():
         else:
             tstr = f"{seconds * 1e3:9.2f} ms"
         print(f"{case:<42} {method:<52} {tstr:>12} {ratio:>9.0f}x")
-    print("\nspeed-up: PennyLane default.qubit time / this method's time (per series or per window);"
-          " 'fast vs PennyLane broadcast' divides the broadcast time by the fast time.")
+    explain = ("speed-up: PennyLane default.qubit time / this method's time (per series or per "
+               "window); 'fast vs PennyLane broadcast' divides the broadcast time by the fast "
+               "time.")
+    print("\n" + explain)
+    met = goals(rows)
+    print(f"goals ({GOALS}):")
+    for k, v in met.items():
+        print(f"  {k}: {'MET' if v else 'NOT MET'}")
+    timing = (f"Fast timings: best of {args.repeats} runs after a warm-up; PennyLane: single runs "
+              f"on {args.pl_steps} steps / {args.pl_windows} windows, scaled.")
+    return {"command": command, "machine": info, "goals": met,
+            "config": {k: v for k, v in vars(args).items()},
+            "rows": [list(r) for r in rows], "tables": tables(rows),
+            "notes": [explain, timing, f"Goal: {GOALS}."]
+            + [f"{k}: {'MET' if v else 'NOT MET'}" for k, v in met.items()]}
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ CasADi closed-loop evaluations (rollout + Jacobian) of the reduced vs the full s
 Usage::
 
     python benchmarks/bench_reduction.py                    # N=1000, r=50, m=100
+    python benchmarks/bench_reduction.py --quick            # the same with 5000 steps, 2 repeats
     python benchmarks/bench_reduction.py --n-units 500 --rank 25 --points 50
 
 Both models are timed in their fastest implementation:
@@ -22,9 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 
 import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def machine_info():
@@ -82,23 +87,65 @@ def best_time(fn, repeats):
     return best
 
 
+GOAL = "POD-DEIM run() per step >= 20x faster than the full ESN's fastest compiled loop"
+
+
+def command_line(argv):
+    """The command that reruns this benchmark alone with the same arguments."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join(["python", "benchmarks/bench_reduction.py"] + [str(a) for a in args])
+
+
+def _result(args, argv, info, model, steps, casadi_rows, notes):
+    """The result dict: report tables, goals, notes and the raw numbers."""
+    step_rows = [[name, round(t * 1e6, 3), f"{ratio:.1f}x" if ratio is not None else ""]
+                 for name, t, ratio in steps]
+    tables = [{"title": f"Reduced vs full ESN: per-step time of run() over {args.steps} steps "
+                        f"(best of {args.repeats}); ratio = full ESN time / this time",
+               "columns": ["model", "us per step", "ratio"], "rows": step_rows}]
+    if casadi_rows:
+        tables.append({"title": f"CasADi {args.horizon}-step rollout + Jacobian dY/dU "
+                                "(best of 3 x 20 evaluations)",
+                       "columns": ["model", "expression graph", "ms per evaluation"],
+                       "rows": [[m, v, round(t * 1e3, 4)] for m, v, t in casadi_rows]})
+    return {"command": command_line(argv), "machine": info, "model": model,
+            "goals": {"pod_deim_per_step_>=20x": model["deim_ratio"] >= 20.0},
+            "config": dict(vars(args)), "tables": tables,
+            "notes": notes + [f"Goal: {GOAL}: "
+                              + ("MET" if model["deim_ratio"] >= 20.0 else "NOT MET")
+                              + f" ({model['deim_ratio']:.1f}x)."]}
+
+
 def main(argv=None):
+    """Run the benchmark, print its numbers and return the results as a dict.
+
+    The dict holds ``tables`` (report tables), ``goals``, ``notes``, ``command``, ``machine``,
+    ``model`` (sizes, errors and per-step times) and ``config``.
+    """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="5000 steps, 2 repeats (unless --steps/--repeats are given)")
     ap.add_argument("--n-units", type=int, default=1000)
     ap.add_argument("--rank", type=int, default=50)
     ap.add_argument("--points", type=int, default=100)
     ap.add_argument("--density", type=float, default=0.1)
-    ap.add_argument("--steps", type=int, default=20000)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=None, help="default 20000 (quick 5000)")
+    ap.add_argument("--repeats", type=int, default=None, help="default 5 (quick 2)")
     ap.add_argument("--horizon", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.steps is None:
+        args.steps = 5000 if args.quick else 20000
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 5
 
     from reservoir import ESNRegressor
     from reservoir.datasets import narma
     import reduction
 
-    print("machine:", machine_info())
+    info = machine_info()
+    print("command:", command_line(argv))
+    print("machine:", info)
     N, r, m = args.n_units, args.rank, args.points
     u, y = narma(10, 4000, random_state=args.seed)
     t0 = time.perf_counter()
@@ -152,13 +199,35 @@ def main(argv=None):
     t_step_red = best_time(lambda: loop(red.reservoir_), 3) / 2000
     print(f"\nstep() from Python: full {t_step_full * 1e6:.1f} us, POD-DEIM "
           f"{t_step_red * 1e6:.1f} us, ratio {t_step_full / t_step_red:.1f}x")
+    summary = {"n_units": N, "rank": r, "points": m, "density": args.density,
+             "nnz": int(est.reservoir_.W_.nnz), "fit_s": t_fit, "reduce_s": t_red,
+             "full_nrmse": float(rep.full_nrmse), "reduced_nrmse": float(rep.reduced_nrmse),
+             "test_state_error": float(rep.test_state_error), "stable": bool(rep.stable),
+             "full_rcpod_step_s": t_full_rcpod, "full_fastmath_step_s": t_full_fast,
+             "pod_step_s": t_pod, "deim_step_s": t_deim, "deim_ratio": t_full / t_deim,
+             "pod_ratio": t_full / t_pod, "python_step_full_s": t_step_full,
+             "python_step_deim_s": t_step_red}
+    steps = [(f"full ESN N={N}, rcpod CSR loop", t_full_rcpod, t_full / t_full_rcpod),
+             (f"full ESN N={N}, fastmath CSR loop", t_full_fast, t_full / t_full_fast),
+             (f"POD-Galerkin r={r}", t_pod, t_full / t_pod),
+             (f"POD-DEIM r={r} m={m}", t_deim, t_full / t_deim),
+             (f"step() from Python: full N={N}", t_step_full, None),
+             (f"step() from Python: POD-DEIM r={r} m={m}", t_step_red,
+              t_step_full / t_step_red)]
+    notes = [f"ESN N={N} (density {args.density}, nnz {est.reservoir_.W_.nnz}) fitted on NARMA10 "
+             f"(3000 steps, {t_fit:.2f} s), reduced by POD-Q-DEIM r={r} m={m} ({t_red:.2f} s). "
+             f"NARMA10 test NRMSE full {rep.full_nrmse:.4f}, reduced {rep.reduced_nrmse:.4f}; "
+             f"state error {rep.test_state_error:.2e}; stable {rep.stable}.",
+             "Full ESN time = the faster of its two compiled loops; the step() rows time "
+             "Python calls of step() (ratio full / reduced)."]
 
     # ---- CasADi closed loop -----------------------------------------------------------------
     try:
         import casadi as ca
     except ImportError:
         print("\ncasadi not installed: skipping the CasADi benchmark (pip install rcpod[mpc]).")
-        return
+        notes.append("casadi not installed: CasADi benchmark skipped.")
+        return _result(args, argv, info, summary, steps, [], notes)
     H = args.horizon
     print(f"\nCasADi {H}-step rollout (x0, u[0..{H - 1}]) -> y[0..{H - 1}] and dY/dU:")
     results = {}
@@ -187,8 +256,16 @@ def main(argv=None):
     best_red = min(v[0] for k, v in results.items() if k[0] == "POD-DEIM")
     y_full = results[("full", "MX")][1]
     y_red = results[("POD-DEIM", "MX")][1]
+    y_diff = float(np.max(np.abs(y_full - y_red)))
     print(f"  ratio (best full / best reduced): {best_full / best_red:.1f}x;  "
-          f"max |y_full - y_red| over the rollout {np.max(np.abs(y_full - y_red)):.2e}")
+          f"max |y_full - y_red| over the rollout {y_diff:.2e}")
+    summary["casadi_ratio"] = best_full / best_red
+    summary["casadi_max_abs_output_diff"] = y_diff
+    notes.append(f"CasADi rollout + Jacobian: best full / best reduced = "
+                 f"{best_full / best_red:.1f}x; max |y_full - y_red| over the rollout "
+                 f"{y_diff:.2e}.")
+    casadi_rows = [(k[0], k[1], v[0]) for k, v in results.items()]
+    return _result(args, argv, info, summary, steps, casadi_rows, notes)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ EXPERIMENTS = [
      "Memory capacity of reduced ESNs"),
     ("oil_platform", "examples.oil_platform", "Oil platform identification with ESNs"),
     ("quantum_rc", "examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
+    ("speed", "examples.speed", "Speed and memory against reservoirpy and PennyLane"),
 ]
 
 

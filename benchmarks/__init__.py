@@ -1,0 +1,1 @@
+"""Speed benchmarks of rcpod against reservoirpy and PennyLane (see examples/speed.py)."""

@@ -1,0 +1,116 @@
+"""Speed and memory of rcpod against reservoirpy and PennyLane: the three speed benchmarks.
+
+    python examples/speed.py                 # full presets of the three benchmarks
+    python examples/speed.py --quick         # their --quick presets (a few minutes in all)
+    python examples/speed.py --out DIR       # output directory (default results/speed)
+
+Runs, in this process and in order,
+
+* ``benchmarks/bench_esn.py``: rcpod's ESN against reservoirpy 0.4 on the same reservoirs (one
+  series, 32 series, fit + predict) and the peak memory of a long fit (measured in fresh
+  subprocesses of that script);
+* ``benchmarks/bench_quantum.py``: the fast exact quantum reservoirs against PennyLane QNodes;
+* ``benchmarks/bench_reduction.py``: per-step cost of a POD-DEIM reduced ESN against the full ESN
+  and of CasADi rollouts with Jacobians;
+
+and collects their tables, their goals (met or not), the machine and the command that reruns each
+benchmark alone into one result dict, written to ``results.json``. Timings are wall clock on the
+machine of the run: on a loaded machine they are slower and the ratios noisier.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from examples import _common  # noqa: E402
+
+log = logging.getLogger("rcpod.examples.speed")
+
+#: (name, module, title prefix) of the benchmarks, in run order.
+BENCHMARKS = [
+    ("esn", "benchmarks.bench_esn", "ESN vs reservoirpy"),
+    ("quantum", "benchmarks.bench_quantum", "Quantum reservoirs vs PennyLane"),
+    ("reduction", "benchmarks.bench_reduction", "POD-DEIM reduction"),
+]
+
+
+def run_benchmark(module_name, argv):
+    """Import ``module_name`` and return ``(result dict, seconds)`` of its ``main(argv)``."""
+    import importlib
+    module = importlib.import_module(module_name)
+    t0 = time.perf_counter()
+    result = module.main(argv)
+    if not isinstance(result, dict):
+        raise TypeError(f"{module_name}.main must return a dict, got {type(result).__name__}")
+    return result, time.perf_counter() - t0
+
+
+def _machine():
+    from examples.reproduce import machine_info
+    import os
+    info = machine_info()
+    try:
+        info["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        info["load_average_start"] = None
+    return info
+
+
+def main(argv=None):
+    """Run the three speed benchmarks; returns the result dict (also written to results.json)."""
+    parser = _common.make_parser(__doc__.split("\n\n")[0], "results/speed")
+    args = parser.parse_args(argv)
+    _common.setup_logging()
+    out = _common.output_dir(args.out)
+    bench_argv = ["--quick"] if args.quick else []
+    machine = _machine()
+    t_start = time.perf_counter()
+
+    tables, notes, raw, seconds = [], [], {}, {}
+    notes.append(f"Machine: {machine['cpu']}, {machine['n_cpus']} CPUs, {machine['platform']}; "
+                 f"load average at start {machine['load_average_start']} (the benchmarks time "
+                 "wall clock: a loaded machine makes them slower and the ratios noisier).")
+    for name, module, title in BENCHMARKS:
+        log.info("speed: running %s %s", module, " ".join(bench_argv))
+        try:
+            result, secs = run_benchmark(module, list(bench_argv))
+        except Exception as exc:  # report the failure, run the other benchmarks
+            log.error("speed: %s failed: %s", module, exc)
+            raw[name] = {"error": traceback.format_exc()}
+            notes.append(f"{title}: FAILED ({type(exc).__name__}: {exc}); rerun alone: "
+                         f"python benchmarks/{module.split('.')[-1]}.py "
+                         + " ".join(bench_argv))
+            continue
+        raw[name], seconds[name] = result, secs
+        for table in result.get("tables", []):
+            tables.append(dict(table, title=f"{title}: {table['title']}"))
+        goals = result.get("goals", {})
+        met = ", ".join(f"{k}: {'MET' if v else 'NOT MET'}" for k, v in goals.items())
+        notes.append(f"{title} ({secs:.0f} s): goals {met or 'none stated'}. "
+                     f"Rerun alone: `{result.get('command', '')}`.")
+        notes += [f"{title}: {n}" for n in result.get("notes", [])
+                  if not n.endswith(("MET", "NOT MET"))]
+
+    result = dict(command=_common.command_line("speed.py", argv), seeds=[0],
+                  quick=bool(args.quick), tables=tables, notes=notes, figures=[],
+                  machine=machine, benchmarks=raw, benchmark_seconds=seconds,
+                  seconds=time.perf_counter() - t_start)
+    _common.save_json(out / "results.json", result)
+    for table in tables:
+        print(f"\n{table['title']}")
+        print(_common.format_table(table["columns"], table["rows"]))
+    print()
+    for note in notes:
+        print("- " + note)
+    print(f"results written to {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
