@@ -40,6 +40,7 @@ EXPERIMENTS = [
     ("reduction_memory_capacity", "examples.reduction_memory_capacity",
      "Memory capacity of reduced ESNs"),
     ("oil_platform", "examples.oil_platform", "Oil platform identification with ESNs"),
+    ("mpc_oil_platform", "examples.mpc_oil_platform", "MPC of the oil platform with ESNs"),
     ("quantum_rc", "examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
     ("speed", "examples.speed", "Speed and memory against reservoirpy and PennyLane"),
 ]

@@ -12,6 +12,7 @@ from .casadi_export import to_casadi
 from .deim import deim, deim_coefficients, oversample, qdeim
 from .diagnostics import (ReductionReport, ReductionWarning, check_trajectory, diagnose,
                           jacobian_spectral_radii, per_step_time)
+from .mpc import OffsetFreeMPC, TrackingMPC, state_space_function
 from .jacobians import jacobian_input, jacobian_state, step_jacobians
 from .pod import energy_rank, pod, projection_error
 from .reduced import DEIMReservoir, PODReservoir, ReducedReservoir, StabilizedDEIMReservoir
@@ -25,7 +26,7 @@ __all__ = [
     "Snapshots", "collect_snapshots",
     "reduce", "METHODS",
     "jacobian_state", "jacobian_input", "step_jacobians",
-    "to_casadi",
+    "to_casadi", "TrackingMPC", "OffsetFreeMPC", "state_space_function",
     "ReductionReport", "ReductionWarning", "check_trajectory", "diagnose",
     "jacobian_spectral_radii", "per_step_time",
 ]
