@@ -98,3 +98,17 @@ def _fmt(v):
     if isinstance(v, (float, np.floating)):
         return f"{v:.4g}"
     return str(v)
+
+
+def finish(out, result):
+    """Write ``out/results.json``, print the result's tables and notes, and return ``result``."""
+    save_json(Path(out) / "results.json", result)
+    for table in result.get("tables", []):
+        print(f"\n{table['title']}")
+        print(format_table(table["columns"], table["rows"]))
+    print()
+    for note in result.get("notes", []):
+        print("- " + note)
+    seconds = result.get("seconds")
+    print(f"results written to {out}" + (f" ({seconds:.1f} s)" if seconds is not None else ""))
+    return result

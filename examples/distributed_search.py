@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 

@@ -514,16 +514,7 @@ def main(argv=None):
                      settings=ds.meta.get("settings", {}).get("hours")),
         settings={k: v for k, v in settings.items()},
         seconds=time.perf_counter() - t_start)
-    _common.save_json(out / "results.json", result)
-
-    for t in result["tables"]:
-        print(f"\n{t['title']}")
-        print(_common.format_table(t["columns"], t["rows"]))
-    print()
-    for note in notes:
-        print("- " + note)
-    print(f"results written to {out} ({result['seconds']:.0f} s)")
-    return result
+    return _common.finish(out, result)
 
 
 if __name__ == "__main__":

@@ -550,15 +550,7 @@ def main(argv=None):
                       trained_epochs=settings["trained_epochs"],
                       trained_max_seconds=settings["trained_max_seconds"], metric="test MSE"),
         timings=timings, seconds=time.perf_counter() - t_start)
-    _common.save_json(out / "results.json", result)
-    for table in tables:
-        print(f"\n{table['title']}")
-        print(_common.format_table(table["columns"], table["rows"]))
-    print()
-    for note in notes:
-        print("- " + note)
-    print(f"results written to {out} ({result['seconds']:.1f} s)")
-    return result
+    return _common.finish(out, result)
 
 
 if __name__ == "__main__":

@@ -273,14 +273,7 @@ def main(argv=None):
                   seeds=list(st["seeds"]), quick=bool(args.quick), smoke=bool(args.smoke),
                   settings=st, regimes=REGIMES, tables=tables, notes=notes, figures=figs,
                   summary=agg, per_seed=records, seconds=time.perf_counter() - t_start)
-    _common.save_json(out / "results.json", result)
-    for t in tables:
-        print(f"\n{t['title']}\n" + _common.format_table(t["columns"], t["rows"]))
-    print()
-    for note in notes:
-        print("- " + note)
-    print(f"results written to {out} ({result['seconds']:.0f} s)")
-    return result
+    return _common.finish(out, result)
 
 
 if __name__ == "__main__":

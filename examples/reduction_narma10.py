@@ -532,14 +532,7 @@ def main(argv=None):
         tables=tables, notes=notes, figures=figs, summary=summary, per_seed=per_seed,
         data_seeds={p["seed"]: p["data_seed"] for p in per_seed},
         seconds=time.perf_counter() - t_start)
-    _common.save_json(out / "results.json", result)
-    for t in tables:
-        print(f"\n{t['title']}\n" + _common.format_table(t["columns"], t["rows"]))
-    print()
-    for note in notes:
-        print("- " + note)
-    print(f"results written to {out} ({result['seconds']:.0f} s)")
-    return result
+    return _common.finish(out, result)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from examples import _common  # noqa: E402
 from examples import report as report_md  # noqa: E402
 
 log = logging.getLogger("rcpod.reproduce")
@@ -85,18 +86,9 @@ def run_part(name, module, preset, out_dir, extra_args=()):
     record = {"name": name, "preset": preset, "seconds": time.perf_counter() - t0,
               "result": result}
     tmp = done.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1, default=_json_default))
+    _common.save_json(tmp, record)
     tmp.replace(done)  # atomic: an interrupted write never looks finished
     return record
-
-
-def _json_default(obj):
-    import numpy as np
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def main(argv=None, experiments=None):
@@ -130,7 +122,7 @@ def main(argv=None, experiments=None):
     info = machine_info()
     summary = {"preset": name_preset, "started": started, "machine": info,
                "parts": {r["name"]: r for r in records}}
-    (out_dir / "results.json").write_text(json.dumps(summary, indent=1, default=_json_default))
+    _common.save_json(out_dir / "results.json", summary)
     report_md.write_report(out_dir, summary)
     print(f"report written to {out_dir / 'report.md'}")
     return summary

@@ -101,15 +101,7 @@ def main(argv=None):
                   quick=bool(args.quick), tables=tables, notes=notes, figures=[],
                   machine=machine, benchmarks=raw, benchmark_seconds=seconds,
                   seconds=time.perf_counter() - t_start)
-    _common.save_json(out / "results.json", result)
-    for table in tables:
-        print(f"\n{table['title']}")
-        print(_common.format_table(table["columns"], table["rows"]))
-    print()
-    for note in notes:
-        print("- " + note)
-    print(f"results written to {out}")
-    return result
+    return _common.finish(out, result)
 
 
 if __name__ == "__main__":
