@@ -105,6 +105,19 @@ def vqc(inputs, weights, wires):
 
     A plain function of ``(inputs, weights, wires)`` that queues gates, so it can be used inside
     any QNode and drawn with ``qml.draw`` (see :func:`make_qnode`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pennylane as qml
+    >>> from quantum import vqc
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def circuit(x, w):
+    ...     vqc(x, w, wires=[0, 1])
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> bool(abs(float(circuit(np.array([0.1, 0.2]), np.zeros((1, 2, 3))))) <= 1)
+    True
     """
     encoding_block(inputs, wires)
     variational_layers(weights, wires)
@@ -134,6 +147,14 @@ def variational_unitary(weights):
     -------
     U : complex array of shape (2**n, 2**n)
         In PennyLane's wire order (wire 0 is the most significant bit of the basis index).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import variational_unitary
+    >>> U = variational_unitary(np.random.default_rng(0).uniform(0, np.pi, (1, 2, 3)))
+    >>> U.shape, bool(np.allclose(U.conj().T @ U, np.eye(4)))
+    ((4, 4), True)
     """
     weights = check_weights(weights)
     n = weights.shape[1]
@@ -195,6 +216,15 @@ def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=No
         Call as ``qnode(inputs, weights)`` with ``inputs`` (n_qubits,) or (B, n_qubits) and
         ``weights`` (L, n_qubits, 3); returns a tuple of ``n_out`` expectation values (arrays of
         shape (B,) when batched). Draw it with ``qml.draw(qnode)(inputs, weights)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import make_qnode
+    >>> qnode = make_qnode(2)
+    >>> out = qnode(np.array([0.1, 0.2]), np.zeros((1, 2, 3)))
+    >>> len(out), bool(all(abs(float(e)) <= 1 for e in out))
+    (2, True)
     """
     if not isinstance(n_qubits, (int, np.integer)) or n_qubits < 1:
         raise ValueError(f"n_qubits must be a positive integer, got {n_qubits!r}.")

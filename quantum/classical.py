@@ -51,6 +51,15 @@ class ClassicalRNNReservoir(BaseReservoir):
         Gate blocks in PyTorch order (LSTM: i, f, g, o; GRU: r, z, n).
     n_inputs_, n_states_ : int
         ``n_states_`` is ``H`` (RNN, GRU) or ``2 H`` (LSTM, state ``[h, c]``); features are ``h``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import ClassicalRNNReservoir
+    >>> res = ClassicalRNNReservoir(cell="lstm", hidden_size=3, random_state=0).initialize(1)
+    >>> states = res.run(np.zeros((5, 1)))
+    >>> states.shape, res.features(states).shape     # LSTM state = (h, c); features = h
+    ((5, 6), (5, 3))
     """
 
     def __init__(self, cell="rnn", hidden_size=3, random_state=None):

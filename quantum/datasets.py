@@ -223,6 +223,13 @@ def load_task(name, window=4, train_fraction=0.67):
     Returns
     -------
     WindowedTask
+
+    Examples
+    --------
+    >>> from quantum.datasets import load_task
+    >>> task = load_task("damped_oscillator", window=4)
+    >>> task.X_train.shape[1:], task.X_train.shape[0] == task.y_train.shape[0]
+    ((4, 1), True)
     """
     inputs, targets = _series(name)
     X, y = make_windows(inputs, targets, window=window)

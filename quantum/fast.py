@@ -260,6 +260,21 @@ class VQCBank:
     ------
     ValueError
         If ``n`` exceeds :data:`MAX_FAST_QUBITS` or the method is unknown.
+
+    Examples
+    --------
+    The bank agrees with the PennyLane QNode of the same circuit:
+
+    >>> import numpy as np
+    >>> from quantum import VQCBank, make_qnode
+    >>> w = np.random.default_rng(0).uniform(0, np.pi, (2, 1, 3, 3))   # 2 circuits, 1 layer, 3 qubits
+    >>> bank = VQCBank(w, [[0, 1]])
+    >>> x = np.array([0.1, 0.2, 0.3])
+    >>> z = bank.expvals(0, x[None, :])
+    >>> z.shape
+    (1, 2, 3)
+    >>> bool(np.allclose(z[0, 0], [float(e) for e in make_qnode(3)(x, w[0])]))
+    True
     """
 
     def __init__(self, weights, groups, method="auto"):

@@ -84,6 +84,15 @@ class QuantumReservoir(BaseReservoir):
     References
     ----------
     Chen et al., arXiv:2211.02612 (2022); Chen, Yoo, Fang, arXiv:2009.01783 (2020).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import QuantumReservoir
+    >>> res = QuantumReservoir(cell="rnn", n_qubits=3, n_layers=1, random_state=0).initialize(1)
+    >>> states = res.run(np.zeros((5, 1)))
+    >>> states.shape == (5, res.n_states_), bool(np.all(np.abs(states) <= 1))
+    (True, True)
     """
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",

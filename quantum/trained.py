@@ -311,6 +311,16 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     References
     ----------
     Chen et al., arXiv:2211.02612 (2022).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import TrainedQuantumRNN
+    >>> X = np.random.default_rng(0).uniform(-1, 1, (10, 3, 1))       # 10 windows of length 3
+    >>> y = X[:, -1, 0]
+    >>> model = TrainedQuantumRNN(n_qubits=2, n_layers=1, epochs=1, random_state=0).fit(X, y)
+    >>> model.predict(X).shape
+    (10,)
     """
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",

@@ -57,6 +57,14 @@ def window_features(reservoir, windows, concat=False):
     Returns
     -------
     features : array of shape (n_windows, n_features) or (n_windows, w * n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import ClassicalRNNReservoir, window_features
+    >>> res = ClassicalRNNReservoir(cell="gru", hidden_size=3, random_state=0).initialize(1)
+    >>> window_features(res, np.zeros((7, 4, 1))).shape     # 7 windows of length 4
+    (7, 3)
     """
     check_is_fitted(reservoir, "n_states_")
     windows = check_windows(windows, reservoir.n_inputs_)
@@ -83,6 +91,14 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     reservoir_ : the initialized clone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum import ClassicalRNNReservoir, WindowFeatures
+    >>> tf = WindowFeatures(ClassicalRNNReservoir(hidden_size=3, random_state=0))
+    >>> tf.fit_transform(np.zeros((7, 4, 1))).shape
+    (7, 3)
     """
 
     def __init__(self, reservoir=None, concat=False):

@@ -78,6 +78,17 @@ def to_casadi(model, name="rcpod_step"):
         casadi is not installed (install the extra ``rcpod[mpc]``).
     TypeError
         Unsupported model or a readout without ``coef_`` / ``intercept_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import to_casadi
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> f = to_casadi(esn)
+    >>> x_next, y = f(np.zeros(20), np.array([0.3]))
+    >>> bool(np.allclose(np.asarray(x_next).ravel(), esn.run(np.array([[0.3]]))[0]))
+    True
     """
     ca = import_casadi()
     estimator = None

@@ -85,6 +85,17 @@ def deim(basis, n_points=None):
     ----------
     Chaturantabut & Sorensen, SIAM J. Sci. Comput. 32(5), 2010, Algorithm 1;
     shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import deim, pod
+    >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
+    >>> p = deim(U)
+    >>> p.shape, len(set(p.tolist()))
+    ((5,), 5)
+    >>> deim(U, n_points=8).shape        # oversampled (GPOD+E)
+    (8,)
     """
     U, n_points = _check_basis(basis, n_points)
     n_basis = U.shape[1]
@@ -131,6 +142,15 @@ def qdeim(basis, n_points=None):
     ----------
     Drmac & Gugercin, SIAM J. Sci. Comput. 38(2), 2016; Peherstorfer, Drmac & Gugercin,
     SIAM J. Sci. Comput. 42(5), 2020; shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import pod, qdeim
+    >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
+    >>> p = qdeim(U)
+    >>> p.shape, bool(abs(np.linalg.det(U[p])) > 0)
+    ((5,), True)
     """
     U, n_points = _check_basis(basis, n_points)
     n_basis = U.shape[1]
@@ -172,6 +192,15 @@ def oversample(basis, indices, n_points):
     ----------
     Peherstorfer, Drmac, Gugercin, SIAM J. Sci. Comput. 42(5), 2020 (Algorithm "GPOD+E" of the
     deterministic oversampling section; see also the authors' public code pehersto/odeim).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import oversample, pod, qdeim
+    >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
+    >>> p = oversample(U, qdeim(U), 9)
+    >>> p.shape, bool(np.all(p[:5] == qdeim(U)))
+    ((9,), True)
     """
     U = check_matrix(basis, "basis")
     n_dofs, n_basis = U.shape
@@ -220,6 +249,16 @@ def deim_coefficients(basis, indices):
     ------
     ValueError
         Invalid or repeated indices, too few points, or a singular ``P^T U``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import deim, deim_coefficients, pod
+    >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
+    >>> p = deim(U)
+    >>> f = U @ np.arange(1.0, 6.0)                  # lies in the span of U
+    >>> bool(np.allclose(U @ deim_coefficients(U, p) @ f[p], f))
+    True
     """
     U = check_matrix(basis, "basis")
     p = np.asarray(indices)

@@ -43,6 +43,13 @@ class ReductionReport(dict):
 
     Values are numbers, booleans, strings, lists and numpy arrays only, so the report is saved
     with the estimator by :mod:`reservoir.persistence` (it comes back as a plain ``dict``).
+
+    Examples
+    --------
+    >>> from reduction import ReductionReport
+    >>> rep = ReductionReport(rank=5, method="pod")
+    >>> rep.rank, rep["method"]
+    (5, 'pod')
     """
 
     def __getattr__(self, name):
@@ -83,6 +90,16 @@ def jacobian_spectral_radii(model, states_prev, inputs, return_norms=False):
     -------
     radii : array of shape (n,)
     norms : array of shape (n,), only if ``return_norms``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import jacobian_spectral_radii
+    >>> esn = ESN(n_units=20, spectral_radius=0.9, random_state=0).initialize(1)
+    >>> radii = jacobian_spectral_radii(esn, np.zeros((3, 20)), np.zeros((3, 1)))
+    >>> radii.shape, bool(np.allclose(radii, 0.9))
+    ((3,), True)
     """
     states_prev = np.atleast_2d(states_prev)
     inputs = np.atleast_2d(inputs)
@@ -134,6 +151,18 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
         ``jacobian_radius_max``, ``jacobian_norm_max``, ``jacobian_radius_median``,
         ``jacobian_fraction_above_1``,
         ``jacobian_unstable``, ``stable``, ``warnings``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import PODReservoir, check_trajectory, pod
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> red = PODReservoir.from_esn(esn, pod(esn.run(u).T, rank=20)[0])
+    >>> out = check_trajectory(esn, red, u)
+    >>> out["finite"], out["diverged"], bool(out["state_error"] < 1e-8)
+    (True, False, True)
     """
     series = as_series(X, name="X", n_features=reduced.n_inputs_, min_length=washout + 1)
     runs = [series.batch] if series.layout == "batch" else series.arrays
@@ -210,6 +239,15 @@ def per_step_time(reservoir, inputs, repeats=5):
     Returns
     -------
     float, seconds per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import per_step_time
+    >>> t = per_step_time(ESN(n_units=20, random_state=0).initialize(1), np.zeros((50, 1)), repeats=2)
+    >>> bool(t > 0)
+    True
     """
     inputs = np.asarray(inputs)
     reservoir.run(inputs[: min(len(inputs), 10)])
@@ -254,6 +292,19 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
         std of the full predictions as normaliser), ``full_nrmse`` / ``reduced_nrmse`` (against
         ``y_test``), ``time_per_step_full`` / ``time_per_step_reduced`` (s) and ``speedup``,
         and the stability keys of :func:`check_trajectory`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESNRegressor
+    >>> from reduction import diagnose, reduce
+    >>> X = np.random.default_rng(0).uniform(-0.5, 0.5, (100, 1))
+    >>> y = np.roll(X, 2, axis=0)
+    >>> est = ESNRegressor(n_units=30, washout=10, random_state=0).fit(X, y)
+    >>> red = reduce(est, X, method="pod", rank=30)   # full rank: reproduces the ESN
+    >>> rep = diagnose(est, red, X, y, timing_steps=0)
+    >>> rep["finite"], bool(rep["test_output_error"] < 1e-6)
+    (True, True)
     """
     full = full_estimator.reservoir_
     red = reduced_estimator.reservoir_

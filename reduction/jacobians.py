@@ -85,6 +85,18 @@ def step_jacobians(model, state, u):
     -------
     J_state : array of shape (n_states, n_states) or (B, n_states, n_states)
     J_input : array of shape (n_states, n_inputs) or (B, n_states, n_inputs)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import step_jacobians
+    >>> esn = ESN(n_units=20, random_state=0).initialize(2)
+    >>> Js, Ju = step_jacobians(esn, np.zeros(20), np.zeros(2))
+    >>> Js.shape, Ju.shape
+    ((20, 20), (20, 2))
+    >>> step_jacobians(esn, np.zeros((3, 20)), np.zeros((3, 2)))[0].shape   # batch of points
+    (3, 20, 20)
     """
     res = _resolve(model)
     s, u = _check_point(res, state, u)
@@ -113,6 +125,16 @@ def jacobian_state(model, state, u):
 
     For a full ESN with sparse ``W`` and a single point the result is still a dense ``(N, N)``
     array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import jacobian_state
+    >>> esn = ESN(n_units=20, spectral_radius=0.9, random_state=0).initialize(1)
+    >>> J = jacobian_state(esn, np.zeros(20), np.zeros(1))   # = W at the origin (no bias, a=1)
+    >>> J.shape, round(float(np.max(np.abs(np.linalg.eigvals(J)))), 6)
+    ((20, 20), 0.9)
     """
     res = _resolve(model)
     s, uu = _check_point(res, state, u)
@@ -125,5 +147,16 @@ def jacobian_state(model, state, u):
 
 
 def jacobian_input(model, state, u):
-    """``d state[k] / d u[k]`` at ``(state, u)``; see :func:`step_jacobians`."""
+    """``d state[k] / d u[k]`` at ``(state, u)``; see :func:`step_jacobians`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import jacobian_input
+    >>> esn = ESN(n_units=20, random_state=0).initialize(2)
+    >>> J = jacobian_input(esn, np.zeros(20), np.zeros(2))   # = W_in at the origin
+    >>> J.shape, bool(np.allclose(J, esn.W_in_))
+    ((20, 2), True)
+    """
     return step_jacobians(model, state, u)[1]

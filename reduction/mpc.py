@@ -257,6 +257,15 @@ def state_space_function(A, B, C, D=None, state_offset=None, output_offset=None,
     Returns
     -------
     casadi.Function
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import state_space_function
+    >>> f = state_space_function([[0.5]], [[1.0]], [[2.0]])
+    >>> x_next, y = f(np.array([1.0]), np.array([0.5]))
+    >>> float(x_next), float(y)
+    (1.0, 2.0)
     """
     ca = import_casadi("state_space_function")
     mats = {}
@@ -383,6 +392,19 @@ class TrackingMPC:
     ----------
     n_x, n_u, n_y, n_tracked : int
     blocks : list of int
+
+    Examples
+    --------
+    Track a set point with a first-order linear model ``x+ = 0.5 x + u``, ``y = x``:
+
+    >>> import numpy as np
+    >>> from reduction import TrackingMPC, state_space_function
+    >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
+    >>> mpc = TrackingMPC(model, horizon=5, u_lower=-1.0, u_upper=1.0, R=0.0,
+    ...                   output_timing="before")
+    >>> res = mpc.solve(x0=np.zeros(1), u_prev=np.zeros(1), setpoint=np.array([1.0]))
+    >>> bool(res.success), res.u_plan.shape, round(float(res.y_plan[-1, 0]), 4)
+    (True, (5, 1), 1.0)
     """
 
     def __init__(self, model, horizon, u_lower, u_upper, du_max=None, *, tracked=None, Q=1.0,
@@ -662,6 +684,19 @@ class OffsetFreeMPC:
     disturbance_ : ndarray (n_tracked,)
     y_model_ : ndarray (n_y,)
         Model output for the last interval (the value compared with the measurement).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import OffsetFreeMPC, TrackingMPC, state_space_function
+    >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
+    >>> mpc = TrackingMPC(model, horizon=5, u_lower=-1.0, u_upper=1.0, R=0.0)
+    >>> ctl = OffsetFreeMPC(mpc, x0=np.zeros(1), u0=np.zeros(1))
+    >>> ctl.measure(np.array([0.1]))          # plant reads 0.1 where the model predicts 0
+    array([0.1])
+    >>> res = ctl.control(np.array([1.0]))
+    >>> res.u.shape, ctl.state_.shape
+    ((1,), (1,))
     """
 
     def __init__(self, mpc, x0, u0, disturbance_filter=0.0, x_prev=None):

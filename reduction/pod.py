@@ -55,6 +55,12 @@ def energy_rank(singular_values, energy):
     References
     ----------
     Jordanou et al., Neurocomputing (2023), arXiv 2211.17179; shared/reference/esn_pod_deim.md.
+
+    Examples
+    --------
+    >>> from reduction import energy_rank
+    >>> energy_rank([3.0, 2.0, 1.0, 0.1], energy=0.9)
+    2
     """
     energy = _check_energy(energy)
     if energy is None:
@@ -112,6 +118,17 @@ def pod(snapshots, rank=None, energy=None, center=False):
     Jordanou, Antonelo, Camponogara, Gildin, "Investigation of Proper Orthogonal Decomposition for
     Echo State Networks", Neurocomputing (2023), arXiv 2211.17179 (POD of ESN states);
     shared/reference/esn_pod_deim.md, section *POD-Galerkin reduction*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import pod
+    >>> X = np.random.default_rng(0).normal(size=(20, 3)) @ np.random.default_rng(1).normal(size=(3, 50))
+    >>> modes, s = pod(X, energy=0.999999)
+    >>> modes.shape, s.shape
+    ((20, 3), (20,))
+    >>> bool(np.allclose(modes.T @ modes, np.eye(3)))
+    True
     """
     X = check_matrix(snapshots, "snapshots")
     n_dofs, n_snap = X.shape
@@ -163,6 +180,15 @@ def projection_error(snapshots, modes):
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reduction import pod, projection_error
+    >>> X = np.random.default_rng(0).normal(size=(10, 30))
+    >>> modes, s = pod(X, rank=4)
+    >>> bool(np.isclose(projection_error(X, modes), np.sum(s[4:] ** 2)))
+    True
     """
     X = check_matrix(snapshots, "snapshots")
     Psi = check_matrix(modes, "modes")

@@ -91,6 +91,22 @@ class ReducedReservoir(BaseReservoir):
         ``m``.
     n_units_ : int
         ``N`` of the full ESN.
+
+    Examples
+    --------
+    Reduced reservoirs are usually built by :func:`reduction.reduce` or the ``from_esn``
+    constructors of the subclasses:
+
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import PODReservoir, pod
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> modes, _ = pod(esn.run(u).T, rank=4)
+    >>> red = PODReservoir.from_esn(esn, modes)
+    >>> z = red.run(u)
+    >>> z.shape, red.lift(z).shape, red.project(red.lift(z)).shape
+    ((50, 4), (50, 20), (50, 4))
     """
 
     def __init__(self, modes, nl_weights, nl_state, nl_input, nl_bias, leak_rate=1.0, mean=None,
@@ -339,6 +355,19 @@ class PODReservoir(ReducedReservoir):
     ----------
     Jordanou et al., Neurocomputing (2023), arXiv 2211.17179; shared/reference/esn_pod_deim.md,
     section *POD-Galerkin reduction*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import PODReservoir, pod
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> X = esn.run(u)
+    >>> modes, _ = pod(X.T, rank=20)                  # full rank: exact
+    >>> red = PODReservoir.from_esn(esn, modes)
+    >>> bool(np.allclose(red.lift(red.run(u)), X))
+    True
     """
 
     @classmethod
@@ -377,6 +406,20 @@ class DEIMReservoir(ReducedReservoir):
     ----------
     Chaturantabut & Sorensen (2010); Jordanou et al. (2023); Wang, Long, Liu, fastESN (2023);
     shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import DEIMReservoir, collect_snapshots, deim, pod
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> snap = collect_snapshots(esn, u)
+    >>> modes, _ = pod(snap.states, rank=5)
+    >>> U, _ = pod(snap.nonlinear, rank=8)
+    >>> red = DEIMReservoir.from_esn(esn, modes, U, deim(U))
+    >>> red.run(u).shape, red.indices.shape
+    ((50, 5), (8,))
     """
 
     @classmethod
@@ -418,6 +461,20 @@ class StabilizedDEIMReservoir(ReducedReservoir):
     ----------
     Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023;
     shared/reference/esn_pod_deim.md, section *POD-DEIM*, item 5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import StabilizedDEIMReservoir, collect_snapshots, pod, qdeim
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> snap = collect_snapshots(esn, u)
+    >>> modes, _ = pod(snap.states, rank=5)
+    >>> Ug, _ = pod(snap.remainder, rank=6)
+    >>> red = StabilizedDEIMReservoir.from_esn(esn, modes, Ug, qdeim(Ug))
+    >>> red.run(u).shape
+    (50, 5)
     """
 
     @classmethod

@@ -149,6 +149,20 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
         ``estimator`` is not fitted.
     ValueError
         Bad method / readout / ranks (more than ``N`` or than the number of snapshots), NaN inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESNRegressor
+    >>> from reduction import reduce
+    >>> X = np.random.default_rng(0).uniform(-0.5, 0.5, (100, 1))
+    >>> y = np.roll(X, 2, axis=0)
+    >>> est = ESNRegressor(n_units=30, washout=10, random_state=0).fit(X, y)
+    >>> red = reduce(est, X, method="pod-deim", rank=5, n_points=10)
+    >>> type(red.reservoir_).__name__, red.reservoir_.n_states_, red.predict(X).shape
+    ('DEIMReservoir', 5, (100, 1))
+    >>> red.reduction_report_["rank"]
+    5
     """
     esn = _check_estimator(estimator)
     if method not in METHODS:

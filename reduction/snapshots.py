@@ -39,6 +39,15 @@ class Snapshots:
     nonlinear : ``F``, ``tanh(v[k])``.
     preactivation : ``V``, ``v[k] = W x[k-1] + W_in u[k] + b``.
     lengths : number of kept steps per series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import collect_snapshots
+    >>> snap = collect_snapshots(ESN(n_units=20, random_state=0).initialize(1), np.ones((30, 1)))
+    >>> type(snap).__name__, snap.remainder.shape
+    ('Snapshots', (20, 30))
     """
 
     states: np.ndarray
@@ -70,6 +79,16 @@ def collect_snapshots(esn, X, washout=0):
     Returns
     -------
     Snapshots
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import collect_snapshots
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> snap = collect_snapshots(esn, np.zeros((50, 1)), washout=10)
+    >>> snap.states.shape, snap.nonlinear.shape, snap.n_snapshots
+    ((20, 40), (20, 40), 40)
     """
     w = esn_weights(esn)
     if isinstance(washout, bool) or not isinstance(washout, (int, np.integer)) or washout < 0:

@@ -41,6 +41,22 @@ class BaseReservoir(BaseEstimator):
 
     Subclasses implement :meth:`_initialize`, :meth:`_run` (2-D or batched 3-D inputs,
     already validated) and :meth:`_step`; the public methods validate and dispatch.
+
+    Examples
+    --------
+    A minimal reservoir, ``x[k] = tanh(0.5 x[k-1] + u[k])`` on one unit per input:
+
+    >>> import numpy as np
+    >>> from reservoir import BaseReservoir
+    >>> class Toy(BaseReservoir):
+    ...     def _initialize(self, n_inputs):
+    ...         self.n_inputs_ = self.n_states_ = n_inputs
+    ...     def _step(self, state, u):
+    ...         return np.tanh(0.5 * state + u)
+    >>> toy = Toy().initialize(2)
+    >>> states = toy.run(np.ones((5, 2)))
+    >>> states.shape, bool(np.allclose(toy.step(states[-2], np.ones(2)), states[-1]))
+    ((5, 2), True)
     """
 
     #: dtype the reservoir computes in (subclasses with a ``dtype`` parameter override this)

@@ -103,6 +103,14 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
     A. F. Atiya, A. G. Parlos, "New results on recurrent network training: unifying the
     algorithms and accelerating convergence", IEEE TNN 11(3), 2000.
     shared/reference/esn_pod_deim.md, section *NARMA* (pinned indices).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import narma
+    >>> u, y = narma(10, 100, random_state=0)
+    >>> u.shape, y.shape, bool(np.all(np.isfinite(y)))
+    ((100, 1), (100, 1), True)
     """
     length = _check_positive_int("length", length)
     n = _check_positive_int("n", n)

@@ -152,6 +152,13 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
     reservoirpy 0.4 ``reservoirpy/observables.py`` (``memory_capacity``), whose protocol this
     reproduces; shared/reference/esn_pod_deim.md, section *Memory capacity*.
+
+    Examples
+    --------
+    >>> from reservoir import ESN, memory_capacity
+    >>> mc = memory_capacity(ESN(n_units=20, random_state=0), 10, random_state=0)
+    >>> bool(0 < mc <= 10)
+    True
     """
     from .readout import RidgeReadout  # local import: readout is independent of this module
 

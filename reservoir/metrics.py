@@ -129,6 +129,15 @@ def nrmse(y_true, y_pred, normalization="std", multioutput="uniform_average"):
     ----------
     shared/reference/esn_pod_deim.md, section *Metrics* (std normalisation is this project's
     choice; reservoirpy's ``nrmse`` uses the min-max range by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import nrmse
+    >>> nrmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
+    0.0
+    >>> round(float(nrmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))), 6)
+    0.707107
     """
     if normalization not in _NORMALIZATIONS:
         raise ValueError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}.")

@@ -235,6 +235,19 @@ def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_ho
     Returns
     -------
     OilPlatformDataset
+
+    Examples
+    --------
+    A tiny data set (half an hour of training data at 60 s) cached in a temporary directory:
+
+    >>> import tempfile
+    >>> from reservoir.oil_platform import make_oil_platform_dataset
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ds = make_oil_platform_dataset(train_hours=0.5, val_hours=0.25, test_hours=0.25,
+    ...                                    cache_dir=tmp)
+    >>> u, y = ds.split("train")
+    >>> u.shape, y.shape
+    ((30, 5), (30, 13))
     """
     dt = _check_positive(dt, "dt")
     hours = {s: _check_positive(h, f"{s}_hours") for s, h in zip(_SPLITS, (train_hours, val_hours, test_hours))}

@@ -46,6 +46,14 @@ def aprbs(n_samples, bounds, hold_min, hold_max, random_state=None, synchronous=
     References
     ----------
     O. Nelles, Nonlinear System Identification, Springer (2001), Sec. 19.7 (APRBS).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import aprbs
+    >>> u = aprbs(100, [[0.0, 1.0], [2.0, 3.0]], hold_min=5, hold_max=10, random_state=0)
+    >>> u.shape, bool(np.all((u[:, 1] >= 2.0) & (u[:, 1] <= 3.0)))
+    ((100, 2), True)
     """
     n_samples = _check_int(n_samples, "n_samples", 1)
     hold_min = _check_int(hold_min, "hold_min", 1)

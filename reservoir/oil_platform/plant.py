@@ -86,6 +86,17 @@ class OilPlatform:
     output_names, output_units : tuple of str
         :data:`OUTPUT_NAMES`, :data:`OUTPUT_UNITS` (pressures in Pa, flows in kg/s, openings).
     n_states, n_inputs, n_outputs : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import OilPlatform
+    >>> plant = OilPlatform()
+    >>> plant.n_inputs, plant.n_states, len(plant.output_names)
+    (5, 21, 13)
+    >>> u0, x0 = plant.nominal_input(), plant.nominal_state()
+    >>> bool(np.max(np.abs(plant.rhs(x0, u0) / plant.state_scales)) < 1e-9)   # a steady state
+    True
     """
 
     def __init__(self, params: NetworkParameters | None = None, regulatory="struc2",

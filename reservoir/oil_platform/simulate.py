@@ -207,6 +207,15 @@ def simulate(plant: OilPlatform, inputs, dt=60.0, x0=None, *, t0=0.0, method="od
         Bad inputs (shape, non-finite, out of ``plant.input_bounds``), bad ``dt`` or ``x0``.
     PlantSimulationError
         With ``on_failure="raise"`` when the run stops early.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import OilPlatform, simulate
+    >>> plant = OilPlatform()
+    >>> res = simulate(plant, np.tile(plant.nominal_input(), (5, 1)), dt=60.0)
+    >>> res.success, res.u.shape, res.x.shape, res.y.shape
+    (True, (5, 5), (5, 21), (5, 13))
     """
     if not isinstance(plant, OilPlatform):
         raise TypeError(f"plant must be an OilPlatform, got {type(plant).__name__}.")
