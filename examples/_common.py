@@ -3,7 +3,7 @@
 Every example exposes ``main(argv=None) -> dict`` taking ``--out DIR`` and ``--quick``, writes
 ``results.json`` (and figures, when matplotlib is installed) into ``DIR`` and returns the result
 dict (keys understood by examples/report.py: ``tables``, ``notes``, ``figures``, ``command``,
-``seeds``).
+``seeds`` and ``headline``, the 1-4 main numbers as ``report.headline_row`` dicts).
 """
 from __future__ import annotations
 

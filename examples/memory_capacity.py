@@ -41,6 +41,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import headline_row  # noqa: E402
 from reservoir import ESN  # noqa: E402
 from reservoir.memory import memory_capacity  # noqa: E402
 
@@ -134,9 +135,19 @@ def main(argv=None):
         f"connectivity 0.1) >> Ridge(ridge={RPY_RIDGE:g}), reservoirpy's memory_capacity.",
     ]
     figures = _figure(out, curves, max(settings["sizes"]))
+    sizes = list(settings["sizes"])
+    i_mc = 2 + sizes.index(max(sizes))  # columns of the largest N: MC, then MC/N
+    i_ratio = i_mc + len(sizes)
+    rpy = rows[labels.index(("reservoirpy", "default"))]
+    headline = [headline_row(f"Memory capacity MC/N, ESN ring, {regime} regime, N={max(sizes)}",
+                             f"{row[i_ratio]} (MC {row[i_mc]})",
+                             f"bound 1 (MC <= N); reservoirpy defaults: {rpy[i_ratio]} "
+                             f"(MC {rpy[i_mc]})")
+                for (regime, kind), row in zip(labels, rows) if kind == "ring"]
     result = dict(command=_common.command_line("memory_capacity.py", argv),
                   seeds=list(settings["seeds"]), quick=bool(args.quick), tables=[table],
-                  notes=notes, figures=figures, raw=raw, seconds=time.perf_counter() - t_start)
+                  notes=notes, figures=figures, headline=headline, raw=raw,
+                  seconds=time.perf_counter() - t_start)
     _common.save_json(out / "results.json", result)
     print(_common.format_table(columns, rows))
     for note in notes:

@@ -60,6 +60,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import format_value, headline_row  # noqa: E402
 from reduction import reduce, to_casadi  # noqa: E402
 from reduction.mpc import OffsetFreeMPC, TrackingMPC, state_space_function  # noqa: E402
 from reservoir.metrics import nrmse  # noqa: E402
@@ -536,10 +537,26 @@ def main(argv=None):
         if s["status"] != "ok":
             notes.append(f"{name}: {s['status']}.")
     figures = _figures(out, runs, setup, plant)
+    # headline: cells of the tracking table (IAE total, ratio) and the time table (speed-up)
+    iae = {row[0]: (format_value(row[5]), format_value(row[6]), row[1]) for row in rows}
+    times = {row[0]: (format_value(row[5]), format_value(row[2])) for row in trows}
+    headline = [
+        headline_row(f"MPC tracking cost, IAE of both P_bh [bar h], reduced ESN "
+                     f"({iae['reduced ESN'][2]} states)",
+                     f"{iae['reduced ESN'][0]} ({iae['reduced ESN'][1]} x full)",
+                     f"full ESN ({iae['full ESN'][2]} states): {iae['full ESN'][0]}; "
+                     "goal: within 20 % of the full ESN"),
+        headline_row(f"MPC tracking cost, IAE [bar h], ARX ({iae['ARX'][2]} states)",
+                     f"{iae['ARX'][0]} ({iae['ARX'][1]} x full)",
+                     f"full ESN: {iae['full ESN'][0]}; reduced ESN: {iae['reduced ESN'][0]}"),
+        headline_row("MPC solve time speed-up (median wall), reduced vs full ESN",
+                     f"{times['reduced ESN'][0]}x",
+                     f"goal >= 5x; full ESN median {times['full ESN'][1]} ms per step"),
+    ]
     result = dict(
         command=_common.command_line("mpc_oil_platform.py", argv), seeds=[HISTORY_SEED],
         quick=bool(args.quick), tables=[main_table, time_table, variant_table], notes=notes,
-        figures=figures,
+        figures=figures, headline=headline,
         scores=sc, replays=replays, validation_nrmse=models["val"],
         reduced=dict(method=settings["method"], rank=models["rank"],
                      rank_scores={str(k): v for k, v in models["rank_scores"].items()}),

@@ -45,6 +45,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import headline_row  # noqa: E402
 from reservoir import ESN, ESNRegressor, RidgeReadout  # noqa: E402
 from reservoir.datasets import NARMADivergenceError, narma  # noqa: E402
 from reservoir.metrics import nrmse  # noqa: E402
@@ -302,9 +303,14 @@ def main(argv=None):
                          f"seed {s} with {n} train (test max {a:.3f} > train max {b:.3f})"
                          for s, n, a, b in extrap) + ".")
     figures = _figures(out, results, example, settings)
+    n_max = max(settings["sizes"])
+    headline = [headline_row(f"NARMA10 test NRMSE, rcpod ESN N={n_max}, {row[1]} train steps",
+                             row[2], f"reservoirpy reservoir N={n_max} (sr 0.8, lr 1, input "
+                                     f"scaling 1; same seeds and data): {row[3]}")
+                for row in rows if row[0] == n_max]
     result = dict(
         command=_common.command_line("narma10.py", argv), seeds=list(settings["seeds"]),
-        quick=bool(args.quick), tables=[table], notes=notes, figures=figures,
+        quick=bool(args.quick), tables=[table], notes=notes, figures=figures, headline=headline,
         raw=results, configs={str(k): v for k, v in configs.items()},
         data_seeds={str(k): v for k, v in data_seeds.items()},
         protocol=dict(washout=WASHOUT, train=TRAIN, train_long=settings["train_long"], test=TEST,

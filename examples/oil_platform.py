@@ -57,6 +57,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import headline_row  # noqa: E402
 from reduction import ReductionWarning, per_step_time, reduce  # noqa: E402
 from reservoir import ESN, RidgeReadout  # noqa: E402
 from reservoir.metrics import nrmse  # noqa: E402
@@ -497,9 +498,22 @@ def main(argv=None):
                      f"(default, chosen): {diff}.")
     figures = _figures(out, data, R["preds"], R["red_rows"], R["fresh_rows"], R["full_row"],
                        R["arx_row"], R["svals"])
+    # headline: cells of the seed table (NRMSE) and of the first table (speed-up)
+    r_s, (s_full, s_red, s_fresh, s_arx) = settings["save_rank"], table3["rows"]
+    red_line = next(row for row in rows if row[0].startswith(f"pod-deim r={r_s} "))
+    seeds_txt = f"mean of {len(DEFAULT_OUTPUTS)} outputs, seeds {list(settings['eval_seeds'])}"
+    headline = [
+        headline_row(f"Oil platform free-run test NRMSE, full ESN N={config['n_units']} "
+                     f"({seeds_txt})", s_full[1], f"ARX ({R['arx_row']['note']}): {s_arx[1]}"),
+        headline_row(f"Oil platform free-run test NRMSE, POD-DEIM reduced ESN r={r_s}", s_red[1],
+                     f"full ESN: {s_full[1]}; fresh ESN N={r_s}: {s_fresh[1]}"),
+        headline_row(f"State update speed-up, {red_line[0]} vs full ESN (seed 0)", red_line[-1],
+                     f"full ESN N={config['n_units']}: {rows[0][-2]} us/step"),
+    ]
     result = dict(
         command=_common.command_line("oil_platform.py", argv), seeds=list(settings["eval_seeds"]),
         quick=bool(args.quick), smoke=bool(args.smoke), tables=[table1, table2, table3], notes=notes, figures=figures,
+        headline=headline,
         config=dict(config, random_state=0), outputs=list(DEFAULT_OUTPUTS),
         inputs=list(ds.input_names), warmup=WARMUP,
         esn_top10=[dict(val_nrmse=s, **c) for s, c in R["ranked"][:10]],

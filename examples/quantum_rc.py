@@ -45,6 +45,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import headline_row  # noqa: E402
 from quantum import ClassicalRNNReservoir, QuantumReservoir  # noqa: E402
 from quantum.cells import make_cell  # noqa: E402
 from quantum.datasets import load_task  # noqa: E402
@@ -315,6 +316,28 @@ def trained_table(runs, results):
                 rows=rows)
 
 
+def make_headline(wtl_tab, trained_tab):
+    """Headline rows: cells of the win/tie/loss table and the first fully trained row."""
+    by = {(row[0], row[1]): row for row in wtl_tab["rows"]}
+    out = []
+    for a, b, init, ref in (
+            ("q_best", "ar4", "better of paper / uniform init",
+             "AR(4): the same ridge readout on the raw 4-step window"),
+            ("q_paper", "c_matched", "paper init",
+             "random frozen classical RNN/LSTM/GRU with as many parameters, same readout")):
+        row = by[("ridge", f"{_label(a)} vs {_label(b)}")]
+        out.append(headline_row(f"Quantum reservoir ({init}) vs {_label(b)}, ridge readout: "
+                                "wins / ties / losses over the 15 task x cell pairs",
+                                f"{row[2]} / {row[3]} / {row[4]}", ref))
+    if trained_tab is not None:
+        task, cell, seeds, _ep, _s, trained, rms, ridge = trained_tab["rows"][0]
+        out.append(headline_row(f"Fully trained Q{cell.upper()} (all angles + readout), {task}, "
+                                f"seeds {seeds}: test MSE", trained,
+                                f"frozen quantum reservoir, same seeds: RMSprop {rms}, "
+                                f"ridge {ridge}"))
+    return out
+
+
 # -- notes -----------------------------------------------------------------------------------------
 def make_notes(results, wtl, runs, settings):
     notes = [
@@ -531,17 +554,17 @@ def main(argv=None):
             example["trained"] = r["prediction"]
     wtl = win_tie_lose(results)
     tables = [task_table(results)] + build_tables(results, seeds)
-    tables.append(wtl_table(wtl))
-    tables.append(param_table())
-    if runs:
-        tables.append(trained_table(runs, results))
+    wtl_tab = wtl_table(wtl)
+    trained_tab = trained_table(runs, results) if runs else None
+    tables += [wtl_tab, param_table()] + ([trained_tab] if runs else [])
+    headline = make_headline(wtl_tab, trained_tab)
     notes = make_notes(results, wtl, runs, settings)
     figs = figures(out, results, example, runs)
     for r in runs:
         r.pop("prediction", None)
     result = dict(
         command=_common.command_line("quantum_rc.py", argv), seeds=list(seeds),
-        quick=bool(args.quick), tables=tables, notes=notes, figures=figs,
+        quick=bool(args.quick), tables=tables, notes=notes, figures=figs, headline=headline,
         raw=_jsonable_results(results), win_tie_lose=wtl, trained=runs,
         protocol=dict(tasks=list(TASKS), cells=list(CELLS), n_qubits=N_QUBITS, n_layers=N_LAYERS,
                       hidden=HIDDEN, matched_hidden={c: matched_hidden(c) for c in CELLS},

@@ -44,6 +44,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import headline_row  # noqa: E402
 from reduction import ReductionWarning, pod, reduce  # noqa: E402
 from reservoir import ESN, ESNRegressor  # noqa: E402
 from reservoir.base import BaseReservoir  # noqa: E402
@@ -269,9 +270,19 @@ def main(argv=None):
         "MC estimates carry a small positive finite-sample bias (about k_max / test rows = 0.5).",
     ]
     figs = figure(out, st, agg)
+    # headline: the largest rank whose DEIM really samples (2r < N), table cells as shown
+    r = max([k for k in st["ranks"] if 2 * k < N] or st["ranks"])
+    headline = []
+    for regime, table in zip(REGIMES, tables):
+        cells = {row[0]: row[1 + list(st["ranks"]).index(r)] for row in table["rows"]}
+        headline.append(headline_row(
+            f"Memory capacity, POD-DEIM reduced ESN r={r} (m=2r) of an N={N} ESN, {regime}",
+            cells["POD-DEIM, m=2r"], f"full ESN N={N}: {cells[f'full ESN N={N}']}; fresh ESN "
+                                     f"N={r}: {cells['fresh ESN N=r']}; bound MC <= {r}"))
     result = dict(command=_common.command_line("reduction_memory_capacity.py", argv),
                   seeds=list(st["seeds"]), quick=bool(args.quick), smoke=bool(args.smoke),
                   settings=st, regimes=REGIMES, tables=tables, notes=notes, figures=figs,
+                  headline=headline,
                   summary=agg, per_seed=records, seconds=time.perf_counter() - t_start)
     return _common.finish(out, result)
 

@@ -4,13 +4,20 @@
     python examples/reproduce.py --full          # the sizes of the published tables
     python examples/reproduce.py --only narma10  # one experiment (repeatable)
     rcpod-reproduce --quick                      # the same, as installed console command
+    python -m examples.report --readme results/full   # README section of a finished run
 
 Each experiment is a script in examples/ with ``main(argv) -> dict`` taking ``--out DIR`` and
 ``--quick``; it writes ``results.json`` and its figures into ``DIR``. This runner calls them in
-order, records the run time of each part, and writes ``report.md`` (tables and embedded
-figures), the figures as PNG and all raw numbers as ``results.json``, with the package version,
-the machine and the seeds. A finished part leaves ``<part>/done.json``; an interrupted run resumes
-from the first unfinished part (``--fresh`` starts over).
+order, records the run time of each part, and writes ``report.md`` (a headline table, then the
+tables and embedded figures of every part), the figures as PNG and all raw numbers as
+``results.json``, with the package version, the git commit, the machine and the seeds.
+
+A finished part leaves ``<part>/done.json``; an interrupted run resumes from the first
+unfinished part. ``--fresh`` reruns the selected parts (all parts, or those named by ``--only``)
+and leaves the other parts' results alone. With ``--only`` the report still includes every other
+part that already finished with the same preset in the output directory (read from its
+``done.json``, not rerun), in report order: ``--only speed`` at the end of a resumed full run
+gives the complete report. Parts neither selected nor finished are absent from the report.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ import json
 import logging
 import os
 import platform
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -64,20 +72,71 @@ def machine_info():
         except Exception:  # optional dependency missing or broken: say so, don't fail
             versions[mod] = None
     import reservoir
-    return {"rcpod": reservoir.__version__, "python": platform.python_version(),
-            "platform": platform.platform(), "cpu": cpu, "n_cpus": os.cpu_count(),
-            "versions": versions}
+    return {"rcpod": reservoir.__version__, "commit": git_commit(),
+            "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
+            "n_cpus": os.cpu_count(), "versions": versions}
+
+
+def _git(root, *args):
+    """Stdout of ``git -C root *args``, or None if git is missing or the command fails."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):  # no git executable, hung git, ...
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_commit(root=None):
+    """Short commit hash of the rcpod checkout, with ``-dirty`` if tracked files changed.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        The checkout; default the repository holding this file.
+
+    Returns
+    -------
+    str or None
+        ``"<hash>"`` or ``"<hash>-dirty"`` (uncommitted changes to tracked files, as
+        ``git describe --dirty``; untracked files such as results/ do not count), or None when
+        git is not installed or ``root`` is not the top of a git work tree (e.g. an installed
+        copy of rcpod).
+
+    Examples
+    --------
+    >>> c = git_commit()
+    >>> c is None or len(c.split("-")[0]) >= 4
+    True
+    """
+    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root.resolve():
+        return None  # not a checkout, or a copy inside some other repository
+    commit = _git(root, "rev-parse", "--short", "HEAD")
+    if not commit:
+        return None
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return commit + ("-dirty" if status else "")
+
+
+def finished_part(out_dir, name, preset):
+    """The record of part ``name`` if it finished in ``out_dir`` with ``preset``, else None."""
+    done = Path(out_dir) / name / "done.json"
+    if not done.exists():
+        return None
+    record = json.loads(done.read_text())
+    return record if record.get("preset") == preset else None
 
 
 def run_part(name, module, preset, out_dir, extra_args=()):
     """Run one experiment into ``out_dir/name`` unless it already finished with this preset."""
     part_dir = out_dir / name
     done = part_dir / "done.json"
-    if done.exists():
-        record = json.loads(done.read_text())
-        if record.get("preset") == preset:
-            log.info("%s: already done (%.1f s), skipping", name, record["seconds"])
-            return record
+    record = finished_part(out_dir, name, preset)
+    if record is not None:
+        log.info("%s: already done (%.1f s), skipping", name, record["seconds"])
+        return record
     part_dir.mkdir(parents=True, exist_ok=True)
     argv = ["--out", str(part_dir)] + (["--quick"] if preset == "quick" else []) + list(extra_args)
     log.info("%s: running %s %s", name, module, " ".join(argv))
@@ -99,28 +158,38 @@ def main(argv=None, experiments=None):
     preset.add_argument("--quick", action="store_true", help="small sizes (default)")
     preset.add_argument("--full", action="store_true", help="the sizes of the published tables")
     parser.add_argument("--only", action="append", choices=[e[0] for e in experiments],
-                        help="run only this experiment (repeatable)")
+                        help="run only this experiment (repeatable); the report also shows "
+                             "the other parts already finished with this preset in --out")
     parser.add_argument("--out", type=Path, default=None,
                         help="output directory (default results/<preset>)")
-    parser.add_argument("--fresh", action="store_true", help="ignore finished parts")
+    parser.add_argument("--fresh", action="store_true",
+                        help="rerun the selected parts even if they finished")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     name_preset = "full" if args.full else "quick"
     out_dir = args.out or Path("results") / name_preset
     out_dir.mkdir(parents=True, exist_ok=True)
-    if args.fresh:
-        for done in out_dir.glob("*/done.json"):
-            done.unlink()
+    selected = {e[0] for e in experiments if not args.only or e[0] in args.only}
+    if args.fresh:  # only the selected parts start over
+        for name in selected:
+            done = out_dir / name / "done.json"
+            if done.exists():
+                done.unlink()
     records = []
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for name, module, title in experiments:
-        if args.only and name not in args.only:
-            continue
-        record = run_part(name, module, name_preset, out_dir)
+        if name in selected:
+            record = run_part(name, module, name_preset, out_dir)
+        else:  # not selected: in the report only if it finished before with this preset
+            record = finished_part(out_dir, name, name_preset)
+            if record is None:
+                continue
+            log.info("%s: not selected, finished before: included in the report", name)
         record["title"] = title
         records.append(record)
     info = machine_info()
     summary = {"preset": name_preset, "started": started, "machine": info,
+               "total_seconds": sum(r["seconds"] for r in records),
                "parts": {r["name"]: r for r in records}}
     _common.save_json(out_dir / "results.json", summary)
     report_md.write_report(out_dir, summary)

@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples import _common  # noqa: E402
+from examples.report import headline_row  # noqa: E402
 
 log = logging.getLogger("rcpod.examples.speed")
 
@@ -49,6 +50,59 @@ def run_benchmark(module_name, argv):
     if not isinstance(result, dict):
         raise TypeError(f"{module_name}.main must return a dict, got {type(result).__name__}")
     return result, time.perf_counter() - t0
+
+
+def _goal(raw, name, key, text):
+    """``text`` with MET / NOT MET from benchmark ``name``'s goals (or 'not evaluated')."""
+    met = raw.get(name, {}).get("goals", {}).get(key)
+    return f"{text} ({'not evaluated' if met is None else 'MET' if met else 'NOT MET'})"
+
+
+def make_headline(raw):
+    """Headline rows: the speed-up cells of the benchmark tables that the goals are about.
+
+    Parameters
+    ----------
+    raw : dict
+        Benchmark name -> its result dict (``tables``, ``goals``, ``rows``) or ``{"error": ...}``.
+
+    Returns
+    -------
+    list of dict
+        ``{"result", "value", "reference"}`` rows; a failed benchmark gives one ``FAILED`` row.
+    """
+    out = []
+    for name, _module, title in BENCHMARKS:
+        if "error" in raw.get(name, {"error": "not run"}):
+            out.append(headline_row(f"{title}: speed-up", "FAILED", "see the notes"))
+    if "tables" in raw.get("esn", {}):
+        by_n = {row[0]: row for row in raw["esn"]["tables"][0]["rows"]}
+        if 100 in by_n:
+            out.append(headline_row("ESN run, one series, N=100: reservoirpy time / rcpod time",
+                                    by_n[100][5], _goal(raw, "esn", "single_N100_>=3x",
+                                                        "goal >= 3x")))
+        if 500 in by_n:
+            out.append(headline_row("ESN run, 32 series, N=500: throughput ratio to reservoirpy",
+                                    by_n[500][9], _goal(raw, "esn", "batch32_N500_>=8x",
+                                                        "goal >= 8x")))
+    if "tables" in raw.get("quantum", {}):
+        rows, cells = raw["quantum"]["rows"], raw["quantum"]["tables"][0]["rows"]
+        fast = [i for i, r in enumerate(rows) if r[1].startswith("fast") or ": fast" in r[1]]
+        if fast:
+            i = min(fast, key=lambda k: rows[k][4])
+            case = next((rows[k][0] for k in range(i, -1, -1) if rows[k][0]), "")
+            out.append(headline_row("Quantum reservoirs: smallest speed-up of the fast backend "
+                                    f"over PennyLane default.qubit ({case}, {cells[i][1]})",
+                                    cells[i][3],
+                                    _goal(raw, "quantum", "fast_faster_than_pennylane_everywhere",
+                                          "goal > 1x in every case")))
+    if "tables" in raw.get("reduction", {}):
+        for row in raw["reduction"]["tables"][0]["rows"]:
+            if str(row[0]).startswith("POD-DEIM r="):
+                out.append(headline_row(f"{row[0]} run() per step vs the full ESN", row[2],
+                                        _goal(raw, "reduction", "pod_deim_per_step_>=20x",
+                                              "goal >= 20x")))
+    return out
 
 
 def _machine():
@@ -99,6 +153,7 @@ def main(argv=None):
 
     result = dict(command=_common.command_line("speed.py", argv), seeds=[0],
                   quick=bool(args.quick), tables=tables, notes=notes, figures=[],
+                  headline=make_headline(raw),
                   machine=machine, benchmarks=raw, benchmark_seconds=seconds,
                   seconds=time.perf_counter() - t_start)
     return _common.finish(out, result)

@@ -35,7 +35,28 @@ STATE_BOUND = 2.0
 
 
 class ReductionWarning(UserWarning):
-    """A reduced model looks unstable or diverges from its full model."""
+    """A reduced model looks unstable or diverges from its full model.
+
+    Emitted by :func:`check_trajectory` (and so by :func:`diagnose` and :func:`reduction.reduce`);
+    turn it into an error with ``warnings.simplefilter("error", ReductionWarning)``.
+
+    Examples
+    --------
+    A rank-1 POD basis cannot follow a 20-unit ESN: the check flags the divergence.
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import PODReservoir, ReductionWarning, check_trajectory, pod
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> red = PODReservoir.from_esn(esn, pod(esn.run(u).T, rank=1)[0])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     report = check_trajectory(esn, red, u)
+    >>> any(issubclass(w.category, ReductionWarning) for w in caught), report["diverged"]
+    (True, True)
+    """
 
 
 class ReductionReport(dict):

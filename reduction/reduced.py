@@ -15,7 +15,9 @@ part ``L, L_u`` is kept exact). The full state is approximated by ``x ~ mean + P
 * DEIMReservoir: ``E = Psi^T U (P^T U)^{-1}`` (r x m), ``A, B, c`` = rows ``p`` of the above,
   ``L = 0``, ``L_u = 0``, ``d = -Psi^T mean``;
 * StabilizedDEIMReservoir: ``E = Psi^T U_g (P^T U_g)^{-1}``, ``A, B, c`` = rows ``p``,
-  ``L = Psi^T W Psi``, ``L_u = Psi^T W_in``, ``d = Psi^T (b + W mean - mean)``.
+  ``L = Psi^T W Psi``, ``L_u = Psi^T W_in``, ``d = Psi^T (b + W mean - mean)``;
+* LinearizedDEIMReservoir: the stabilised variant with a per-unit linearisation
+  ``tanh(v_i) ~ D_i v_i + e_i`` in place of ``tanh(v) ~ v`` (``D = I, e = 0`` gives it back).
 
 ``(P^T U)^{-1}`` becomes the pseudo-inverse when there are more points than nonlinear modes
 (oversampled least-squares DEIM). With ``r = m = N`` every variant reproduces the full ESN.
@@ -38,9 +40,10 @@ from reservoir.base import BaseReservoir
 from . import _kernels
 from ._esn import esn_weights
 from ._validation import check_matrix
-from .deim import deim_coefficients
+from .deim import deim_coefficients, lstsq_weights
 
-__all__ = ["ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir"]
+__all__ = ["ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir",
+           "LinearizedDEIMReservoir"]
 
 _BACKENDS = ("auto", "numba", "numpy")
 
@@ -331,13 +334,19 @@ def _common(esn, modes, mean, dtype, backend):
     return w, Psi, mean, dtype, backend
 
 
-def _deim_operators(w, Psi, mean, nl_basis, indices):
+def _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots=None):
     U = check_matrix(nl_basis, "nl_basis")
     if U.shape[0] != w.n_units:
         raise ValueError(f"nl_basis must have N={w.n_units} rows, got {U.shape}.")
     p = np.asarray(indices)
     coef = deim_coefficients(U, p)  # validates indices, (m_basis, m)
-    E = (Psi.T @ U) @ coef
+    if nl_snapshots is None:
+        E = (Psi.T @ U) @ coef
+    else:
+        S = check_matrix(nl_snapshots, "nl_snapshots")
+        if S.shape[0] != w.n_units:
+            raise ValueError(f"nl_snapshots must have N={w.n_units} rows, got {S.shape}.")
+        E = lstsq_weights(Psi.T @ S, S, p)
     Wp = w.rows(p)
     A = Wp @ Psi
     B = w.W_in[p, :]
@@ -423,7 +432,8 @@ class DEIMReservoir(ReducedReservoir):
     """
 
     @classmethod
-    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None):
+    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None,
+                 nl_snapshots=None):
         """POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
 
         Parameters
@@ -437,13 +447,17 @@ class DEIMReservoir(ReducedReservoir):
             Sampling points (from :func:`reduction.deim` or :func:`reduction.qdeim`).
         mean : array of shape (N,), optional
         dtype, backend : optional
+        nl_snapshots : array of shape (N, n_snapshots), optional
+            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
+            their projection from their values at ``indices`` (:func:`reduction.lstsq_weights`)
+            instead of the interpolation through ``nl_basis``.
 
         Returns
         -------
         DEIMReservoir, initialized.
         """
         w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
-        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices)
+        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots)
         red = cls(modes=Psi, nl_weights=E, nl_state=A, nl_input=B, nl_bias=c,
                   leak_rate=w.leak_rate, mean=mean, offset=-(Psi.T @ mean), indices=p,
                   dtype=dtype, backend=backend)
@@ -478,7 +492,8 @@ class StabilizedDEIMReservoir(ReducedReservoir):
     """
 
     @classmethod
-    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None):
+    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None,
+                 nl_snapshots=None):
         """Stabilised POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
 
         Parameters
@@ -490,17 +505,108 @@ class StabilizedDEIMReservoir(ReducedReservoir):
         indices : int array of shape (m,)
         mean : array of shape (N,), optional
         dtype, backend : optional
+        nl_snapshots : array of shape (N, n_snapshots), optional
+            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
+            their projection from their values at ``indices`` (:func:`reduction.lstsq_weights`)
+            instead of the interpolation through ``nl_basis``.
 
         Returns
         -------
         StabilizedDEIMReservoir, initialized.
         """
         w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
-        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices)
+        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots)
         WPsi = w.matmul(Psi)
         red = cls(modes=Psi, nl_weights=E, nl_state=A, nl_input=B, nl_bias=c,
                   leak_rate=w.leak_rate, mean=mean, lin_state=Psi.T @ WPsi,
                   lin_input=Psi.T @ w.W_in,
                   offset=Psi.T @ (w.bias + w.matmul(mean) - mean), remainder=True, indices=p,
                   dtype=dtype, backend=backend)
+        return red.initialize(w.W_in.shape[1])
+
+
+class LinearizedDEIMReservoir(ReducedReservoir):
+    """POD-DEIM with an exact per-unit linear part: DEIM only for ``g(v) = tanh(v) - D v - e``.
+
+    Splitting ``tanh(v) = D v + e + g(v)`` with a diagonal ``D`` and offset ``e`` (least-squares
+    fits of ``tanh(v_i)`` on ``v_i`` over the training preactivations, see
+    :meth:`reduction.Snapshots.linearization`), projecting the affine part exactly and
+    interpolating only ``g`` with ``E = Psi^T U_g (P^T U_g)^+`` gives, with ``A = W Psi``,
+    ``c = W mean + b`` and subscript ``p`` for the rows at the points,
+
+        z[k] = (1-a) z + a (E tanh(A_p z + W_in[p] u + c_p) + L z + L_u u + d),
+        L   = Psi^T D A - E D_p A_p,
+        L_u = Psi^T D W_in - E D_p W_in[p],
+        d   = Psi^T (D c + e - mean) - E (D_p c_p + e_p),
+
+    one instance of the general :class:`ReducedReservoir` update (``h = tanh``). ``D = I``,
+    ``e = 0`` is the stabilised variant of fastESN (:class:`StabilizedDEIMReservoir`); fitting
+    ``D`` to the unit's operating range makes the remainder ``g`` small on saturated and
+    near-linear units alike, so fewer points interpolate it well. The per-unit linearisation is a
+    project choice (measured in examples/reduction_narma10.py), built on the DEIM of the
+    nonlinear remainder of fastESN.
+
+    References
+    ----------
+    Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023 (DEIM of the
+    nonlinear remainder only); Chaturantabut & Sorensen (2010); shared/reference/esn_pod_deim.md,
+    section *POD-DEIM*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN
+    >>> from reduction import LinearizedDEIMReservoir, collect_snapshots, pod, qdeim
+    >>> esn = ESN(n_units=20, bias_scaling=0.5, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> snap = collect_snapshots(esn, u)
+    >>> slopes, offsets, G = snap.linearization()
+    >>> modes, _ = pod(snap.states, rank=5)
+    >>> Ug, _ = pod(G, rank=6)
+    >>> red = LinearizedDEIMReservoir.from_esn(esn, modes, Ug, qdeim(Ug), slopes, offsets)
+    >>> red.run(u).shape
+    (50, 5)
+    """
+
+    @classmethod
+    def from_esn(cls, esn, modes, nl_basis, indices, slopes, offsets, mean=None, dtype=None,
+                 backend=None, nl_snapshots=None):
+        """Linearised-remainder POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
+
+        Parameters
+        ----------
+        esn : reservoir.ESN, initialized
+        modes : array of shape (N, r)
+            Orthonormal state basis ``Psi``.
+        nl_basis : array of shape (N, m_basis)
+            Basis ``U_g`` of the remainder snapshots ``tanh(v) - D v - e``.
+        indices : int array of shape (m,), ``m >= m_basis``
+        slopes, offsets : arrays of shape (N,)
+            ``D`` (diagonal) and ``e``.
+        mean : array of shape (N,), optional
+        dtype, backend : optional
+        nl_snapshots : array of shape (N, n_snapshots), optional
+            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
+            their projection from their values at ``indices`` (:func:`reduction.lstsq_weights`)
+            instead of the interpolation through ``nl_basis``.
+
+        Returns
+        -------
+        LinearizedDEIMReservoir, initialized.
+        """
+        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
+        D = check_matrix(slopes, "slopes", ndim=1)
+        e = check_matrix(offsets, "offsets", ndim=1)
+        for name, arr in (("slopes", D), ("offsets", e)):
+            if arr.shape != (w.n_units,):
+                raise ValueError(f"{name} must have shape ({w.n_units},), got {arr.shape}.")
+        E, A_p, B_p, c_p, p = _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots)
+        A = w.matmul(Psi)
+        c = w.bias + w.matmul(mean)
+        L = Psi.T @ (D[:, None] * A) - E @ (D[p, None] * A_p)
+        L_u = Psi.T @ (D[:, None] * w.W_in) - E @ (D[p, None] * B_p)
+        d = Psi.T @ (D * c + e - mean) - E @ (D[p] * c_p + e[p])
+        red = cls(modes=Psi, nl_weights=E, nl_state=A_p, nl_input=B_p, nl_bias=c_p,
+                  leak_rate=w.leak_rate, mean=mean, lin_state=L, lin_input=L_u, offset=d,
+                  indices=p, dtype=dtype, backend=backend)
         return red.initialize(w.W_in.shape[1])

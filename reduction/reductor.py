@@ -22,12 +22,14 @@ from sklearn.exceptions import NotFittedError
 
 from reservoir.estimators import ReservoirRegressor
 
-from ._esn import is_esn
+from ._esn import esn_weights, is_esn
 from ._validation import check_positive_int
+from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
 from .deim import deim, qdeim
 from .diagnostics import ReductionReport, check_trajectory
 from .pod import pod
-from .reduced import DEIMReservoir, PODReservoir, ReducedReservoir, StabilizedDEIMReservoir
+from .reduced import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir, ReducedReservoir,
+                      StabilizedDEIMReservoir)
 from .snapshots import collect_snapshots
 
 __all__ = ["reduce", "METHODS"]
@@ -41,8 +43,12 @@ METHODS = {
     "pod-qdeim": (DEIMReservoir, qdeim),
     "pod-deim-stabilized": (StabilizedDEIMReservoir, deim),
     "pod-qdeim-stabilized": (StabilizedDEIMReservoir, qdeim),
+    "pod-deim-linearized": (LinearizedDEIMReservoir, deim),
+    "pod-qdeim-linearized": (LinearizedDEIMReservoir, qdeim),
 }
 _READOUTS = ("projected", "refit")
+_BASES = ("pod", "output-weighted")
+_NL_FITS = ("interpolation", "lstsq")
 
 
 def _check_estimator(estimator):
@@ -62,15 +68,41 @@ def _check_estimator(estimator):
     return res
 
 
+def _readout_coef(estimator, purpose):
+    """The readout's coefficients as a 2-D (n_targets, n_features) float array."""
+    ro = estimator.readout_
+    if not (hasattr(ro, "coef_") and hasattr(ro, "intercept_")):
+        raise TypeError(f"{purpose} needs a linear readout with coef_ and intercept_, got "
+                        f"{type(ro).__name__}.")
+    return np.atleast_2d(np.asarray(ro.coef_, dtype=np.float64))
+
+
+def _state_basis(esn, estimator, snaps, rank, energy, center, basis, output_weight):
+    """Orthonormal basis ``Psi`` (N, r) and the basis part of the report."""
+    X = snaps.states
+    if basis == "pod":
+        Psi, s = pod(X, rank=rank, energy=energy, center=center)
+        s2 = s ** 2
+        captured = float(s2[:Psi.shape[1]].sum() / s2.sum()) if s2.sum() > 0 else 1.0
+        return Psi, dict(singular_values=s, energy_captured=captured)
+    w = esn_weights(esn)
+    C = _readout_coef(estimator, "basis='output-weighted'")[:, :w.n_units]
+    Q = observability_gramian(linearized_jacobian(w.W, snaps.nonlinear, w.leak_rate), C)
+    Psi, lam = output_weighted_pod(X, Q, rank=rank, energy=energy, weight=output_weight,
+                                   center=center)
+    Xc = X - X.mean(axis=1, keepdims=True) if center else X
+    total = float(np.sum(Xc ** 2))
+    captured = float(np.sum((Psi.T @ Xc) ** 2) / total) if total > 0 else 1.0
+    s = np.linalg.svd(Xc, compute_uv=False)
+    return Psi, dict(singular_values=s, energy_captured=captured, basis_eigenvalues=lam,
+                     output_weight=float(output_weight))
+
+
 def _projected_readout(estimator, red):
     """Readout of the reduced model: ``C_x Psi`` on the reduced states, ``c + C_x mean``."""
     ro = estimator.readout_
-    if not (hasattr(ro, "coef_") and hasattr(ro, "intercept_")):
-        raise TypeError(f"readout='projected' needs a linear readout with coef_ and intercept_, "
-                        f"got {type(ro).__name__}; use readout='refit'.")
-    coef = np.asarray(ro.coef_, dtype=np.float64)
-    one_d = coef.ndim == 1
-    C = np.atleast_2d(coef)
+    one_d = np.ndim(getattr(ro, "coef_", None)) == 1
+    C = _readout_coef(estimator, "readout='projected' (use readout='refit' otherwise)")
     n_units = red.n_units_
     Cx, Cu = C[:, :n_units], C[:, n_units:]
     mean = np.asarray(red.mean_, dtype=np.float64)
@@ -88,8 +120,8 @@ def _projected_readout(estimator, red):
 
 
 def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, energy=None,
-           n_points=None, nonlinear_rank=None, center=False, readout="projected", washout=None,
-           check_stability=True, divergence_tol=0.5):
+           n_points=None, nonlinear_rank=None, center=False, basis="pod", output_weight=0.5,
+           nl_fit="interpolation", readout="projected", washout=None, check_stability=True, divergence_tol=0.5):
     """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
 
     Parameters
@@ -99,11 +131,13 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
         Used to collect snapshots (each series from the zero state, washout steps dropped).
     y_train : targets, optional
         Needed for ``readout="refit"``.
-    method : {"pod", "pod-deim", "pod-qdeim", "pod-deim-stabilized", "pod-qdeim-stabilized"}
+    method : str, one of :data:`METHODS`
         ``"pod"``: Galerkin projection (:class:`PODReservoir`). ``"pod-deim"`` /
         ``"pod-qdeim"``: POD-DEIM with greedy DEIM / Q-DEIM points (:class:`DEIMReservoir`).
         ``"*-stabilized"``: exact linear part, DEIM of ``tanh(v) - v`` only
-        (:class:`StabilizedDEIMReservoir`, fastESN).
+        (:class:`StabilizedDEIMReservoir`, fastESN). ``"*-linearized"``: exact per-unit
+        linearisation ``D v + e``, DEIM of ``tanh(v) - D v - e`` only
+        (:class:`LinearizedDEIMReservoir`).
     rank : int, optional
         Number of POD modes ``r``.
     energy : float in (0, 1], optional
@@ -120,6 +154,18 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
         points by the GPOD+E rule of Peherstorfer, Drmac & Gugercin 2020).
     center : bool, default=False
         Centre the state snapshots (``x ~ mean + Psi z``).
+    basis : {"pod", "output-weighted"}, default="pod"
+        State basis ``Psi``: the POD modes of the state snapshots, or the output-weighted modes
+        of :func:`reduction.basis.output_weighted_pod` (POD Gramian plus ``output_weight`` times
+        the observability Gramian of the linearised ESN with the full readout as output; needs
+        a linear readout), which keep the low-energy directions a small-ridge readout uses.
+    output_weight : float >= 0, default=0.5
+        ``alpha`` of the output-weighted basis (ignored for ``basis="pod"``).
+    nl_fit : {"interpolation", "lstsq"}, default="interpolation"
+        How the DEIM methods map the ``m`` sampled nonlinear values to reduced coordinates:
+        (oversampled) interpolation through the POD basis of the nonlinear snapshots, or the
+        least-squares fit on the snapshots themselves (:func:`reduction.lstsq_weights`; the
+        points are still chosen on the nonlinear POD basis).
     readout : {"projected", "refit"}, default="projected"
         ``"projected"``: ``W_out Psi`` (and the unchanged input part when ``include_input``),
         intercept ``c + W_out mean``. ``"refit"``: a clone of the estimator's readout trained
@@ -181,17 +227,21 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     n_points = check_positive_int(n_points, "n_points", allow_none=True)
     nonlinear_rank = check_positive_int(nonlinear_rank, "nonlinear_rank", allow_none=True)
 
+    if basis not in _BASES:
+        raise ValueError(f"basis must be one of {_BASES}, got {basis!r}.")
+    if nl_fit not in _NL_FITS:
+        raise ValueError(f"nl_fit must be one of {_NL_FITS}, got {nl_fit!r}.")
+    if select is None and nl_fit != "interpolation":
+        raise ValueError(f"nl_fit applies to the DEIM methods, not {method!r}.")
+
     snaps = collect_snapshots(esn, X_train, washout=washout)
     N = snaps.states.shape[0]
-    Psi, s = pod(snaps.states, rank=rank, energy=energy, center=center)
+    Psi, basis_report = _state_basis(esn, estimator, snaps, rank, energy, center, basis,
+                                     output_weight)
     r = Psi.shape[1]
     mean = snaps.states.mean(axis=1) if center else None
-    s2 = s ** 2
-    report = ReductionReport(method=method, n_units=N, rank=r, center=bool(center),
-                             readout=readout, n_snapshots=snaps.n_snapshots,
-                             singular_values=s,
-                             energy_captured=(float(s2[:r].sum() / s2.sum())
-                                              if s2.sum() > 0 else 1.0))
+    report = ReductionReport(method=method, basis=basis, n_units=N, rank=r, center=bool(center),
+                             readout=readout, n_snapshots=snaps.n_snapshots, **basis_report)
     if select is None:
         red = cls.from_esn(esn, Psi, mean=mean)
     else:
@@ -207,12 +257,20 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
                              f"{m}) but there are only n_snapshots={n_snap} snapshots; pass "
                              f"nonlinear_rank <= {n_snap} (oversampled DEIM) or more training "
                              f"data.")
-        nl = snaps.remainder if cls is StabilizedDEIMReservoir else snaps.nonlinear
+        if cls is LinearizedDEIMReservoir:
+            slopes, offsets, nl = snaps.linearization()
+        else:
+            nl = snaps.remainder if cls is StabilizedDEIMReservoir else snaps.nonlinear
         U, s_nl = pod(nl, rank=k)
         p = select(U, n_points=m)
-        red = cls.from_esn(esn, Psi, U, p, mean=mean)
+        fit = dict(mean=mean, nl_snapshots=nl if nl_fit == "lstsq" else None)
+        if cls is LinearizedDEIMReservoir:
+            red = cls.from_esn(esn, Psi, U, p, slopes, offsets, **fit)
+        else:
+            red = cls.from_esn(esn, Psi, U, p, **fit)
         s_nl2 = s_nl ** 2
-        report.update(n_points=int(m), nonlinear_rank=int(k), nl_singular_values=s_nl,
+        report.update(n_points=int(m), nonlinear_rank=int(k), nl_fit=nl_fit,
+                      nl_singular_values=s_nl,
                       nl_energy_captured=float(s_nl2[:k].sum() / s_nl2.sum())
                       if s_nl2.sum() > 0 else 1.0)
     logger.info("reduced ESN N=%d to r=%d (%s)", N, r, method)

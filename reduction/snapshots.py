@@ -60,6 +60,27 @@ class Snapshots:
         """``G = tanh(V) - V``, the part the stabilised DEIM interpolates."""
         return self.nonlinear - self.preactivation
 
+    def linearization(self):
+        """Per-unit least-squares line ``tanh(v_i) ~ D_i v_i + e_i`` and its remainder.
+
+        ``D_i = cov(v_i, f_i) / var(v_i)`` and ``e_i = mean(f_i) - D_i mean(v_i)`` over the
+        snapshots (``D_i = 0`` for a unit whose preactivation is constant).
+
+        Returns
+        -------
+        slopes, offsets : ndarrays of shape (N,)
+        remainder : ndarray of shape (N, n_snapshots)
+            ``G = tanh(V) - D V - e``, what :class:`reduction.LinearizedDEIMReservoir`
+            interpolates.
+        """
+        V, F = self.preactivation, self.nonlinear
+        vc = V - V.mean(axis=1, keepdims=True)
+        var = np.einsum("ij,ij->i", vc, vc)
+        cov = np.einsum("ij,ij->i", vc, F - F.mean(axis=1, keepdims=True))
+        slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
+        offsets = F.mean(axis=1) - slopes * V.mean(axis=1)
+        return slopes, offsets, F - slopes[:, None] * V - offsets[:, None]
+
     @property
     def n_snapshots(self):
         return self.states.shape[1]

@@ -79,7 +79,27 @@ PIDNET_INNER_ENVELOPE = {
 
 
 def default_cache_dir() -> Path:
-    """``$RCPOD_CACHE`` if set, else ``~/.cache/rcpod``."""
+    """``$RCPOD_CACHE`` if set, else ``~/.cache/rcpod``.
+
+    Returns
+    -------
+    pathlib.Path
+        Where :func:`make_oil_platform_dataset` caches data sets by default (not created here).
+
+    Examples
+    --------
+    >>> import os
+    >>> from pathlib import Path
+    >>> from unittest import mock
+    >>> from reservoir.oil_platform import default_cache_dir
+    >>> with mock.patch.dict(os.environ, {"RCPOD_CACHE": "/data/rcpod"}):   # restored on exit
+    ...     default_cache_dir().as_posix()
+    '/data/rcpod'
+    >>> with mock.patch.dict(os.environ):
+    ...     _ = os.environ.pop("RCPOD_CACHE", None)
+    ...     default_cache_dir() == Path.home() / ".cache" / "rcpod"
+    True
+    """
     env = os.environ.get("RCPOD_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "rcpod"
 
@@ -131,6 +151,28 @@ class OilPlatformDataset:
     input_names, input_units, output_names, output_units, state_names : tuple of str
     meta : dict
         All settings, the seeds used per chunk, redraws, wall time and the cache key.
+
+    Examples
+    --------
+    Data sets come from :func:`make_oil_platform_dataset`; built by hand (here with dummy
+    series of 4 / 2 / 2 samples) a data set hands out its splits as ``(u, y)`` pairs:
+
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import OUTPUT_NAMES, OilPlatform, OilPlatformDataset
+    >>> plant = OilPlatform()
+    >>> arrays = {f"{k}_{s}": np.zeros((T, n)) for s, T in (("train", 4), ("val", 2), ("test", 2))
+    ...           for k, n in (("u", 5), ("y", 13), ("x", 21))}
+    >>> ds = OilPlatformDataset(dt=60.0, input_names=plant.input_names,
+    ...                         input_units=plant.input_units, output_names=OUTPUT_NAMES,
+    ...                         output_units=plant.output_units, state_names=plant.state_names,
+    ...                         **arrays)
+    >>> u, y = ds.split("train")
+    >>> u.shape, y.shape
+    ((4, 5), (4, 13))
+    >>> ds.split("validation")
+    Traceback (most recent call last):
+        ...
+    ValueError: name must be one of ('train', 'val', 'test'), got 'validation'.
     """
 
     u_train: np.ndarray

@@ -253,6 +253,29 @@ def network_rhs(x, u, params: NetworkParameters | None = None):
     ----------
     ``shared/reference/oil_platform.md`` (Jahanshahi et al., plantwide control of an oil
     production network; esmjah/PlantwideControl).
+
+    Examples
+    --------
+    The source's listed nominal equilibrium is a steady state to its ~6 printed digits; the exact
+    open-loop steady state nearby has a zero right-hand side to round-off:
+
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    ...                                     OilPlatform, network_rhs)
+    >>> from reservoir.oil_platform.model import STATE_SCALES
+    >>> u = NOMINAL_OPEN_LOOP_INPUT                            # (1, 1, 0.5, 0.5, 0.5)
+    >>> d = network_rhs(LISTED_EQUILIBRIUM, u)
+    >>> d.shape, bool(np.max(np.abs(d / STATE_SCALES)) < 1e-4)
+    ((15,), True)
+    >>> x_eq = OilPlatform(regulatory=None).steady_state(u, x0=LISTED_EQUILIBRIUM)
+    >>> bool(np.max(np.abs(network_rhs(x_eq, u) / STATE_SCALES)) < 1e-12)
+    True
+    >>> bool(np.max(np.abs(x_eq / LISTED_EQUILIBRIUM - 1)) < 1e-5)
+    True
+    >>> network_rhs(LISTED_EQUILIBRIUM[:10], u)
+    Traceback (most recent call last):
+        ...
+    ValueError: x must have shape (15,), got (10,).
     """
     x = _as_vector(x, 15, "x")
     u = _as_vector(u, 5, "u")
@@ -264,6 +287,32 @@ def network_rhs_batch(X, U, params: NetworkParameters | None = None):
     """Vectorised right-hand side for many states: ``X`` (m, 15), ``U`` (m, 5) or (5,) -> (m, 15).
 
     Invalid states give NaN rows (numpy semantics) instead of raising.
+
+    Parameters
+    ----------
+    X : array_like of shape (m, 15)
+        States in the order of :data:`STATE_NAMES`.
+    U : array_like of shape (5,) or (m, 5)
+        Open-loop inputs (one for all states, or one per state).
+    params : NetworkParameters, optional
+        Default: the nominal network.
+
+    Returns
+    -------
+    dXdt : ndarray of shape (m, 15)
+        Row ``i`` equals ``network_rhs(X[i], U[i])``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    ...                                     network_rhs, network_rhs_batch)
+    >>> X = LISTED_EQUILIBRIUM * np.array([[1.0], [1.01], [0.99]])    # three states
+    >>> D = network_rhs_batch(X, NOMINAL_OPEN_LOOP_INPUT)
+    >>> D.shape
+    (3, 15)
+    >>> bool(np.allclose(D[1], network_rhs(X[1], NOMINAL_OPEN_LOOP_INPUT), rtol=1e-12, atol=0))
+    True
     """
     X = np.asarray(X, dtype=float)
     U = np.asarray(U, dtype=float)
@@ -293,6 +342,20 @@ def network_algebraics(x, u, params: NetworkParameters | None = None):
     dict
         Keys :data:`ALGEBRAIC_NAMES` (e.g. ``"A.P_bh"``, ``"riser.w_Lout"``, ``"P_down"``); floats
         for one state, arrays of shape (m,) for many.
+
+    Examples
+    --------
+    Bottom-hole pressures, riser-top pressure and oil production at the listed equilibrium:
+
+    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    ...                                     network_algebraics)
+    >>> a = network_algebraics(LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT)
+    >>> round(a["A.P_bh"] / 1e5, 1), round(a["B.P_bh"] / 1e5, 1), round(a["riser.P2_t"] / 1e5, 2)
+    (101.8, 106.6, 5.86)
+    >>> round(a["riser.w_Lout"], 1)                            # kg/s
+    29.6
+    >>> round(a["P_down"] - LISTED_EQUILIBRIUM[10])            # constant manifold drop [Pa]
+    18105
     """
     x = np.asarray(x, dtype=float)
     u = np.asarray(u, dtype=float)
@@ -313,7 +376,27 @@ def network_algebraics(x, u, params: NetworkParameters | None = None):
 
 
 def held_mass(x):
-    """Total mass held in the network (annuli, tubings, pipeline, riser) [kg]; x (..., 15)."""
+    """Total mass held in the network (annuli, tubings, pipeline, riser) [kg]; x (..., 15).
+
+    Parameters
+    ----------
+    x : array_like of shape (..., 15)
+        States in the order of :data:`STATE_NAMES`.
+
+    Returns
+    -------
+    float or ndarray of shape (...)
+        Sum of the ten mass states.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import LISTED_EQUILIBRIUM, held_mass
+    >>> round(float(held_mass(LISTED_EQUILIBRIUM)))            # kg
+    58965
+    >>> held_mass(np.stack([LISTED_EQUILIBRIUM] * 4)).shape
+    (4,)
+    """
     x = np.asarray(x, dtype=float)
     return x[..., [2, 3, 4, 7, 8, 9, 11, 12, 13, 14]].sum(axis=-1)
 
@@ -323,6 +406,36 @@ def network_mass_flows(x, u, params: NetworkParameters | None = None):
 
     Inflow: gas entering both annuli (``w_G_f``) plus reservoir inflow of both wells (``w_r``);
     outflow: mixture through the topside choke. ``d held_mass / dt = inflow - outflow``.
+
+    Parameters
+    ----------
+    x : array_like of shape (15,) or (m, 15)
+    u : array_like of shape (5,) or (m, 5)
+    params : NetworkParameters, optional
+
+    Returns
+    -------
+    inflow, outflow : float or ndarray of shape (m,)
+
+    Examples
+    --------
+    The mass balance closes: ``d held_mass/dt`` (the sum of the mass-state derivatives) equals
+    ``inflow - outflow``; at a steady state both flows are equal.
+
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    ...                                     OilPlatform, held_mass, network_mass_flows,
+    ...                                     network_rhs)
+    >>> x = LISTED_EQUILIBRIUM * 1.01                          # off equilibrium
+    >>> inflow, outflow = network_mass_flows(x, NOMINAL_OPEN_LOOP_INPUT)
+    >>> dmdt = held_mass(network_rhs(x, NOMINAL_OPEN_LOOP_INPUT))
+    >>> bool(np.isclose(dmdt, inflow - outflow, rtol=0, atol=1e-9 * outflow))
+    True
+    >>> plant = OilPlatform(regulatory=None)                   # open loop: inputs as above
+    >>> x_eq = plant.steady_state(NOMINAL_OPEN_LOOP_INPUT, x0=LISTED_EQUILIBRIUM)
+    >>> inflow, outflow = network_mass_flows(x_eq, NOMINAL_OPEN_LOOP_INPUT)
+    >>> round(float(inflow), 3), round(float(outflow), 3)      # kg/s
+    (32.025, 32.025)
     """
     a = network_algebraics(x, u, params)
     x = np.asarray(x, dtype=float)

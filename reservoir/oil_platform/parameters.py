@@ -44,6 +44,23 @@ class WellParameters:
     """Parameters of one gas-lifted well (base values of ``gasliftWellParameters``).
 
     Field names follow the reference (``shared/reference/oil_platform.md``, section "Well").
+    Temperatures are the source's ``273 + 50`` and ``273 + 96`` K (see the module docstring).
+    Wells A and B of the network are :func:`well_a_parameters` and :func:`well_b_parameters`.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from reservoir.oil_platform import WellParameters
+    >>> w = WellParameters()
+    >>> w.T_a, w.T_r, w.w_res_in, w.P_z        # annulus / tubing temperature [K], kg/s, Pa
+    (323.0, 369.0, 17.0, 10000000.0)
+    >>> dataclasses.replace(w, k1=0.95).k1
+    0.95
+    >>> try:
+    ...     w.k1 = 1.0                          # frozen: change values with dataclasses.replace
+    ... except dataclasses.FrozenInstanceError:
+    ...     print("frozen")
+    frozen
     """
 
     T_a: float = 273.0 + 50.0
@@ -82,7 +99,26 @@ class WellParameters:
 
 
 def well_a_parameters(**overrides) -> WellParameters:
-    """Well A of the network model ``net`` (overrides of ``Instances.well1``; P_z = 9.99901e6 Pa)."""
+    """Well A of the network model ``net`` (overrides of ``Instances.well1``; P_z = 9.99901e6 Pa).
+
+    Parameters
+    ----------
+    **overrides : float
+        Fields of :class:`WellParameters` to set on top of well A's values.
+
+    Returns
+    -------
+    WellParameters
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import well_a_parameters
+    >>> a = well_a_parameters()
+    >>> a.P_z, a.k1, a.rho_L, a.Z_ca, a.T_a     # well A overrides; T_a is the base value
+    (9999010.0, 0.95, 769.98, 0.927, 323.0)
+    >>> well_a_parameters(w_res_in=18.0).w_res_in
+    18.0
+    """
     base = dict(k1=0.95, M_G_a=0.021, K_alpha=0.947, K_f=0.901, rho_L=769.98, M_G_r_t=0.021,
                 Z_ca=0.927, Z_ct=0.99, Gamma=1.7, P_z=9.99901e6)
     base.update(overrides)
@@ -90,7 +126,26 @@ def well_a_parameters(**overrides) -> WellParameters:
 
 
 def well_b_parameters(**overrides) -> WellParameters:
-    """Well B of the network model ``net`` (overrides of ``Instances.well2``; P_z = 1.04357e7 Pa)."""
+    """Well B of the network model ``net`` (overrides of ``Instances.well2``; P_z = 1.04357e7 Pa).
+
+    Parameters
+    ----------
+    **overrides : float
+        Fields of :class:`WellParameters` to set on top of well B's values.
+
+    Returns
+    -------
+    WellParameters
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import well_b_parameters
+    >>> b = well_b_parameters()
+    >>> b.P_z, b.rho_L, b.K_f, b.K_alpha, b.Z_ca
+    (10435700.0, 785.53, 0.8602, 0.9525, 0.933)
+    >>> well_b_parameters(k1=1.0).k1
+    1.0
+    """
     base = dict(k1=0.95, M_G_a=0.021, K_alpha=0.9525, K_f=0.8602, rho_L=785.53, M_G_r_t=0.021,
                 Z_ca=0.933, Z_ct=0.99, Gamma=1.7, P_z=1.04357e7)
     base.update(overrides)
@@ -102,7 +157,19 @@ class RiserParameters:
     """Parameters of the pipeline-riser (``pipelineRiserParemeters``), incl. the OLGA references.
 
     ``z0, P0, P1_ss, P2_t_ss, wG_in_ss, wL_in_ss`` are the OLGA steady-state values used only to
-    compute the constants ``K_g`` and ``K_o`` (:func:`riser_constants_KgKo`).
+    compute the constants ``K_g`` and ``K_o`` (:func:`riser_constants_KgKo`). Temperatures are
+    the source's ``273 + 95`` (pipeline) and ``273 + 71.5`` K (riser).
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import RiserParameters
+    >>> r = RiserParameters()
+    >>> r.L1, r.L2, r.r1, r.rho_L           # 4300 m pipeline, 300 m riser, radius [m], kg/m^3
+    (4300.0, 300.0, 0.1016, 750.0)
+    >>> r.T1, r.T2                          # pipeline and riser temperatures [K]
+    (368.0, 344.5)
+    >>> r.P1_ss, r.wL_in_ss                 # OLGA steady state used for K_g and K_o
+    (2279050.0, 29.8761)
     """
 
     k_h: float = 0.74
@@ -162,6 +229,21 @@ class NetworkParameters:
         Constant manifold pressure drop [Pa] (18105): well outlet pressure = P1_f + manifold_dp.
     soft_approx, soft_p_approx : float
         Smoothing constants of the soft max/min operators (1e-3 and 1).
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import NetworkParameters
+    >>> p = NetworkParameters()
+    >>> p.P_res_A, p.P_res_B, p.P_sep, p.manifold_dp, p.R
+    (160.0, 170.0, 510000.0, 18105.0, 8.314472)
+    >>> p.well_a.P_z, p.well_b.P_z
+    (9999010.0, 10435700.0)
+    >>> p.replace(P_res_A=150.0).P_res_A     # records are immutable; replace() copies
+    150.0
+    >>> NetworkParameters(P_sep=-1.0)
+    Traceback (most recent call last):
+        ...
+    ValueError: P_sep must be positive, got -1.0.
     """
 
     well_a: WellParameters = field(default_factory=well_a_parameters)

@@ -85,6 +85,20 @@ class PILoop:
         Output range (soft saturation).
     soft : float
         Smoothing constant of the saturation (1e-5 in the source).
+
+    Examples
+    --------
+    The annulus-pressure loop of well A in :func:`struc2_layer`:
+
+    >>> from reservoir.oil_platform import PILoop
+    >>> loop = PILoop("PCA1", "P_at_A", Kc=3e-5, Ti=600.0, output="z_A",
+    ...               setpoint_min=70e5, setpoint_max=110e5)
+    >>> (loop.setpoint_min / 1e5, loop.setpoint_max / 1e5), (loop.sat_min, loop.sat_max)
+    ((70.0, 110.0), (0.0, 1.0))
+    >>> PILoop("PCA1", "P_at_A", Kc=3e-5, Ti=0.0, output="z_A")
+    Traceback (most recent call last):
+        ...
+    ValueError: Ti of loop 'PCA1' must be positive, got 0.0.
     """
 
     name: str
@@ -137,6 +151,22 @@ class RegulatoryLayer:
         ``("w_inj_A", "w_inj_B", <channel A>, <channel B>, <channel top>)`` where a channel is the
         valve itself when no loop drives it, else the set point of the top loop of its cascade
         (named ``<measurement>_sp``).
+
+    Examples
+    --------
+    A single riser-inlet pressure loop on the topside choke; the well chokes stay inputs:
+
+    >>> from reservoir.oil_platform import PILoop, RegulatoryLayer
+    >>> pcinl = PILoop("PCINL", "P_in", Kc=2e-6, Ti=300.0, output="z_top")
+    >>> layer = RegulatoryLayer((pcinl,), name="riser_only")
+    >>> layer.supervisory_input_names
+    ('w_inj_A', 'w_inj_B', 'z_A', 'z_B', 'P_in_sp')
+    >>> layer.supervisory_input_units
+    ('kg/s', 'kg/s', '-', '-', 'Pa')
+    >>> RegulatoryLayer((pcinl, PILoop("PCTOP", "P_top", Kc=1e-6, Ti=300.0, output="z_top")))
+    Traceback (most recent call last):
+        ...
+    ValueError: valve 'z_top' is driven by more than one loop.
     """
 
     loops: tuple
@@ -246,6 +276,24 @@ def struc2_layer() -> RegulatoryLayer:
     (Kc = 2e-6, Ti = 300 s, range [20e5, 40e5] Pa). Masters: PCT1/PCT2 on the production-choke
     pressure drops (Kc = -4e-9, Ti = 100 s), PCTOP on the topside-choke pressure drop
     (Kc = -2e-7, Ti = 300 s). Outputs in [0, 1]; no filters.
+
+    Returns
+    -------
+    RegulatoryLayer
+        Named ``"struc2"``; the default layer of :class:`OilPlatform`.
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import struc2_layer
+    >>> layer = struc2_layer()
+    >>> layer.loop_names
+    ('PCA1', 'PCA2', 'PCINL', 'PCT1', 'PCT2', 'PCTOP')
+    >>> [(lp.Kc, lp.Ti) for lp in layer.loops[:3]]            # inner loops
+    [(3e-05, 600.0), (3e-05, 600.0), (2e-06, 300.0)]
+    >>> layer.master_of("PCA1"), layer.master_of("PCINL")
+    ('PCT1', 'PCTOP')
+    >>> layer.supervisory_input_names
+    ('w_inj_A', 'w_inj_B', 'dP_valve_A_sp', 'dP_valve_B_sp', 'dP_valve_top_sp')
     """
     return RegulatoryLayer((
         PILoop("PCA1", "P_at_A", 3e-5, 600.0, "z_A", 70e5, 110e5),
@@ -262,6 +310,22 @@ def pidnet_inner_layer() -> RegulatoryLayer:
 
     PCA1/PCA2: annulus-top pressure -> production choke, Kc = 1e-5, Ti = 600 s; PCINL: riser-inlet
     pressure -> topside choke, Kc = 0.2e-5, Ti = 900 s. Set points are supervisory inputs [Pa].
+
+    Returns
+    -------
+    RegulatoryLayer
+        Named ``"pidnet_inner"``.
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import pidnet_inner_layer
+    >>> layer = pidnet_inner_layer()
+    >>> [(lp.name, lp.Kc, lp.Ti) for lp in layer.loops]
+    [('PCA1', 1e-05, 600.0), ('PCA2', 1e-05, 600.0), ('PCINL', 2e-06, 900.0)]
+    >>> layer.supervisory_input_names
+    ('w_inj_A', 'w_inj_B', 'P_at_A_sp', 'P_at_B_sp', 'P_in_sp')
+    >>> layer.master_of("PCA1") is None                         # no cascade
+    True
     """
     return RegulatoryLayer((
         PILoop("PCA1", "P_at_A", 1e-5, 600.0, "z_A", 70e5, 110e5),

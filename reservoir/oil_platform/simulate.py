@@ -42,11 +42,54 @@ _STATUSES = ("ok", "solver_failure", "invalid_state", "valve_saturation")
 
 
 class PlantSimulationWarning(RuntimeWarning):
-    """A plant simulation stopped early (see the result's ``status`` and ``t_fail``)."""
+    """A plant simulation stopped early (see the result's ``status`` and ``t_fail``).
+
+    Issued by :func:`simulate` with the default ``on_failure="warn"``; the truncated result is
+    still returned.
+
+    Examples
+    --------
+    Open loop with the topside choke fully open, a run stops once the valve has stayed saturated
+    for longer than ``max_saturation_time``:
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import OilPlatform, PlantSimulationWarning, simulate
+    >>> plant = OilPlatform(regulatory=None)      # inputs (w_inj_A, w_inj_B, z_A, z_B, z_top)
+    >>> u = np.tile([1.0, 1.0, 0.5, 0.5, 1.0], (3, 1))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = simulate(plant, u, dt=60.0, max_saturation_time=60.0)
+    >>> any(issubclass(w.category, PlantSimulationWarning) for w in caught)
+    True
+    >>> res.success, res.status, len(res), res.t_fail
+    (False, 'valve_saturation', 2, 120.0)
+    """
 
 
 class PlantSimulationError(RuntimeError):
-    """A plant simulation stopped early; ``result`` holds the truncated :class:`SimulationResult`."""
+    """A plant simulation stopped early; ``result`` holds the truncated :class:`SimulationResult`.
+
+    Raised by :func:`simulate` with ``on_failure="raise"``.
+
+    Parameters
+    ----------
+    message : str
+    result : SimulationResult
+        The samples computed before the failure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import OilPlatform, PlantSimulationError, simulate
+    >>> plant = OilPlatform(regulatory=None)      # topside choke (last input) held fully open
+    >>> u = np.tile([1.0, 1.0, 0.5, 0.5, 1.0], (3, 1))
+    >>> try:
+    ...     simulate(plant, u, dt=60.0, max_saturation_time=60.0, on_failure="raise")
+    ... except PlantSimulationError as exc:
+    ...     print(exc.result.status, len(exc.result), exc.result.t_fail)
+    valve_saturation 2 120.0
+    """
 
     def __init__(self, message, result):
         super().__init__(message)
@@ -84,6 +127,22 @@ class SimulationResult:
         Right-hand-side evaluations.
     quadrature : ndarray (K, 2) or None
         Cumulative boundary inflow and outflow [kg] when requested.
+
+    Examples
+    --------
+    Three minutes at the stabilised nominal point: the plant stays at its steady state.
+
+    >>> import numpy as np
+    >>> from reservoir.oil_platform import OilPlatform, simulate
+    >>> plant = OilPlatform()
+    >>> res = simulate(plant, np.tile(plant.nominal_input(), (3, 1)), dt=60.0)
+    >>> len(res), res.status, res.t.tolist()
+    (3, 'ok', [60.0, 120.0, 180.0])
+    >>> bool(np.allclose(res.x[-1], res.x0, rtol=1e-8))
+    True
+    >>> y = dict(zip(res.output_names, res.y[-1]))
+    >>> round(float(y["P_bh_A"]) / 1e5, 1), round(float(y["w_L_out"]), 1)     # bar, kg/s
+    (101.8, 29.6)
     """
 
     t: np.ndarray

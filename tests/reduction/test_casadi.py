@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from reduction import collect_snapshots, jacobian_state, pod, reduce, to_casadi
-from reduction import PODReservoir, DEIMReservoir, StabilizedDEIMReservoir, qdeim
+from reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+                       StabilizedDEIMReservoir, qdeim)
 
 ca = pytest.importorskip("casadi")
 
@@ -19,10 +20,12 @@ def reservoirs(esn, inputs):
     G, _ = pod(snaps.remainder, rank=10)
     return [esn, PODReservoir.from_esn(esn, Psi, mean=mean),
             DEIMReservoir.from_esn(esn, Psi, U, qdeim(U, n_points=14), mean=mean),
-            StabilizedDEIMReservoir.from_esn(esn, Psi, G, qdeim(G), mean=mean)]
+            StabilizedDEIMReservoir.from_esn(esn, Psi, G, qdeim(G), mean=mean),
+            LinearizedDEIMReservoir.from_esn(esn, Psi, G, qdeim(G), *snaps.linearization()[:2],
+                                             mean=mean)]
 
 
-@pytest.mark.parametrize("i", range(4))
+@pytest.mark.parametrize("i", range(5))
 def test_step_matches_numpy(reservoirs, inputs, i):
     res = reservoirs[i]
     f = to_casadi(res)

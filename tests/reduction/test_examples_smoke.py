@@ -37,13 +37,15 @@ def test_reduction_narma10_smoke(tmp_path):
     r = reduction_narma10.SMOKE["ranks"][0]
     # every reduced variant and readout was evaluated, with finite timings
     st = reduction_narma10.SMOKE
-    n_var = len(reduction_narma10.variants(r, st["m_factors"], st["n_units"]))
+    n_var = len(reduction_narma10.variants(r, st))
     assert len(per["reduced"]) == n_var * 2
     assert all(d["run"] > 0 and d["step"] > 0 for d in per["reduced"])
     # refitted readouts on stable reduced models give finite predictions
     assert all(np.isfinite(d["nrmse"]) for d in per["reduced"] if d["readout"] == "refit")
     # the readout restricted to all modes reproduces the full prediction exactly
     assert per["modes"]["readout_error"][-1] == pytest.approx(0.0, abs=1e-8)
+    from tests.examples.test_report import assert_headline_from_tables
+    assert_headline_from_tables(result)
     # same seeds, same numbers
     again = reduction_narma10.main(["--smoke", "--out", str(tmp_path / "again")])
     assert again["per_seed"][0]["full"]["nrmse"] == per["full"]["nrmse"]

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from reservoir import ESN
-from reduction import (DEIMReservoir, PODReservoir, StabilizedDEIMReservoir, collect_snapshots,
-                       jacobian_input, jacobian_state, pod, qdeim, step_jacobians)
+from reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+                       StabilizedDEIMReservoir, collect_snapshots, jacobian_input, jacobian_state,
+                       pod, qdeim, step_jacobians)
 
 
 def _fd(f, x, h=1e-6):
@@ -27,6 +28,8 @@ def models(esn, inputs):
     mean = snaps.states.mean(axis=1)
     U, _ = pod(snaps.nonlinear, rank=12)
     G, _ = pod(snaps.remainder, rank=12)
+    D, e, lin_rem = snaps.linearization()
+    H, _ = pod(lin_rem, rank=12)
     dense = ESN.from_weights(esn.W_.toarray(), esn.W_in_, esn.bias_, leak_rate=esn.leak_rate)
     return {
         "esn": esn,
@@ -34,10 +37,12 @@ def models(esn, inputs):
         "pod": PODReservoir.from_esn(esn, Psi, mean=mean),
         "deim": DEIMReservoir.from_esn(esn, Psi, U, qdeim(U), mean=mean),
         "stab": StabilizedDEIMReservoir.from_esn(esn, Psi, G, qdeim(G), mean=mean),
+        "lin": LinearizedDEIMReservoir.from_esn(esn, Psi, H, qdeim(H, n_points=15), D, e,
+                                                mean=mean, nl_snapshots=lin_rem),
     }
 
 
-@pytest.mark.parametrize("name", ["esn", "esn-dense", "pod", "deim", "stab"])
+@pytest.mark.parametrize("name", ["esn", "esn-dense", "pod", "deim", "stab", "lin"])
 def test_jacobians_match_finite_differences(models, inputs, name):
     res = models[name]
     rng = np.random.default_rng(5)

@@ -8,8 +8,8 @@ from sklearn.exceptions import NotFittedError
 from reservoir import BaseReservoir, ESNRegressor, ReservoirRegressor
 from reservoir.memory import memory_capacity
 from reservoir.persistence import load, save
-from reduction import (METHODS, DEIMReservoir, PODReservoir, ReductionWarning,
-                       StabilizedDEIMReservoir, energy_rank, reduce)
+from reduction import (METHODS, DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+                       ReductionWarning, StabilizedDEIMReservoir, energy_rank, reduce)
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -31,7 +31,10 @@ def test_classes_per_method(fitted):
     est, u, _ = fitted
     expect = {"pod": PODReservoir, "pod-deim": DEIMReservoir, "pod-qdeim": DEIMReservoir,
               "pod-deim-stabilized": StabilizedDEIMReservoir,
-              "pod-qdeim-stabilized": StabilizedDEIMReservoir}
+              "pod-qdeim-stabilized": StabilizedDEIMReservoir,
+              "pod-deim-linearized": LinearizedDEIMReservoir,
+              "pod-qdeim-linearized": LinearizedDEIMReservoir}
+    assert set(expect) == set(METHODS)
     for method, cls in expect.items():
         red = reduce(est, u[:500], method=method, rank=10, check_stability=False)
         assert type(red.reservoir_) is cls
