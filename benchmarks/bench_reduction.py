@@ -4,7 +4,7 @@ CasADi closed-loop evaluations (rollout + Jacobian) of the reduced vs the full s
 Usage::
 
     python benchmarks/bench_reduction.py                    # N=1000, r=50, m=100
-    python benchmarks/bench_reduction.py --quick            # the same with 5000 steps, 2 repeats
+    python benchmarks/bench_reduction.py --quick            # the same with 5000 steps
     python benchmarks/bench_reduction.py --n-units 500 --rank 25 --points 50
 
 Both models are timed in their fastest implementation:
@@ -124,20 +124,20 @@ def main(argv=None):
     """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="5000 steps, 2 repeats (unless --steps/--repeats are given)")
+                    help="5000 steps (unless --steps is given)")
     ap.add_argument("--n-units", type=int, default=1000)
     ap.add_argument("--rank", type=int, default=50)
     ap.add_argument("--points", type=int, default=100)
     ap.add_argument("--density", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=None, help="default 20000 (quick 5000)")
-    ap.add_argument("--repeats", type=int, default=None, help="default 5 (quick 2)")
+    ap.add_argument("--repeats", type=int, default=5, help="best of this many runs (default 5)")
     ap.add_argument("--horizon", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     if args.steps is None:
         args.steps = 5000 if args.quick else 20000
-    if args.repeats is None:
-        args.repeats = 2 if args.quick else 5
+    if args.repeats < 1:
+        ap.error("--repeats must be >= 1")
 
     from reservoir import ESNRegressor
     from reservoir.datasets import narma
@@ -159,11 +159,18 @@ def main(argv=None):
     pod_only = reduction.reduce(est, u[:3000], method="pod", rank=r, center=True,
                                 check_stability=False)
     rep = reduction.diagnose(est, red, u[3000:], y[3000:], timing_steps=0, warn=False)
+    m_lin = min(3 * r, N)
+    lin = reduction.reduce(est, u[:3000], method="pod-qdeim-linearized", rank=r, n_points=m_lin,
+                           basis="output-weighted", nl_fit="lstsq", center=True,
+                           check_stability=False)
+    rep_lin = reduction.diagnose(est, lin, u[3000:], y[3000:], timing_steps=0, warn=False)
     print(f"\nESN N={N} (density {args.density}, nnz {est.reservoir_.W_.nnz}), POD-Q-DEIM r={r} "
           f"m={m}; fit {t_fit:.2f} s, reduce {t_red:.2f} s")
     print(f"  NARMA10 test NRMSE full {rep.full_nrmse:.4f}  reduced {rep.reduced_nrmse:.4f}; "
           f"state error {rep.test_state_error:.2e}; stable {rep.stable}; "
           f"Jacobian spectral radius max {rep.jacobian_radius_max:.3f}")
+    print(f"  output-weighted linearised Q-DEIM (LS weights) r={r} m={m_lin}: test NRMSE "
+          f"{rep_lin.reduced_nrmse:.4f}, stable {rep_lin.stable}")
 
     # ---- per-step time of a run -----------------------------------------------------------
     uu = np.random.default_rng(1).uniform(0, 0.5, (args.steps, 1))
@@ -183,12 +190,15 @@ def main(argv=None):
     t_full = min(t_full_rcpod, t_full_fast)
     t_deim = best_time(lambda: red.reservoir_.run(uu), args.repeats) / T
     t_pod = best_time(lambda: pod_only.reservoir_.run(uu), args.repeats) / T
+    t_lin = best_time(lambda: lin.reservoir_.run(uu), args.repeats) / T
     print("\nper-step time of run() over", T, "steps (best of", args.repeats, "):")
     print(f"  full ESN, rcpod CSR loop      {t_full_rcpod * 1e6:9.2f} us")
     print(f"  full ESN, fastmath CSR loop   {t_full_fast * 1e6:9.2f} us")
     print(f"  POD-Galerkin r={r:<4d}          {t_pod * 1e6:9.2f} us   ratio {t_full / t_pod:6.1f}x")
     print(f"  POD-DEIM r={r} m={m:<4d}        {t_deim * 1e6:9.2f} us   ratio "
           f"{t_full / t_deim:6.1f}x   (goal >= 20x)")
+    print(f"  OW lin. Q-DEIM r={r} m={m_lin:<4d}  {t_lin * 1e6:9.2f} us   ratio "
+          f"{t_full / t_lin:6.1f}x")
 
     # ---- python step() calls (protocol overhead) -------------------------------------------
     def loop(res, n=2000):
@@ -206,11 +216,15 @@ def main(argv=None):
              "full_rcpod_step_s": t_full_rcpod, "full_fastmath_step_s": t_full_fast,
              "pod_step_s": t_pod, "deim_step_s": t_deim, "deim_ratio": t_full / t_deim,
              "pod_ratio": t_full / t_pod, "python_step_full_s": t_step_full,
-             "python_step_deim_s": t_step_red}
+             "python_step_deim_s": t_step_red, "lin_points": m_lin, "lin_step_s": t_lin,
+             "lin_ratio": t_full / t_lin, "lin_nrmse": float(rep_lin.reduced_nrmse),
+             "lin_stable": bool(rep_lin.stable)}
     steps = [(f"full ESN N={N}, rcpod CSR loop", t_full_rcpod, t_full / t_full_rcpod),
              (f"full ESN N={N}, fastmath CSR loop", t_full_fast, t_full / t_full_fast),
              (f"POD-Galerkin r={r}", t_pod, t_full / t_pod),
              (f"POD-DEIM r={r} m={m}", t_deim, t_full / t_deim),
+             (f"output-weighted linearised Q-DEIM, LS weights, r={r} m={m_lin}", t_lin,
+              t_full / t_lin),
              (f"step() from Python: full N={N}", t_step_full, None),
              (f"step() from Python: POD-DEIM r={r} m={m}", t_step_red,
               t_step_full / t_step_red)]

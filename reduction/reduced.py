@@ -186,7 +186,7 @@ class ReducedReservoir(BaseReservoir):
         self.modes_ = cast(Psi)
         self.mean_ = cast(vals["mean"]) if vals["mean"] is not None else np.zeros(N, dtype=dt)
         self.E_, self.A_, self.B_, self.c_ = cast(E), cast(A), cast(B), cast(c)
-        self._AT_cache = None
+        self._transposed_cache = None
         self.has_linear_ = vals["lin_state"] is not None
         self.L_ = cast(vals["lin_state"]) if self.has_linear_ else np.zeros((1, 1), dtype=dt)
         self.Lu_ = (cast(vals["lin_input"]) if vals["lin_input"] is not None
@@ -229,19 +229,22 @@ class ReducedReservoir(BaseReservoir):
         if self.backend == "numpy":
             return self._run_numpy(inputs, state0)
         pnl, plin = self._projections(inputs)
-        args = (self._AT(), self.E_, self.L_, self.has_linear_, self.remainder_)
+        AT, ET, LT = self._transposed()
+        args = (AT, ET, LT, self.has_linear_, self.remainder_)
         if inputs.ndim == 2:
             return _kernels.run_reduced(*args, pnl, plin, np.ascontiguousarray(state0),
                                         self._leak())
         return _kernels.run_reduced_batch(*args, pnl, plin, np.ascontiguousarray(state0),
                                           self._leak())
 
-    def _AT(self):
-        """``A^T`` in C order for the compiled loop (cached, rebuilt after load / clone)."""
-        AT = self.__dict__.get("_AT_cache")
-        if AT is None:
-            AT = self._AT_cache = np.ascontiguousarray(self.A_.T)
-        return AT
+    def _transposed(self):
+        """``A^T, E^T, L^T`` in C order for the compiled loop (cached, rebuilt after load /
+        clone)."""
+        cache = self.__dict__.get("_transposed_cache")
+        if cache is None:
+            cache = self._transposed_cache = tuple(np.ascontiguousarray(M.T)
+                                           for M in (self.A_, self.E_, self.L_))
+        return cache
 
     def _run_numpy(self, inputs, state0):
         """Plain numpy reference loop (batched series share one matrix product per step)."""
