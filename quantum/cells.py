@@ -56,6 +56,18 @@ def init_weights(n_circuits, n_layers, n_qubits, init, rng):
     Returns
     -------
     weights : array of shape (n_circuits, n_layers, n_qubits, 3)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.cells import init_weights
+    >>> w = init_weights(6, 2, 4, "paper", np.random.default_rng(0))
+    >>> w.shape, bool(np.abs(w).max() < 0.1)             # small angles: 0.01 N(0, 1)
+    ((6, 2, 4, 3), True)
+    >>> init_weights(1, 1, 2, "zeros", np.random.default_rng(0))
+    Traceback (most recent call last):
+    ...
+    ValueError: init must be 'paper' or 'uniform', got 'zeros'.
     """
     shape = (n_circuits, n_layers, n_qubits, 3)
     if init == "paper":
@@ -76,6 +88,20 @@ class QuantumCell:
         Input features per time step.
     hidden_size : int or None
         Hidden size ``H``; ``n_qubits - n_inputs`` by default. Needs ``n_inputs + H <= n_qubits``.
+
+    Examples
+    --------
+    The circuit input puts ``x`` on the first wires, ``h`` next and zeros on unused wires:
+
+    >>> import numpy as np
+    >>> from quantum.cells import QRNNCell
+    >>> cell = QRNNCell(n_qubits=4, n_inputs=1, hidden_size=2)
+    >>> cell.circuit_input(np.array([[0.5]]), np.array([[0.1, 0.2]])).tolist()
+    [[0.5, 0.1, 0.2, 0.0]]
+    >>> QRNNCell(n_qubits=1, n_inputs=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_qubits=1 is too small for the rnn cell: ...
     """
 
     name = "base"
@@ -128,7 +154,24 @@ class QuantumCell:
 
 
 class QRNNCell(QuantumCell):
-    """QRNN cell ``h_t = tanh(VQC(v_t)[:H])`` (one circuit)."""
+    """QRNN cell ``h_t = tanh(VQC(v_t)[:H])`` (one circuit).
+
+    Parameters: see :class:`QuantumCell`.
+
+    Examples
+    --------
+    One step from the zero state, circuits evaluated by the exact :class:`quantum.fast.VQCBank`:
+
+    >>> import numpy as np
+    >>> from quantum.cells import QRNNCell, init_weights
+    >>> from quantum.fast import VQCBank
+    >>> cell = QRNNCell(n_qubits=3, n_inputs=1)
+    >>> w = init_weights(cell.n_circuits, 1, 3, "paper", np.random.default_rng(0))
+    >>> bank = VQCBank(w, cell.groups)
+    >>> h = cell.step(bank.expvals, np.zeros((2, cell.n_states)), np.ones((2, 1)))
+    >>> h.shape, bool(np.all(np.abs(h) < 1))
+    ((2, 2), True)
+    """
 
     name = "rnn"
     n_circuits = 1
@@ -141,7 +184,23 @@ class QRNNCell(QuantumCell):
 
 
 class QLSTMCell(QuantumCell):
-    """QLSTM cell with six circuits; state ``[h (H), c (n), ytilde (n)]``, features ``ytilde``."""
+    """QLSTM cell with six circuits; state ``[h (H), c (n), ytilde (n)]``, features ``ytilde``.
+
+    Parameters: see :class:`QuantumCell`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.cells import QLSTMCell, init_weights
+    >>> from quantum.fast import VQCBank
+    >>> cell = QLSTMCell(n_qubits=3, n_inputs=1)          # H = 2, state 2 + 3 + 3
+    >>> cell.n_circuits, cell.groups, cell.n_states, cell.n_features
+    (6, ((0, 1, 2, 3), (4, 5)), 8, 3)
+    >>> bank = VQCBank(init_weights(6, 1, 3, "paper", np.random.default_rng(0)), cell.groups)
+    >>> state = cell.step(bank.expvals, np.zeros((2, 8)), np.ones((2, 1)))
+    >>> state.shape, cell.features(state).shape
+    ((2, 8), (2, 3))
+    """
 
     name = "lstm"
     n_circuits = 6
@@ -170,7 +229,21 @@ class QLSTMCell(QuantumCell):
 
 
 class QGRUCell(QuantumCell):
-    """QGRU cell with three circuits (reset, update, candidate); state and features ``h``."""
+    """QGRU cell with three circuits (reset, update, candidate); state and features ``h``.
+
+    Parameters: see :class:`QuantumCell`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.cells import QGRUCell, init_weights
+    >>> from quantum.fast import VQCBank
+    >>> cell = QGRUCell(n_qubits=3, n_inputs=1)
+    >>> bank = VQCBank(init_weights(3, 1, 3, "paper", np.random.default_rng(0)), cell.groups)
+    >>> h = cell.step(bank.expvals, np.zeros((2, cell.n_states)), np.ones((2, 1)))
+    >>> h.shape, bool(np.all(np.abs(h) < 1))
+    ((2, 2), True)
+    """
 
     name = "gru"
     n_circuits = 3
@@ -188,7 +261,32 @@ CELLS = {"rnn": QRNNCell, "lstm": QLSTMCell, "gru": QGRUCell}
 
 
 def make_cell(cell, n_qubits, n_inputs, hidden_size=None):
-    """Cell description by name (``"rnn"``, ``"lstm"`` or ``"gru"``)."""
+    """Cell description by name (``"rnn"``, ``"lstm"`` or ``"gru"``).
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+        Cell type (a key of :data:`CELLS`).
+    n_qubits, n_inputs : int
+        Qubits per circuit and input features per step.
+    hidden_size : int or None, default=None
+        ``n_qubits - n_inputs`` when None.
+
+    Returns
+    -------
+    QuantumCell
+
+    Examples
+    --------
+    >>> from quantum.cells import make_cell
+    >>> cell = make_cell("lstm", n_qubits=4, n_inputs=1)
+    >>> type(cell).__name__, cell.hidden_size, cell.n_states
+    ('QLSTMCell', 3, 11)
+    >>> make_cell("transformer", 4, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: cell must be one of ['gru', 'lstm', 'rnn'], got 'transformer'.
+    """
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}.")
     return CELLS[cell](n_qubits, n_inputs, hidden_size)

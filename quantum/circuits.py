@@ -54,6 +54,14 @@ def entangler_pairs(n_qubits):
     pairs : list of tuple of int
         ``(i, (i+1) mod n)`` for all ``i`` then ``(i, (i+2) mod n)`` for all ``i``; pairs whose
         control equals the target (n <= 2) are dropped. Empty for one qubit.
+
+    Examples
+    --------
+    >>> from quantum.circuits import entangler_pairs
+    >>> entangler_pairs(3)
+    [(0, 1), (1, 2), (2, 0), (0, 2), (1, 0), (2, 1)]
+    >>> entangler_pairs(2), entangler_pairs(1)
+    ([(0, 1), (1, 0)], [])
     """
     pairs = []
     for step in (1, 2):
@@ -72,6 +80,18 @@ def encoding_block(inputs, wires):
     inputs : array of shape (n,) or (B, n)
         One value per wire; a leading batch axis uses PennyLane parameter broadcasting.
     wires : sequence of wire labels, length n
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pennylane as qml
+    >>> from quantum.circuits import encoding_block
+    >>> with qml.tape.QuantumTape() as tape:
+    ...     encoding_block(np.array([1.0]), wires=[0])
+    >>> [op.name for op in tape.operations]
+    ['Hadamard', 'RY', 'RZ']
+    >>> [round(float(op.parameters[0]), 4) for op in tape.operations[1:]]   # arctan(1) = pi/4
+    [0.7854, 0.7854]
     """
     wires = list(wires)
     for k, w in enumerate(wires):
@@ -89,6 +109,17 @@ def variational_layers(weights, wires):
     weights : array of shape (L, n, 3)
         ``weights[l, i] = (phi, theta, omega)`` of ``qml.Rot`` on wire ``i`` in layer ``l``.
     wires : sequence of wire labels, length n
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pennylane as qml
+    >>> from quantum.circuits import variational_layers
+    >>> with qml.tape.QuantumTape() as tape:
+    ...     variational_layers(np.zeros((2, 3, 3)), wires=[0, 1, 2])
+    >>> names = [op.name for op in tape.operations]
+    >>> names.count("CNOT"), names.count("Rot")        # 2 layers x (6 CNOTs + 3 Rot)
+    (12, 6)
     """
     wires = list(wires)
     n = len(wires)
@@ -105,6 +136,14 @@ def vqc(inputs, weights, wires):
 
     A plain function of ``(inputs, weights, wires)`` that queues gates, so it can be used inside
     any QNode and drawn with ``qml.draw`` (see :func:`make_qnode`).
+
+    Parameters
+    ----------
+    inputs : array of shape (n,) or (B, n)
+        One value per wire (see :func:`encoding_block`); a leading batch axis broadcasts.
+    weights : array of shape (L, n, 3)
+        Rotation angles of the variational layers (see :func:`variational_layers`).
+    wires : sequence of wire labels, length n
 
     Examples
     --------
@@ -124,7 +163,35 @@ def vqc(inputs, weights, wires):
 
 
 def check_weights(weights, n_qubits=None):
-    """Validate a weight array of shape (L, n, 3) and return it as float64."""
+    """Validate a weight array of shape (L, n, 3) and return it as float64.
+
+    Parameters
+    ----------
+    weights : array-like of shape (L, n, 3)
+        Rotation angles, ``L >= 1`` layers, all finite.
+    n_qubits : int, optional
+        Expected ``n``; not checked when None.
+
+    Returns
+    -------
+    weights : float64 array of shape (L, n, 3)
+
+    Raises
+    ------
+    ValueError
+        On a wrong shape, a wrong number of qubits or a non-finite value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.circuits import check_weights
+    >>> check_weights(np.zeros((1, 2, 3), dtype=np.float32), n_qubits=2).dtype
+    dtype('float64')
+    >>> check_weights(np.zeros((2, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: weights must have shape (n_layers, n_qubits, 3) with n_layers >= 1, got (2, 3).
+    """
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 3 or weights.shape[-1] != 3 or weights.shape[0] < 1:
         raise ValueError(f"weights must have shape (n_layers, n_qubits, 3) with n_layers >= 1, "
@@ -163,7 +230,19 @@ def variational_unitary(weights):
 
 
 def available_devices():
-    """Names of the PennyLane devices installed (``qml.plugin_devices``)."""
+    """Names of the PennyLane devices installed (``qml.plugin_devices``).
+
+    Returns
+    -------
+    names : list of str
+        Sorted device names.
+
+    Examples
+    --------
+    >>> from quantum.circuits import available_devices
+    >>> "default.qubit" in available_devices()
+    True
+    """
     return sorted(getattr(qml, "plugin_devices", {}))
 
 
@@ -177,6 +256,20 @@ def make_device(device, n_qubits, seed=None):
     n_qubits : int
     seed : int or None
         Passed to devices that accept a ``seed`` (for sampling with shots).
+
+    Returns
+    -------
+    device : pennylane.devices.Device
+
+    Examples
+    --------
+    >>> from quantum.circuits import make_device
+    >>> make_device("default.qubit", 2).wires.tolist()
+    [0, 1]
+    >>> make_device("no.such.device", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown PennyLane device 'no.such.device'; installed devices: ...
     """
     if not isinstance(device, str):
         raise TypeError(f"device must be a PennyLane device name (str), got {type(device).__name__}.")

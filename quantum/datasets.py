@@ -49,9 +49,29 @@ __all__ = [
 def damped_oscillator(n_points=240, t_max=20.0, b=0.15, g=9.81, m=1.0, theta0=0.0, omega0=3.0):
     """Angular velocity of the damped pendulum ``theta'' = -(b/m) theta' - g sin(theta)``.
 
+    Parameters
+    ----------
+    n_points : int, default=240
+        Number of time points of ``linspace(0, t_max, n_points)``.
+    t_max : float, default=20.0
+        Final time.
+    b, g, m : float, default=0.15, 9.81, 1.0
+        Damping, gravity and mass of the pendulum.
+    theta0, omega0 : float, default=0.0, 3.0
+        Initial angle and angular velocity.
+
     Returns
     -------
     t, omega : arrays of shape (n_points,)
+
+    Examples
+    --------
+    >>> from quantum.datasets import damped_oscillator
+    >>> t, omega = damped_oscillator()
+    >>> t.shape, float(t[-1]), float(omega[0])
+    ((240,), 20.0, 3.0)
+    >>> bool(abs(omega[-1]) < abs(omega[0]))        # damped
+    True
     """
     def rhs(y, _t):
         return [y[1], -(b / m) * y[1] - g * np.sin(y[0])]
@@ -64,9 +84,23 @@ def damped_oscillator(n_points=240, t_max=20.0, b=0.15, g=9.81, m=1.0, theta0=0.
 def bessel_j2(n_points=256, x_min=2.0, x_max=100.0):
     """Bessel function of the first kind of order 2 on ``linspace(x_min, x_max, n_points)``.
 
+    Parameters
+    ----------
+    n_points : int, default=256
+        Number of grid points.
+    x_min, x_max : float, default=2.0, 100.0
+        Ends of the grid.
+
     Returns
     -------
     x, j2 : arrays of shape (n_points,)
+
+    Examples
+    --------
+    >>> from quantum.datasets import bessel_j2
+    >>> x, j2 = bessel_j2()
+    >>> x.shape, float(x[0]), round(float(j2[0]), 4)      # J_2(2) = 0.3528
+    ((256,), 2.0, 0.3528)
     """
     x = np.linspace(x_min, x_max, n_points)
     return x, jv(2, x)
@@ -75,9 +109,25 @@ def bessel_j2(n_points=256, x_min=2.0, x_max=100.0):
 def delayed_quantum_control(step=0.01, x_min=-2.0, x_max=20.0, n_pulses=11):
     """Decaying Gaussian pulse train ``sum_n exp(-10 (x - 2n)^2) exp(-x/16)``.
 
+    Parameters
+    ----------
+    step : float, default=0.01
+        Grid step of ``arange(x_min, x_max, step)``.
+    x_min, x_max : float, default=-2.0, 20.0
+        Ends of the grid (``x_max`` excluded).
+    n_pulses : int, default=11
+        Number of pulses, centred at ``x = 0, 2, ..., 2 (n_pulses - 1)``.
+
     Returns
     -------
-    x, series : arrays
+    x, series : arrays of shape (n_grid,)
+
+    Examples
+    --------
+    >>> from quantum.datasets import delayed_quantum_control
+    >>> x, s = delayed_quantum_control()
+    >>> x.shape, round(float(s.max()), 3)                  # first pulse peaks at 1
+    ((2200,), 1.0)
     """
     x = np.arange(x_min, x_max, step)
     s = np.zeros_like(x)
@@ -87,7 +137,27 @@ def delayed_quantum_control(step=0.01, x_min=-2.0, x_max=20.0, n_pulses=11):
 
 
 def narma_smooth_input(T=300, freqs=(2.11, 3.73, 4.11)):
-    """Smooth NARMA input ``u_t = 0.1 (sin(2 pi a t/T) sin(2 pi b t/T) sin(2 pi c t/T) + 1)``."""
+    """Smooth NARMA input ``u_t = 0.1 (sin(2 pi a t/T) sin(2 pi b t/T) sin(2 pi c t/T) + 1)``.
+
+    Parameters
+    ----------
+    T : int, default=300
+        Length of the input, ``t = 0, ..., T - 1``.
+    freqs : tuple of 3 floats, default=(2.11, 3.73, 4.11)
+        Frequencies ``a, b, c`` (cycles per ``T`` steps).
+
+    Returns
+    -------
+    u : array of shape (T,)
+        Values in [0, 0.2].
+
+    Examples
+    --------
+    >>> from quantum.datasets import narma_smooth_input
+    >>> u = narma_smooth_input()
+    >>> u.shape, float(u[0]), bool(0.0 <= u.min() and u.max() <= 0.2)
+    ((300,), 0.1, True)
+    """
     t = np.arange(T)
     a, b, c = freqs
     return 0.1 * (np.sin(2 * np.pi * a * t / T) * np.sin(2 * np.pi * b * t / T)
@@ -112,6 +182,17 @@ def narma(order=10, T=300, y0=0.196, u=None):
     -------
     u, y : arrays of shape (T,)
         ``y[0] = y0`` and ``y[t+1]`` from ``y[t-order+1..t]`` and ``u[t-order+1], u[t]``.
+
+    Examples
+    --------
+    >>> from quantum.datasets import narma
+    >>> u, y = narma(order=5)
+    >>> y.shape, float(y[0]), round(float(y[1]), 4)   # y_1 = 0.3 y_0 + 0.05 y_0^2 + 0.1
+    ((300,), 0.196, 0.1607)
+    >>> narma(order=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: order must be a positive integer, got 0.
     """
     if not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"order must be a positive integer, got {order!r}.")
@@ -129,13 +210,54 @@ def narma(order=10, T=300, y0=0.196, u=None):
 
 
 def sine(n_points=240, n_periods=4.0):
-    """(choice) Plain sine on a uniform grid: ``sin(2 pi n_periods k / n_points)``."""
+    """(choice) Plain sine on a uniform grid: ``sin(2 pi n_periods k / n_points)``.
+
+    Parameters
+    ----------
+    n_points : int, default=240
+        Number of samples ``k = 0, ..., n_points - 1``.
+    n_periods : float, default=4.0
+        Number of periods over the series.
+
+    Returns
+    -------
+    x, series : arrays of shape (n_points,)
+        ``x = k / n_points`` and the sine.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.datasets import sine
+    >>> x, s = sine(n_points=4, n_periods=1)
+    >>> x.tolist(), np.round(s, 6).tolist()
+    ([0.0, 0.25, 0.5, 0.75], [0.0, 1.0, 0.0, -1.0])
+    """
     x = np.arange(n_points) / n_points
     return x, np.sin(2 * np.pi * n_periods * x)
 
 
 def minmax_scale(series, feature_range=(-1.0, 1.0)):
-    """Min-max scaling of a 1-D series over its whole length (``MinMaxScaler`` semantics)."""
+    """Min-max scaling of a 1-D series over its whole length (``MinMaxScaler`` semantics).
+
+    Parameters
+    ----------
+    series : array-like of shape (T,)
+        Series to scale.
+    feature_range : tuple (low, high), default=(-1.0, 1.0)
+        Target range; a constant series maps to ``low``.
+
+    Returns
+    -------
+    scaled : array of shape (T,)
+
+    Examples
+    --------
+    >>> from quantum.datasets import minmax_scale
+    >>> minmax_scale([0.0, 5.0, 10.0]).tolist()
+    [-1.0, 0.0, 1.0]
+    >>> minmax_scale([2.0, 2.0], feature_range=(0.0, 1.0)).tolist()
+    [0.0, 0.0]
+    """
     s = np.asarray(series, dtype=float)
     lo, hi = feature_range
     span = s.max() - s.min()
@@ -160,6 +282,14 @@ def make_windows(inputs, targets=None, window=4):
     -------
     X : array (n_windows, window, 1)
     y : array (n_windows,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.datasets import make_windows
+    >>> X, y = make_windows(np.arange(8.0), window=4)   # 8 - 4 - 1 = 3 windows
+    >>> X.shape, X[0, :, 0].tolist(), y.tolist()
+    ((3, 4, 1), [0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
     """
     inputs = np.asarray(inputs, dtype=float)
     targets = inputs if targets is None else np.asarray(targets, dtype=float)
@@ -175,7 +305,30 @@ def make_windows(inputs, targets=None, window=4):
 
 
 def chrono_split(X, y, train_fraction=0.67):
-    """Chronological split: the first ``int(train_fraction * n)`` samples train."""
+    """Chronological split: the first ``int(train_fraction * n)`` samples train.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, ...)
+        Samples in time order.
+    y : array-like of shape (n, ...)
+        Targets in time order.
+    train_fraction : float in (0, 1), default=0.67
+        Fraction of the samples in the training part (rounded down).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        Slices of ``X`` and ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.datasets import chrono_split
+    >>> X_tr, y_tr, X_te, y_te = chrono_split(np.arange(10), np.arange(10), train_fraction=0.7)
+    >>> X_tr.tolist(), X_te.tolist()
+    ([0, 1, 2, 3, 4, 5, 6], [7, 8, 9])
+    """
     if not 0 < train_fraction < 1:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}.")
     n_train = int(train_fraction * len(X))
@@ -184,7 +337,25 @@ def chrono_split(X, y, train_fraction=0.67):
 
 @dataclass
 class WindowedTask:
-    """A windowed one-step-ahead task with a chronological split."""
+    """A windowed one-step-ahead task with a chronological split.
+
+    Attributes
+    ----------
+    name : str
+        Task name (see :data:`TASKS`).
+    X_train, X_test : arrays of shape (n, window, 1)
+        Input windows, in time order.
+    y_train, y_test : arrays of shape (n,)
+        Next-step targets.
+
+    Examples
+    --------
+    >>> from quantum.datasets import WindowedTask, chrono_split, make_windows, sine
+    >>> X, y = make_windows(sine(n_points=40)[1], window=4)
+    >>> task = WindowedTask("sine", *chrono_split(X, y))
+    >>> task.X_train.shape, task.X_test.shape
+    ((23, 4, 1), (12, 4, 1))
+    """
 
     name: str
     X_train: np.ndarray

@@ -95,6 +95,18 @@ class RMSprop:
     References
     ----------
     PyTorch ``torch.optim.RMSprop`` (algorithm in its documentation; ``torch/optim/rmsprop.py``).
+
+    Examples
+    --------
+    The first step moves every entry by about ``lr / sqrt(1 - alpha)`` against its gradient:
+
+    >>> import numpy as np
+    >>> from quantum.readout_training import RMSprop
+    >>> p = np.array([1.0, 1.0])
+    >>> opt = RMSprop([p], lr=0.01, alpha=0.99)
+    >>> opt.step([np.array([2.0, -0.5])])
+    >>> np.round(p, 6).tolist(), opt.n_steps
+    ([0.9, 1.1], 1)
     """
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
@@ -159,6 +171,15 @@ def minibatches(n_samples, batch_size, shuffle, rng):
     Returns
     -------
     list of int arrays (the last one may be shorter)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.readout_training import minibatches
+    >>> [b.tolist() for b in minibatches(5, 2, shuffle=False, rng=np.random.default_rng(0))]
+    [[0, 1], [2, 3], [4]]
+    >>> sorted(np.concatenate(minibatches(5, 2, True, np.random.default_rng(0))).tolist())
+    [0, 1, 2, 3, 4]
     """
     order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
     return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
@@ -182,6 +203,17 @@ def mse_linear_grad(X, Y, coef, intercept):
         ``2 / (B q) R^T X`` with residuals ``R``.
     grad_intercept : array (q,)
         ``2 / (B q) sum_rows R``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.readout_training import mse_linear_grad
+    >>> X, Y = np.array([[1.0], [2.0]]), np.array([[1.0], [2.0]])
+    >>> loss, g_coef, g_b = mse_linear_grad(X, Y, np.zeros((1, 1)), np.zeros(1))
+    >>> loss, g_coef.tolist(), g_b.tolist()                # residuals R = -Y
+    (2.5, [[-5.0]], [-3.0])
+    >>> mse_linear_grad(X, Y, np.ones((1, 1)), np.zeros(1))[0]      # exact fit
+    0.0
     """
     R = X @ coef.T + intercept - Y
     scale = 2.0 / R.size
@@ -202,6 +234,15 @@ class ReadoutTrainingResult:
         The same on the test set, when one was given.
     n_steps : int
         Optimiser steps taken.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.readout_training import train_linear_readout
+    >>> X = np.random.default_rng(0).normal(size=(20, 3))
+    >>> res = train_linear_readout(X, X @ [1.0, 0.0, -1.0], epochs=2, random_state=0)
+    >>> res.coef.shape, res.train_mse.shape, res.test_mse is None, res.n_steps   # 2 x 2 batches
+    ((1, 3), (3,), True, 4)
     """
 
     coef: np.ndarray

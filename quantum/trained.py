@@ -59,7 +59,26 @@ __all__ = ["TrainedQuantumRNN", "model_loss", "model_loss_and_grad", "make_evalu
 
 # -- circuits ------------------------------------------------------------------------------------
 def cnot_permutation(n_qubits):
-    """Matrix of the two CNOT rings of one variational layer (``qml.matrix``), real (2^n, 2^n)."""
+    """Matrix of the two CNOT rings of one variational layer (``qml.matrix``), real (2^n, 2^n).
+
+    Parameters
+    ----------
+    n_qubits : int
+        Number of wires; one wire has no CNOT and gives the identity.
+
+    Returns
+    -------
+    P : float array of shape (2**n_qubits, 2**n_qubits)
+        A permutation matrix.
+
+    Examples
+    --------
+    >>> from quantum.trained import cnot_permutation
+    >>> cnot_permutation(2).tolist()                # CNOT(0, 1) then CNOT(1, 0)
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
+    >>> cnot_permutation(1).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     wires = list(range(n_qubits))
     pairs = entangler_pairs(n_qubits)
 
@@ -94,6 +113,15 @@ def differentiable_unitary(weights, perm):
     Returns
     -------
     U : complex array (2^n, 2^n), equal to :func:`quantum.circuits.variational_unitary`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.circuits import variational_unitary
+    >>> from quantum.trained import cnot_permutation, differentiable_unitary
+    >>> w = np.random.default_rng(0).uniform(0, np.pi, (2, 3, 3))      # 2 layers, 3 qubits
+    >>> bool(np.allclose(differentiable_unitary(w, cnot_permutation(3)), variational_unitary(w)))
+    True
     """
     n = weights.shape[1]
     U = None
@@ -137,6 +165,25 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
         See the module docstring.
     _cache : dict, optional
         Holds the constant permutation / QNode between calls.
+
+    Returns
+    -------
+    evaluate : callable ``(k, v) -> array (B, n)``
+        ``v`` of shape (B, n); the same contract as :meth:`quantum.fast.VQCBank.expvals` for one
+        circuit.
+
+    Examples
+    --------
+    Both backends give the same expectation values:
+
+    >>> import numpy as np
+    >>> from quantum.cells import init_weights
+    >>> from quantum.trained import make_evaluator
+    >>> w = init_weights(1, 1, 2, "uniform", np.random.default_rng(0))
+    >>> v = np.full((3, 2), 0.3)
+    >>> z = make_evaluator(w, 2)(0, v)
+    >>> z.shape, bool(np.allclose(z, make_evaluator(w, 2, backend="qnode")(0, v)))
+    ((3, 2), True)
     """
     cache = {} if _cache is None else _cache
     if backend == "matrix":
@@ -196,6 +243,24 @@ def window_features_autograd(cell, evaluate, X):
     Returns
     -------
     features : array (B, cell.n_features)
+
+    Examples
+    --------
+    The same features as the frozen cell of :mod:`quantum.cells` run by the fast backend:
+
+    >>> import numpy as np
+    >>> from quantum.cells import init_weights, make_cell
+    >>> from quantum.fast import VQCBank
+    >>> from quantum.trained import make_evaluator, window_features_autograd
+    >>> cell = make_cell("rnn", n_qubits=2, n_inputs=1)
+    >>> w = init_weights(1, 1, 2, "uniform", np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).uniform(-1, 1, (4, 3, 1))         # 4 windows of length 3
+    >>> f = np.asarray(window_features_autograd(cell, make_evaluator(w, 2), X))
+    >>> bank, h = VQCBank(w, cell.groups), np.zeros((4, cell.n_states))
+    >>> for t in range(3):
+    ...     h = cell.step(bank.expvals, h, X[:, t, :])
+    >>> f.shape, bool(np.allclose(f, cell.features(h)))
+    ((4, 1), True)
     """
     B, w, _ = X.shape
     H, n = cell.hidden_size, cell.n_qubits
@@ -238,6 +303,23 @@ def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=No
     X : array (B, w, n_inputs)
     y : array (B,)
     backend : {"matrix", "qnode"}
+
+    Returns
+    -------
+    loss : scalar (``pennylane.numpy`` tensor when differentiating)
+
+    Examples
+    --------
+    With a zero linear layer the loss is the mean square of the targets:
+
+    >>> import numpy as np
+    >>> from quantum.cells import init_weights, make_cell
+    >>> from quantum.trained import model_loss
+    >>> cell = make_cell("rnn", n_qubits=2, n_inputs=1)
+    >>> w = init_weights(1, 1, 2, "paper", np.random.default_rng(0))
+    >>> X, y = np.zeros((4, 3, 1)), np.array([1.0, -1.0, 2.0, 0.0])
+    >>> float(model_loss(cell, w, np.zeros(cell.n_features), 0.0, X, y))   # (1 + 1 + 4) / 4
+    1.5
     """
     evaluate = make_evaluator(weights, cell.n_qubits, backend, _cache)
     pred = pnp.dot(window_features_autograd(cell, evaluate, X), coef) + intercept
@@ -247,10 +329,31 @@ def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=No
 def model_loss_and_grad(cell, weights, coef, intercept, X, y, backend="matrix", _cache=None):
     """Loss and gradients w.r.t. ``(weights, coef, intercept)`` by ``qml.grad`` (autograd).
 
+    Parameters
+    ----------
+    cell, weights, coef, intercept, X, y, backend
+        As :func:`model_loss`.
+    _cache : dict, optional
+        Holds the constant permutation / QNode between calls.
+
     Returns
     -------
     loss : float
     grads : tuple of numpy arrays (shapes of ``weights``, ``coef``, ``intercept``)
+
+    Examples
+    --------
+    The intercept's gradient is twice the mean residual:
+
+    >>> import numpy as np
+    >>> from quantum.cells import init_weights, make_cell
+    >>> from quantum.trained import model_loss_and_grad
+    >>> cell = make_cell("rnn", n_qubits=2, n_inputs=1)
+    >>> w = init_weights(1, 1, 2, "paper", np.random.default_rng(0))
+    >>> X, y = np.zeros((4, 3, 1)), np.array([1.0, -1.0, 2.0, 0.0])
+    >>> loss, (g_w, g_coef, g_b) = model_loss_and_grad(cell, w, np.zeros(1), 1.0, X, y)
+    >>> g_w.shape, g_coef.shape, round(loss, 6), round(float(g_b), 6)    # 2 * mean(1 - y) = 1
+    ((1, 1, 2, 3), (1,), 1.5, 1.0)
     """
     w = pnp.array(np.asarray(weights, dtype=np.float64), requires_grad=True)
     c = pnp.array(np.asarray(coef, dtype=np.float64), requires_grad=True)

@@ -22,6 +22,35 @@ def check_windows(windows, n_inputs=None):
     """Validate windows and return them as a float array (n_windows, w, n_inputs).
 
     A 2-D array (n_windows, w) is read as windows of a scalar input.
+
+    Parameters
+    ----------
+    windows : array-like of shape (n_windows, w) or (n_windows, w, n_inputs)
+        Numeric and finite, with at least one window of length >= 1.
+    n_inputs : int, optional
+        Expected number of input features; not checked when None.
+
+    Returns
+    -------
+    windows : float64 array of shape (n_windows, w, n_inputs)
+
+    Raises
+    ------
+    TypeError
+        If ``windows`` is not numeric.
+    ValueError
+        On a wrong shape, a wrong feature count or a non-finite value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantum.windows import check_windows
+    >>> check_windows(np.zeros((5, 4), dtype=int)).shape
+    (5, 4, 1)
+    >>> check_windows(np.zeros((5, 4, 2)), n_inputs=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: windows have 2 input features, expected 1.
     """
     windows = np.asarray(windows)
     if not np.issubdtype(windows.dtype, np.number):

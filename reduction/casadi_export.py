@@ -26,7 +26,24 @@ __all__ = ["to_casadi", "import_casadi"]
 
 
 def import_casadi():
-    """Import casadi or raise an ImportError naming the extra to install."""
+    """Import casadi or raise an ImportError naming the extra to install.
+
+    Returns
+    -------
+    module
+        The ``casadi`` module.
+
+    Raises
+    ------
+    ImportError
+        If casadi is not installed (``pip install rcpod[mpc]``).
+
+    Examples
+    --------
+    >>> from reduction.casadi_export import import_casadi
+    >>> import_casadi().__name__
+    'casadi'
+    """
     try:
         import casadi
     except ImportError as exc:  # pragma: no cover - casadi is installed in the test environment

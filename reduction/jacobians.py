@@ -126,6 +126,18 @@ def jacobian_state(model, state, u):
     For a full ESN with sparse ``W`` and a single point the result is still a dense ``(N, N)``
     array.
 
+    Parameters
+    ----------
+    model : reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
+    state : array of shape (n_states,) or (B, n_states)
+        The previous state ``x[k-1]`` (or ``z[k-1]``).
+    u : array of shape (n_inputs,) or (B, n_inputs)
+        The input ``u[k]``.
+
+    Returns
+    -------
+    J_state : array of shape (n_states, n_states) or (B, n_states, n_states)
+
     Examples
     --------
     >>> import numpy as np
@@ -148,6 +160,18 @@ def jacobian_state(model, state, u):
 
 def jacobian_input(model, state, u):
     """``d state[k] / d u[k]`` at ``(state, u)``; see :func:`step_jacobians`.
+
+    Parameters
+    ----------
+    model : reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
+    state : array of shape (n_states,) or (B, n_states)
+        The previous state ``x[k-1]`` (or ``z[k-1]``).
+    u : array of shape (n_inputs,) or (B, n_inputs)
+        The input ``u[k]``.
+
+    Returns
+    -------
+    J_input : array of shape (n_states, n_inputs) or (B, n_states, n_inputs)
 
     Examples
     --------

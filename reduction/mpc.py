@@ -61,7 +61,29 @@ _HESSIAN = ("gauss-newton", "exact", "limited-memory")
 
 
 def import_casadi(what="reduction.mpc"):
-    """Import casadi or raise an ImportError naming the extra ``rcpod[mpc]``."""
+    """Import casadi or raise an ImportError naming the extra ``rcpod[mpc]``.
+
+    Parameters
+    ----------
+    what : str, default="reduction.mpc"
+        Name of the feature that needs casadi, used in the error message.
+
+    Returns
+    -------
+    module
+        The ``casadi`` module.
+
+    Raises
+    ------
+    ImportError
+        If casadi is not installed.
+
+    Examples
+    --------
+    >>> from reduction.mpc import import_casadi
+    >>> import_casadi().__name__
+    'casadi'
+    """
     try:
         import casadi
     except ImportError as exc:
@@ -184,6 +206,20 @@ def prediction_step(model, expand=False, output_timing="after"):
     -------
     casadi.Function
         ``(x, u) -> (x_next, y_u)``: the state after the move and the output the move produces.
+
+    Examples
+    --------
+    For ``x+ = 0.5 x + u``, ``y = x`` from ``x = 1`` with ``u = 1``:
+
+    >>> import numpy as np
+    >>> from reduction import state_space_function
+    >>> from reduction.mpc import prediction_step
+    >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
+    >>> x, u = np.array([1.0]), np.array([1.0])
+    >>> [float(v) for v in prediction_step(model)(x, u)]          # (x_next, y(x_next))
+    [1.5, 1.5]
+    >>> [float(v) for v in prediction_step(model, output_timing="before")(x, u)]   # y(x)
+    [1.5, 1.0]
     """
     ca = import_casadi()
     n_x, n_u, _ = _model_dims(ca, model)
@@ -221,6 +257,24 @@ def rollout(model, x0, inputs, output_timing="after"):
     outputs : ndarray (T, n_y)
         The output produced by input ``k`` (``h(x_{k+1}, u_k)`` for ``"after"``,
         ``h(x_k, u_k)`` for ``"before"``).
+
+    Examples
+    --------
+    Three unit steps of ``x+ = 0.5 x + u``, ``y = x`` from rest:
+
+    >>> import numpy as np
+    >>> from reduction import state_space_function
+    >>> from reduction.mpc import rollout
+    >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
+    >>> states, outputs = rollout(model, np.zeros(1), np.ones((3, 1)))
+    >>> states[:, 0].tolist(), outputs[:, 0].tolist()
+    ([1.0, 1.5, 1.75], [1.0, 1.5, 1.75])
+    >>> rollout(model, np.zeros(1), np.ones((3, 1)), output_timing="before")[1][:, 0].tolist()
+    [0.0, 1.0, 1.5]
+    >>> rollout(model, np.zeros(1), np.ones((3, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: inputs must have shape (T, 1), got (3, 2).
     """
     ca = import_casadi("rollout")
     n_x, n_u, _ = _model_dims(ca, model)
@@ -322,6 +376,19 @@ class MPCResult:
         Part of it spent in CasADi evaluations of the NLP functions and their derivatives [s].
     correction : float
         Largest change made by projecting the first move onto its feasible box.
+
+    Examples
+    --------
+    A set-point step under a rate limit of 0.2 per sample: the first move is the limit.
+
+    >>> import numpy as np
+    >>> from reduction import TrackingMPC, state_space_function
+    >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
+    >>> mpc = TrackingMPC(model, horizon=5, u_lower=-1.0, u_upper=1.0, du_max=0.2, R=0.0,
+    ...                   output_timing="before")
+    >>> res = mpc.solve(x0=np.zeros(1), u_prev=np.zeros(1), setpoint=np.array([1.0]))
+    >>> bool(res.success), round(float(res.u[0]), 4), res.u_plan.shape, res.x_plan.shape
+    (True, 0.2, (5, 1), (5, 1))
     """
 
     u: np.ndarray

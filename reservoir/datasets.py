@@ -35,6 +35,18 @@ class NARMADivergenceError(RuntimeError):
         ``y[k]`` that was non-finite or beyond the bound.
     value : float
         That value.
+
+    Examples
+    --------
+    A constant input of 5 drives NARMA10 far beyond ``max_abs``:
+
+    >>> import numpy as np
+    >>> from reservoir.datasets import NARMADivergenceError, narma
+    >>> try:
+    ...     narma(10, 50, inputs=np.full(250, 5.0))
+    ... except NARMADivergenceError as err:
+    ...     print(err.step, round(err.value, 3))
+    10 37.6
     """
 
     def __init__(self, message, step, value):

@@ -26,6 +26,16 @@ _DENSE_EIG_LIMIT = 300  # below this a dense eigensolve is fast and exact
 def spectral_radius(W):
     """Largest absolute eigenvalue of a dense or sparse square matrix.
 
+    Parameters
+    ----------
+    W : array or scipy.sparse matrix of shape (n, n)
+        Dense up to 300 rows or when not sparse (exact eigensolve); ARPACK otherwise.
+
+    Returns
+    -------
+    rho : float
+        0.0 for an empty matrix.
+
     Examples
     --------
     >>> import numpy as np
@@ -58,6 +68,22 @@ def _sparse_random(n, density, rng, sampler):
 def make_recurrent(n_units, spectral_radius_target, density, w_init, rng):
     """Recurrent matrix W for an ESN (see module docstring). Returns CSR for sparse kinds
     (density < 1 or "ring") and a dense ndarray otherwise.
+
+    Parameters
+    ----------
+    n_units : int
+        Number of reservoir units ``N``.
+    spectral_radius_target : float
+        Spectral radius of the returned matrix.
+    density : float in (0, 1]
+        Fraction of nonzero entries (``"normal"`` and ``"uniform"`` only).
+    w_init : {"normal", "uniform", "orthogonal", "ring"}
+        Kind of matrix (:data:`W_INITIALIZERS`).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    W : scipy.sparse.csr_matrix or ndarray of shape (n_units, n_units)
 
     Examples
     --------
@@ -93,6 +119,18 @@ def make_recurrent(n_units, spectral_radius_target, density, w_init, rng):
 def make_input(n_units, n_inputs, input_scaling, rng):
     """Dense input matrix W_in ~ U(-1, 1) * input_scaling (scalar or one value per input).
 
+    Parameters
+    ----------
+    n_units, n_inputs : int
+        Shape of ``W_in``.
+    input_scaling : float or array-like of shape (n_inputs,)
+        Scale of each input's column.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    W_in : ndarray of shape (n_units, n_inputs)
+
     Examples
     --------
     >>> import numpy as np
@@ -107,6 +145,18 @@ def make_input(n_units, n_inputs, input_scaling, rng):
 
 def make_bias(n_units, bias_scaling, rng):
     """Bias b ~ U(-1, 1) * bias_scaling.
+
+    Parameters
+    ----------
+    n_units : int
+        Length of the bias.
+    bias_scaling : float
+        Scale of the uniform draw (0 gives a zero bias).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    b : ndarray of shape (n_units,)
 
     Examples
     --------

@@ -42,6 +42,38 @@ def resolve_reservoir(reservoir, n_inputs=1):
     Accepts a :class:`~reservoir.base.BaseReservoir` (initialized or not; an uninitialized one is
     cloned and the clone initialized, so the caller's object is left untouched) or a fitted
     estimator exposing ``reservoir_`` (``ReservoirRegressor``, ``ESNRegressor``).
+
+    Parameters
+    ----------
+    reservoir : BaseReservoir or fitted ReservoirRegressor / ESNRegressor
+        The reservoir, or the estimator holding it.
+    n_inputs : int, default=1
+        Number of inputs the reservoir must take.
+
+    Returns
+    -------
+    BaseReservoir
+        Initialized for ``n_inputs`` inputs.
+
+    Raises
+    ------
+    TypeError
+        If ``reservoir`` is neither a reservoir nor an estimator holding one.
+    ValueError
+        If it is already initialized for another number of inputs.
+
+    Examples
+    --------
+    >>> from reservoir import ESN
+    >>> from reservoir.memory import resolve_reservoir
+    >>> esn = ESN(n_units=10, random_state=0)
+    >>> res = resolve_reservoir(esn)
+    >>> res is esn, res.n_inputs_, res.n_states_          # an initialized clone
+    (False, 1, 10)
+    >>> resolve_reservoir(ESN(n_units=10, random_state=0).initialize(2))
+    Traceback (most recent call last):
+    ...
+    ValueError: the reservoir was initialized with n_inputs=2; the memory capacity task has 1 input.
     """
     if not isinstance(reservoir, BaseReservoir) and hasattr(reservoir, "get_params") \
             and hasattr(type(reservoir), "fit"):
@@ -80,6 +112,14 @@ def memory_capacity_task(series, k_max):
         ``u[t]`` for ``t = k_max .. T-1``.
     targets : ndarray of shape (T - k_max, k_max)
         ``targets[j, d-1] = u[k_max + j - d]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.memory import memory_capacity_task
+    >>> inputs, targets = memory_capacity_task(np.arange(6.0), k_max=2)
+    >>> inputs[:, 0].tolist(), targets.tolist()        # targets: u delayed by 1 and 2
+    ([2.0, 3.0, 4.0, 5.0], [[1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [4.0, 3.0]])
     """
     window = sliding_window_view(series, k_max + 1)[:, ::-1]  # row j: u[j+k_max], ..., u[j]
     return np.ascontiguousarray(window[:, :1]), np.ascontiguousarray(window[:, 1:])

@@ -75,6 +75,18 @@ def mse(y_true, y_pred, multioutput="uniform_average"):
     Returns
     -------
     float or ndarray of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> from reservoir.metrics import mse
+    >>> mse([0.0, 1.0, 2.0], [0.0, 1.0, 5.0])                  # 3^2 / 3
+    3.0
+    >>> mse([[0.0, 0.0], [0.0, 0.0]], [[1.0, 2.0], [1.0, 2.0]], multioutput="raw_values").tolist()
+    [1.0, 4.0]
+    >>> mse([1.0, 2.0], [1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true and y_pred must have the same shape, got (2,) and (1,).
     """
     _check_multioutput(multioutput)
     y_true, y_pred = _check_targets(y_true, y_pred)
@@ -92,6 +104,14 @@ def rmse(y_true, y_pred, multioutput="uniform_average"):
     Returns
     -------
     float or ndarray of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> from reservoir.metrics import rmse
+    >>> rmse([0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 1.0, -1.0])
+    1.0
+    >>> rmse([[0.0, 0.0], [0.0, 0.0]], [[3.0, 0.0], [3.0, 0.0]], multioutput="raw_values").tolist()
+    [3.0, 0.0]
     """
     _check_multioutput(multioutput)
     y_true, y_pred = _check_targets(y_true, y_pred)

@@ -34,7 +34,25 @@ _ALLOWED_PACKAGES = ("reservoir", "quantum", "reduction", "sklearn")
 
 
 class ModelFileError(ValueError):
-    """A file is not a valid rcpod model file (truncated, tampered, foreign or too new)."""
+    """A file is not a valid rcpod model file (truncated, tampered, foreign or too new).
+
+    A subclass of ``ValueError``, raised by :func:`load`.
+
+    Examples
+    --------
+    A plain ``.npz`` file is refused:
+
+    >>> import numpy as np, os, tempfile
+    >>> from reservoir.persistence import ModelFileError, load
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "data.npz")
+    ...     np.savez(path, x=np.zeros(3))
+    ...     try:
+    ...         load(path)
+    ...     except ModelFileError as err:
+    ...         print("not an rcpod model file" in str(err))
+    True
+    """
 
 
 class _Encoder:
@@ -228,10 +246,37 @@ def save(model, path):
 def load(path):
     """Load a model written by :func:`save`. Executes no code from the file.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.npz`` file written by :func:`save`.
+
+    Returns
+    -------
+    model
+        The estimator or reservoir, with its parameters and fitted attributes.
+
     Raises
     ------
+    FileNotFoundError
+        If ``path`` does not exist.
     ModelFileError
         If the file is truncated, tampered with, not an rcpod file, or of a newer format.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> from reservoir import ESN
+    >>> from reservoir.persistence import load, save
+    >>> esn = ESN(n_units=10, random_state=0).initialize(2)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     copy = load(save(esn, os.path.join(tmp, "esn.npz")))
+    >>> type(copy).__name__, bool(np.array_equal(copy.W_in_, esn.W_in_))
+    ('ESN', True)
+    >>> load("no_such_model.npz")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: path 'no_such_model.npz' does not exist.
     """
     path = Path(path)
     if not path.is_file():

@@ -1,8 +1,10 @@
 """Every public class and function has a numpy-style docstring with a runnable example.
 
-Public means: listed in ``__all__`` of the packages ``reservoir``, ``reservoir.oil_platform``,
-``quantum`` and ``reduction``, and, when a package's ``__all__`` exports a submodule (``quantum``
-exports ``datasets``), listed in that submodule's ``__all__``. Rules:
+Public means: listed in ``__all__`` of a package or module of ``reservoir``, ``quantum`` and
+``reduction`` (the packages' re-exports and every submodule found by ``pkgutil.walk_packages``,
+including subpackages such as ``reservoir.oil_platform``), skipping private modules (a dotted name
+part starting with ``_``). An object exported under several names is checked once, under its
+first name (package exports come before module exports). Rules:
 
 * a non-empty docstring;
 * functions taking arguments have a ``Parameters`` section (classes and exceptions only need the
@@ -11,37 +13,19 @@ exports ``datasets``), listed in that submodule's ``__all__``. Rules:
   the doctest pass of the suite (``--doctest-modules`` over ``reservoir quantum reduction`` in
   setup.cfg), so the objects must be defined in those packages.
 
-Known gaps in modules owned by others are listed in :data:`KNOWN_GAPS`; the test fails both on a
-new gap and on a listed gap that has been fixed (remove it from the list then).
+There is no allow-list: a new public object without these sections fails the test, which names
+the object and the missing sections.
 """
 import doctest
 import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
 
-PACKAGES = ("reservoir", "reservoir.oil_platform", "quantum", "reduction")
-DOCTESTED_PACKAGES = ("reservoir", "quantum", "reduction")
-
-#: Qualified export name -> missing sections, for objects not yet documented to the rules.
-KNOWN_GAPS = {
-    # quantum/circuits.py, reduction/jacobians.py: arguments described in prose only
-    "quantum.vqc": {"Parameters"},
-    "reduction.jacobian_input": {"Parameters"},
-    "reduction.jacobian_state": {"Parameters"},
-    # quantum/datasets.py (exported as the submodule quantum.datasets)
-    "quantum.datasets.WindowedTask": {"Examples"},
-    "quantum.datasets.bessel_j2": {"Parameters", "Examples"},
-    "quantum.datasets.chrono_split": {"Parameters", "Examples"},
-    "quantum.datasets.damped_oscillator": {"Parameters", "Examples"},
-    "quantum.datasets.delayed_quantum_control": {"Parameters", "Examples"},
-    "quantum.datasets.make_windows": {"Examples"},
-    "quantum.datasets.minmax_scale": {"Parameters", "Examples"},
-    "quantum.datasets.narma": {"Examples"},
-    "quantum.datasets.narma_smooth_input": {"Parameters", "Examples"},
-    "quantum.datasets.sine": {"Parameters", "Examples"},
-}
+PACKAGES = ("reservoir", "quantum", "reduction")
+DOCTESTED_PACKAGES = PACKAGES
 
 _PARSER = doctest.DocTestParser()
 
@@ -60,12 +44,33 @@ def _takes_arguments(func):
     return any(name not in ("self", "cls") for name in sig.parameters)
 
 
+def _is_private(module_name):
+    return any(part.startswith("_") for part in module_name.split("."))
+
+
+def _raise(name):
+    raise ImportError(f"cannot import {name} while collecting the public API")
+
+
+def public_modules():
+    """The packages of :data:`PACKAGES` and all their non-private modules and subpackages,
+    packages first (so that a package's export name wins over its defining module's)."""
+    modules = []
+    for top in PACKAGES:
+        package = importlib.import_module(top)
+        modules.append(package)
+        for info in pkgutil.walk_packages(package.__path__, f"{top}.", onerror=_raise):
+            if not _is_private(info.name):
+                modules.append(importlib.import_module(info.name))
+    return sorted(modules, key=lambda m: not hasattr(m, "__path__"))  # stable: packages first
+
+
 def public_objects():
     """``{qualified export name: object}`` of every public class and function (first name wins)."""
     found, seen = {}, set()
 
     def add(prefix, module):
-        for name in module.__all__:
+        for name in getattr(module, "__all__", ()):   # missing __all__: own test
             obj = getattr(module, name)
             if inspect.ismodule(obj):
                 add(f"{prefix}.{name}", obj)
@@ -73,8 +78,8 @@ def public_objects():
                 seen.add(id(obj))
                 found[f"{prefix}.{name}"] = obj
 
-    for pkg in PACKAGES:
-        add(pkg, importlib.import_module(pkg))
+    for module in public_modules():
+        add(module.__name__, module)
     return found
 
 
@@ -99,30 +104,40 @@ def gaps():
     return {name: docstring_gaps(obj) for name, obj in public_objects().items()}
 
 
+def test_every_public_module_declares_all():
+    missing = [m.__name__ for m in public_modules() if not hasattr(m, "__all__")]
+    assert not missing, f"public modules without __all__ (their API would go unchecked): {missing}"
+
+
 def test_public_api_is_found():
+    names = {m.__name__ for m in public_modules()}
+    # subpackages and submodules are walked, private modules skipped
+    assert {"reservoir.oil_platform", "reservoir.oil_platform.identification",
+            "reservoir.persistence", "quantum.trained", "reduction.mpc"} <= names
+    assert not [n for n in names if _is_private(n)]
     objs = public_objects()
     # a sample of each package, so that an import or __all__ change cannot empty the check
     for name in ("reservoir.ESN", "reservoir.oil_platform.simulate",
                  "reservoir.oil_platform.PILoop", "quantum.QuantumReservoir",
-                 "quantum.datasets.narma", "reduction.pod", "reduction.ReductionWarning"):
+                 "quantum.datasets.narma", "reduction.pod", "reduction.ReductionWarning",
+                 # exported by submodules only
+                 "reservoir.persistence.load", "reservoir.metrics.rmse",
+                 "reservoir.oil_platform.identification.ARXModel",
+                 "reservoir.oil_platform.dataset.envelope_bounds",
+                 "quantum.cells.QLSTMCell", "quantum.trained.model_loss_and_grad",
+                 "reduction.mpc.rollout", "reduction.mpc.MPCResult"):
         assert name in objs, name
-    assert len(objs) >= 60
+    # re-exports are checked once, under the package's name
+    assert "reservoir.ESN" in objs and "reservoir.esn.ESN" not in objs
+    assert not any(_is_private(name.rsplit(".", 1)[0]) for name in objs)
+    assert len(objs) >= 140
 
 
 def test_every_public_object_has_parameters_and_examples(gaps):
-    offenders = [f"{name}: missing {', '.join(sorted(missing - KNOWN_GAPS.get(name, set())))}"
-                 for name, missing in sorted(gaps.items())
-                 if missing - KNOWN_GAPS.get(name, set())]
+    offenders = [f"{name}: missing {', '.join(sorted(missing))}"
+                 for name, missing in sorted(gaps.items()) if missing]
     assert not offenders, (f"{len(offenders)} public objects break the docstring rules "
                            f"(see tests/test_docstrings.py):\n" + "\n".join(offenders))
-
-
-def test_known_gaps_are_current(gaps):
-    stale = [f"{name}: {', '.join(sorted(listed - gaps.get(name, set())))} now present"
-             if name in gaps else f"{name}: no longer public"
-             for name, listed in sorted(KNOWN_GAPS.items())
-             if name not in gaps or listed - gaps[name]]
-    assert not stale, "remove fixed entries from KNOWN_GAPS:\n" + "\n".join(stale)
 
 
 def test_docstring_gaps_detects_missing_sections():

@@ -110,6 +110,35 @@ def envelope_bounds(plant: OilPlatform, envelope=None) -> np.ndarray:
     ``envelope`` is a dict ``{input_name: (low, high)}`` or an array of shape (n_inputs, 2); it
     must lie inside ``plant.input_bounds``. Default: :data:`DEFAULT_ENVELOPE` for the ``struc2``
     layer, :data:`PIDNET_INNER_ENVELOPE` for ``pidnet_inner``.
+
+    Parameters
+    ----------
+    plant : OilPlatform
+        The plant whose supervisory inputs the envelope bounds.
+    envelope : dict or array-like of shape (n_inputs, 2), optional
+        ``{input_name: (low, high)}`` or rows ``(low, high)``; the layer's default when None.
+
+    Returns
+    -------
+    bounds : ndarray of shape (n_inputs, 2)
+
+    Raises
+    ------
+    ValueError
+        If an input is missing or unknown, a pair has ``low > high``, the envelope leaves
+        ``plant.input_bounds``, or there is no default for the plant's layer (open loop).
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import OilPlatform
+    >>> from reservoir.oil_platform.dataset import envelope_bounds
+    >>> plant = OilPlatform()                          # struc2 layer: DEFAULT_ENVELOPE
+    >>> envelope_bounds(plant)[[0, 4]].tolist()        # gas lift [kg/s], riser-valve dP [Pa]
+    [[0.8, 1.6], [150000.0, 400000.0]]
+    >>> envelope_bounds(OilPlatform(regulatory=None))
+    Traceback (most recent call last):
+    ...
+    ValueError: no default envelope for regulatory layer None; pass envelope.
     """
     if envelope is None:
         name = None if plant.layer is None else plant.layer.name

@@ -118,6 +118,17 @@ class Scaler(TransformerMixin, BaseEstimator):
     -----
     Accepts one 2-D array ``(n_samples, n_features)``, a 3-D array or a list of 2-D arrays
     (several series, pooled for ``fit``); ``transform`` keeps the layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform.identification import Scaler
+    >>> X = np.array([[0.0, 5.0], [10.0, 5.0]])
+    >>> Scaler("minmax").fit(X).transform([[0.0, 5.0], [5.0, 5.0], [10.0, 5.0]]).tolist()
+    [[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]
+    >>> sc = Scaler("standard").fit([[1.0], [3.0]])
+    >>> sc.offset_.tolist(), sc.scale_.tolist(), sc.inverse_transform([[1.0]]).tolist()
+    ([2.0], [1.0], [[3.0]])
     """
 
     def __init__(self, method="standard", feature_range=(-1.0, 1.0)):
@@ -175,16 +186,60 @@ class Scaler(TransformerMixin, BaseEstimator):
 def make_scalers(u_train, y_train):
     """The normalisation used throughout: inputs min-max to [-1, 1], outputs standardised.
 
+    Parameters
+    ----------
+    u_train : array (T, n_inputs) or list of such arrays
+        Training inputs (several series are pooled).
+    y_train : array (T, n_outputs) or list of such arrays
+        Training outputs.
+
     Returns
     -------
     (Scaler, Scaler)
         Fitted input and output scalers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform.identification import make_scalers
+    >>> u, y = np.array([[0.0], [1.0], [4.0]]), np.array([[1.0], [2.0], [3.0]])
+    >>> u_scaler, y_scaler = make_scalers(u, y)
+    >>> u_scaler.transform(u).ravel().tolist()
+    [-1.0, -0.5, 1.0]
+    >>> y_s = y_scaler.transform(y)
+    >>> round(float(y_s.mean()), 6), round(float(y_s.std()), 6)
+    (0.0, 1.0)
     """
     return (Scaler("minmax", (-1.0, 1.0)).fit(u_train), Scaler("standard").fit(y_train))
 
 
 def output_indices(dataset, outputs=DEFAULT_OUTPUTS):
-    """Column indices of ``outputs`` (names) in ``dataset.output_names``."""
+    """Column indices of ``outputs`` (names) in ``dataset.output_names``.
+
+    Parameters
+    ----------
+    dataset : OilPlatformDataset
+        Or any object with an ``output_names`` sequence.
+    outputs : str or sequence of str, default :data:`DEFAULT_OUTPUTS`
+        Output names to select.
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from reservoir.oil_platform import OUTPUT_NAMES
+    >>> from reservoir.oil_platform.identification import output_indices
+    >>> ds = SimpleNamespace(output_names=OUTPUT_NAMES)      # stands in for a data set
+    >>> output_indices(ds), output_indices(ds, "P_in")
+    ([0, 1, 2, 3, 6, 7, 9], [6])
+    >>> output_indices(ds, ("P_out",))
+    Traceback (most recent call last):
+    ...
+    ValueError: outputs must be a non-empty selection of (...), unknown: ['P_out'].
+    """
     names = tuple(dataset.output_names)
     if isinstance(outputs, str):
         outputs = (outputs,)
@@ -195,7 +250,26 @@ def output_indices(dataset, outputs=DEFAULT_OUTPUTS):
 
 
 def with_warmup(u, n_warmup):
-    """``u`` preceded by ``n_warmup`` copies of ``u[0]`` (the plant at rest before the series)."""
+    """``u`` preceded by ``n_warmup`` copies of ``u[0]`` (the plant at rest before the series).
+
+    Parameters
+    ----------
+    u : array of shape (T, n_inputs)
+        Series with at least one row.
+    n_warmup : int >= 0
+        Number of copies of ``u[0]`` prepended.
+
+    Returns
+    -------
+    ndarray of shape (n_warmup + T, n_inputs)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.oil_platform.identification import with_warmup
+    >>> with_warmup(np.array([[1.0, 2.0], [3.0, 4.0]]), 2).tolist()
+    [[1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [3.0, 4.0]]
+    """
     u = np.asarray(u, dtype=np.float64)
     if u.ndim != 2 or u.shape[0] < 1:
         raise ValueError(f"u must be a 2-D array with at least one row, got shape {u.shape}.")
@@ -234,6 +308,22 @@ class ARXModel(RegressorMixin, BaseEstimator):
     ``fit`` minimises the one-step prediction error (measured outputs as regressors);
     ``predict`` simulates: the past outputs are the model's own predictions. Inputs and outputs
     are one 2-D array each, or lists of 2-D arrays (several series, regressors built per series).
+
+    Examples
+    --------
+    Data of ``y[k] = 0.5 y[k-1] + u[k]`` give back its coefficients and its gain of 2:
+
+    >>> import numpy as np
+    >>> from reservoir.oil_platform.identification import ARXModel
+    >>> u = np.random.default_rng(0).uniform(size=(50, 1))
+    >>> y = np.zeros((50, 1))
+    >>> for k in range(50):
+    ...     y[k] = 0.5 * y[k - 1] + u[k] if k else u[k]
+    >>> arx = ARXModel(output_lags=1, input_lags=1).fit(u, y)
+    >>> round(float(arx.A_[0, 0, 0]), 6), round(float(arx.B_[0, 0, 0]), 6)
+    (0.5, 1.0)
+    >>> round(float(arx.steady_state([1.0])[0]), 6), round(arx.spectral_radius(), 6)
+    (2.0, 0.5)
     """
 
     def __init__(self, output_lags=2, input_lags=2, structure="full", ridge=0.0):
@@ -447,6 +537,23 @@ class IdentifiedModel:
     warmup : int
     config : dict
         The configuration it was built with (informational).
+
+    Examples
+    --------
+    Built by hand around a small ESN (normally by :func:`fit_identification_esn`):
+
+    >>> import numpy as np
+    >>> from reservoir import ESNRegressor
+    >>> from reservoir.oil_platform.identification import (IdentifiedModel, make_scalers,
+    ...                                                    with_warmup)
+    >>> u = np.random.default_rng(0).uniform(size=(100, 5))
+    >>> y = u[:, :2] * [1.0, 2.0]
+    >>> u_scaler, y_scaler = make_scalers(u, y)
+    >>> est = ESNRegressor(n_units=30, washout=10, random_state=0).fit(
+    ...     with_warmup(u_scaler.transform(u), 10), with_warmup(y_scaler.transform(y), 10))
+    >>> model = IdentifiedModel(est, u_scaler, y_scaler, ("P_in", "P_top"), warmup=10)
+    >>> model.predict(u).shape, model.rest_state(u[0]).shape
+    ((100, 2), (30,))
     """
 
     estimator: object
@@ -507,7 +614,36 @@ def _jsonable(obj):
 
 def load_identified_model(directory, name="full_esn"):
     """Load an :class:`IdentifiedModel` written by :meth:`IdentifiedModel.save`
-    (e.g. ``load_identified_model("results/oil_platform/models", "pod_deim")``)."""
+    (e.g. ``load_identified_model("results/oil_platform/models", "pod_deim")``).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        Directory given to :meth:`IdentifiedModel.save`.
+    name : str, default="full_esn"
+        Name given to :meth:`IdentifiedModel.save` (``<name>.json`` is read).
+
+    Returns
+    -------
+    IdentifiedModel
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from reservoir import ESNRegressor
+    >>> from reservoir.oil_platform.identification import (IdentifiedModel, load_identified_model,
+    ...                                                    make_scalers)
+    >>> u = np.random.default_rng(0).uniform(size=(60, 5))
+    >>> u_scaler, y_scaler = make_scalers(u, u[:, :1])
+    >>> est = ESNRegressor(n_units=20, washout=5, random_state=0).fit(u_scaler.transform(u),
+    ...                                                              y_scaler.transform(u[:, :1]))
+    >>> model = IdentifiedModel(est, u_scaler, y_scaler, ("P_in",), warmup=5)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = model.save(tmp, "esn")
+    ...     copy = load_identified_model(tmp, "esn")
+    >>> copy.output_names, bool(np.array_equal(copy.predict(u), model.predict(u)))
+    (('P_in',), True)
+    """
     from reservoir.persistence import load
     directory = Path(directory)
     meta = json.loads((directory / f"{name}.json").read_text())
@@ -534,6 +670,30 @@ def fit_identification_esn(dataset, config=None, outputs=DEFAULT_OUTPUTS, splits
     Returns
     -------
     IdentifiedModel
+
+    Examples
+    --------
+    On a hand-made data set (random inputs, outputs a linear map of them; real data sets come
+    from :func:`reservoir.oil_platform.make_oil_platform_dataset`) with a small ESN:
+
+    >>> import numpy as np
+    >>> from reservoir.metrics import nrmse
+    >>> from reservoir.oil_platform import OUTPUT_NAMES, OilPlatform, OilPlatformDataset
+    >>> from reservoir.oil_platform.identification import fit_identification_esn, output_indices
+    >>> rng, plant = np.random.default_rng(0), OilPlatform()
+    >>> M, arrays = rng.normal(size=(5, 13)), {}
+    >>> for split in ("train", "val", "test"):
+    ...     arrays[f"u_{split}"] = u = rng.uniform(size=(200, 5))
+    ...     arrays[f"y_{split}"], arrays[f"x_{split}"] = u @ M, np.zeros((200, 21))
+    >>> ds = OilPlatformDataset(dt=60.0, input_names=plant.input_names,
+    ...                         input_units=plant.input_units, output_names=OUTPUT_NAMES,
+    ...                         output_units=plant.output_units, state_names=plant.state_names,
+    ...                         **arrays)
+    >>> model = fit_identification_esn(ds, config=dict(n_units=50, warmup=20),
+    ...                                outputs=("P_in", "P_top"))
+    >>> pred = model.predict(ds.u_test)
+    >>> pred.shape, bool(nrmse(ds.y_test[:, output_indices(ds, ("P_in", "P_top"))], pred) < 0.01)
+    ((200, 2), True)
     """
     from reservoir.estimators import ESNRegressor
     cfg = dict(DEFAULT_ESN_CONFIG)

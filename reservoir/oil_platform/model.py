@@ -81,7 +81,27 @@ ALGEBRAIC_NAMES = (tuple("A." + n for n in _WELL_ALG) + tuple("B." + n for n in 
 
 @lru_cache(maxsize=64)
 def compiled_constants(params: NetworkParameters | None = None):
-    """Derived constants of ``params`` (cached; ``None`` means the default parameters)."""
+    """Derived constants of ``params`` (cached; ``None`` means the default parameters).
+
+    Parameters
+    ----------
+    params : NetworkParameters or None, default=None
+        Hashable (frozen) parameters; :class:`NetworkParameters` defaults when None.
+
+    Returns
+    -------
+    (well_a, well_b, riser, net) : tuple of tuples of float
+        As :func:`reservoir.oil_platform.parameters.compile_constants`.
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import NetworkParameters
+    >>> from reservoir.oil_platform.model import compiled_constants
+    >>> compiled_constants() is compiled_constants()      # computed once
+    True
+    >>> compiled_constants() == compiled_constants(NetworkParameters())
+    True
+    """
     return compile_constants(NetworkParameters() if params is None else params)
 
 

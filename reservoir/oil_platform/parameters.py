@@ -303,9 +303,28 @@ def riser_constants_KgKo(p: RiserParameters, R: float = R_MODELICA, g: float = G
     Implements the "K_g and K_o" block of ``shared/reference/oil_platform.md`` (source:
     ``pipelineRiserParemeters.mo`` of esmjah/PlantwideControl; Jahanshahi & Skogestad 2014).
 
+    Parameters
+    ----------
+    p : RiserParameters
+        Geometry, fluid properties and OLGA steady state of the riser.
+    R : float, default=R_MODELICA
+        Gas constant [J/(mol K)] (Modelica's value, 8.314472).
+    g : float, default=G_N
+        Gravity [m/s^2].
+    soft_approx : float, default=1e-3
+        Smoothing constant of the source's soft max.
+
     Returns
     -------
     K_g, K_o : float
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import RiserParameters
+    >>> from reservoir.oil_platform.parameters import riser_constants_KgKo
+    >>> K_g, K_o = riser_constants_KgKo(RiserParameters())
+    >>> round(K_g, 4), round(K_o, 4)
+    (0.0236, 0.0897)
     """
     A1 = math.pi * p.r1**2
     A2 = math.pi * p.r2**2
@@ -433,10 +452,31 @@ def _compile_riser(p: RiserParameters, R, g, P_sep, d_Psep, soft_approx):
 def compile_constants(params: NetworkParameters):
     """Flat tuples of derived constants for the right-hand side.
 
+    Parameters
+    ----------
+    params : NetworkParameters
+
     Returns
     -------
     (well_a, well_b, riser, net) : tuple of tuples of float
         ``net = (manifold_dp, soft_approx, soft_approx**2, soft_p_approx, soft_p_approx**2)``.
+
+    Raises
+    ------
+    TypeError
+        If ``params`` is not a :class:`NetworkParameters`.
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform import NetworkParameters
+    >>> from reservoir.oil_platform.parameters import compile_constants
+    >>> well_a, well_b, riser, net = compile_constants(NetworkParameters())
+    >>> len(well_a), len(well_b), len(riser), net
+    (32, 32, 28, (18105.0, 0.001, 1e-06, 1.0, 1.0))
+    >>> compile_constants(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: params must be a NetworkParameters, got NoneType.
     """
     if not isinstance(params, NetworkParameters):
         raise TypeError(f"params must be a NetworkParameters, got {type(params).__name__}.")

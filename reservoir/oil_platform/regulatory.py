@@ -338,7 +338,29 @@ _LAYERS = {"struc2": struc2_layer, "pidnet_inner": pidnet_inner_layer}
 
 
 def get_layer(regulatory) -> Optional[RegulatoryLayer]:
-    """Resolve ``"struc2"``, ``"pidnet_inner"``, ``None`` (open loop) or a :class:`RegulatoryLayer`."""
+    """Resolve ``"struc2"``, ``"pidnet_inner"``, ``None`` (open loop) or a :class:`RegulatoryLayer`.
+
+    Parameters
+    ----------
+    regulatory : {"struc2", "pidnet_inner"}, RegulatoryLayer or None
+        A layer name (a new layer is built), a layer (returned as is) or None.
+
+    Returns
+    -------
+    RegulatoryLayer or None
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform.regulatory import get_layer
+    >>> [loop.name for loop in get_layer("pidnet_inner").loops]
+    ['PCA1', 'PCA2', 'PCINL']
+    >>> get_layer(None) is None
+    True
+    >>> get_layer("pid")
+    Traceback (most recent call last):
+    ...
+    ValueError: regulatory must be one of ('struc2', 'pidnet_inner'), None or a ... got 'pid'.
+    """
     if regulatory is None or isinstance(regulatory, RegulatoryLayer):
         return regulatory
     if isinstance(regulatory, str) and regulatory in _LAYERS:
@@ -348,13 +370,67 @@ def get_layer(regulatory) -> Optional[RegulatoryLayer]:
 
 
 def soft_saturation(u0, lo=0.0, hi=1.0, soft=1e-5, sqrt=math.sqrt):
-    """PI.mo's smooth saturation of ``u0`` to ``[lo, hi]`` (``soft`` un-squared, as in the source)."""
+    """PI.mo's smooth saturation of ``u0`` to ``[lo, hi]`` (``soft`` un-squared, as in the source).
+
+    Parameters
+    ----------
+    u0 : float or array
+        Unsaturated controller output.
+    lo, hi : float, default=0.0, 1.0
+        Saturation limits.
+    soft : float, default=1e-5
+        Smoothing constant (added inside the square roots).
+    sqrt : callable, default=math.sqrt
+        Square root to use (``numpy.sqrt`` for arrays, ``casadi.sqrt`` for symbols).
+
+    Returns
+    -------
+    u : float or array
+        Close to ``u0`` inside ``[lo, hi]``, to ``lo`` / ``hi`` outside.
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform.regulatory import soft_saturation
+    >>> round(soft_saturation(0.5), 4), round(soft_saturation(2.0), 4)
+    (0.5, 1.0)
+    >>> abs(soft_saturation(-1.0)) < 1e-9
+    True
+    >>> round(soft_saturation(0.0), 4)                    # smooth corner: sqrt(soft) / 2
+    0.0016
+    """
     ua = sqrt((u0 - lo) * (u0 - lo) + soft) / 2 + (u0 + lo) / 2
     return -sqrt((ua - hi) * (ua - hi) + soft) / 2 + (ua + hi) / 2
 
 
 def inverse_soft_saturation(u, lo=0.0, hi=1.0, soft=1e-5):
-    """``u0`` with ``soft_saturation(u0) == u`` (monotone; solved by bracketing)."""
+    """``u0`` with ``soft_saturation(u0) == u`` (monotone; solved by bracketing).
+
+    Parameters
+    ----------
+    u : float
+        Saturated output, strictly inside the reachable range of the saturation.
+    lo, hi, soft : float
+        As :func:`soft_saturation`.
+
+    Returns
+    -------
+    u0 : float
+
+    Raises
+    ------
+    ValueError
+        If ``u`` cannot be reached.
+
+    Examples
+    --------
+    >>> from reservoir.oil_platform.regulatory import inverse_soft_saturation, soft_saturation
+    >>> round(inverse_soft_saturation(soft_saturation(0.3)), 10)
+    0.3
+    >>> inverse_soft_saturation(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: u = 1.5 is outside the reachable range of the saturation [0.0, 1.0].
+    """
     from scipy.optimize import brentq
     width = hi - lo
     f = lambda v: soft_saturation(v, lo, hi, soft) - u
@@ -368,6 +444,32 @@ def measurements(x, C, sqrt=math.sqrt):
     """Measurements (order :data:`MEASUREMENT_NAMES`) from the plant state (15 scalars or arrays).
 
     ``C`` are the compiled constants (:func:`reservoir.oil_platform.model.compiled_constants`).
+
+    Parameters
+    ----------
+    x : sequence of 15 floats or arrays
+        Plant state in the order of :data:`reservoir.oil_platform.STATE_NAMES`.
+    C : tuple
+        Compiled constants.
+    sqrt : callable, default=math.sqrt
+        Square root to use (``numpy.sqrt`` for arrays, ``casadi.sqrt`` for symbols).
+
+    Returns
+    -------
+    tuple of 9 floats or arrays
+        Pressures [Pa] in the order of :data:`MEASUREMENT_NAMES`.
+
+    Examples
+    --------
+    At the reference's listed equilibrium: the nominal annulus-top pressures (85.6 / 89.5 bar)
+    and the riser-inlet pressure, which is state 10 (21.8 bar):
+
+    >>> from reservoir.oil_platform import LISTED_EQUILIBRIUM
+    >>> from reservoir.oil_platform.model import compiled_constants
+    >>> from reservoir.oil_platform.regulatory import MEASUREMENT_NAMES, measurements
+    >>> m = dict(zip(MEASUREMENT_NAMES, measurements(LISTED_EQUILIBRIUM, compiled_constants())))
+    >>> [round(float(m[k]) / 1e5, 1) for k in ("P_at_A", "P_at_B", "P_in")]   # bar
+    [85.6, 89.5, 21.8]
     """
     ca, cb, cr, net = C
     P_in = x[10]
