@@ -34,9 +34,6 @@ def format_value(value):
     return str(value)
 
 
-_fmt = format_value  # former private name
-
-
 def _cell(text):
     """Text safe inside a markdown table cell (no pipe, no line break)."""
     return str(text).replace("|", "\\|").replace("\n", " ")
