@@ -143,7 +143,7 @@ def write_report(out_dir, summary):
     (out_dir / "report.md").write_text("\n".join(lines) + "\n")
 
 
-def readme_section(summary, report_path="results/full/report.md"):
+def readme_section(summary, report_path=None):
     """Markdown for the README: "Results of the last full run" with the headline table.
 
     (The heading names the run's preset: "... last quick run" for a quick run.)
@@ -153,7 +153,7 @@ def readme_section(summary, report_path="results/full/report.md"):
     summary : dict
         The runner's summary (``results.json`` of a report directory).
     report_path : str, optional
-        Where the README points to for the full report.
+        Where the reproduction writes the full report; default ``results/<preset>/report.md``.
 
     Returns
     -------
@@ -177,10 +177,11 @@ def readme_section(summary, report_path="results/full/report.md"):
     |---|---|---|---|
     | narma10 | NRMSE | 0.14 | 0.23 |
     <BLANKLINE>
-    Every table, figure and setting: [results/full/report.md](results/full/report.md);
-    all numbers: results.json next to it.
+    `python examples/reproduce.py --full` writes every table, figure and setting of this run to
+    `results/full/report.md` (all numbers: `results.json` next to it).
     """
     m = summary["machine"]
+    report_path = report_path or f"results/{summary['preset']}/report.md"
     lines = [f"## Results of the last {summary['preset']} run", "",
              f"Run started {summary['started']} on {m.get('cpu') or 'unknown CPU'} "
              f"({m.get('n_cpus')} CPUs); preset {summary['preset']}, commit "
@@ -188,8 +189,9 @@ def readme_section(summary, report_path="results/full/report.md"):
              f"total run time {_duration(total_seconds(summary))}.", ""]
     table = headline_table(summary)
     lines += [table if table else "(no part of this run reports headline results)", ""]
-    lines += [f"Every table, figure and setting: [{report_path}]({report_path});",
-              "all numbers: results.json next to it."]
+    lines += [f"`python examples/reproduce.py --{summary['preset']}` writes every table, figure "
+              f"and setting of this run to",
+              f"`{report_path}` (all numbers: `results.json` next to it)."]
     return "\n".join(lines) + "\n"
 
 
@@ -203,7 +205,7 @@ def main(argv=None):
     if not path.exists():
         parser.error(f"--readme: {path} does not exist (run examples/reproduce.py first)")
     summary = json.loads(path.read_text())
-    text = readme_section(summary, report_path=(args.readme / "report.md").as_posix())
+    text = readme_section(summary)
     print(text, end="")
     return text
 

@@ -230,6 +230,16 @@ def oversample(basis, indices, n_points):
     return np.asarray(p, dtype=np.intp)
 
 
+def _check_indices(indices, n_rows, of):
+    """``indices`` as a 1-D integer array of distinct row indices of ``of`` (n_rows rows)."""
+    p = np.asarray(indices)
+    if p.ndim != 1 or not np.issubdtype(p.dtype, np.integer):
+        raise TypeError(f"indices must be a 1-D integer array, got {p.dtype} with shape {p.shape}.")
+    if len(np.unique(p)) != p.size or p.min() < 0 or p.max() >= n_rows:
+        raise ValueError(f"indices must be distinct row indices of {of}.")
+    return p
+
+
 def deim_coefficients(basis, indices):
     """The matrix ``(P^T U)^{-1}`` (``n_points = n_basis``) or ``(P^T U)^+`` (oversampled).
 
@@ -261,11 +271,7 @@ def deim_coefficients(basis, indices):
     True
     """
     U = check_matrix(basis, "basis")
-    p = np.asarray(indices)
-    if p.ndim != 1 or not np.issubdtype(p.dtype, np.integer):
-        raise TypeError(f"indices must be a 1-D integer array, got {p.dtype} with shape {p.shape}.")
-    if len(np.unique(p)) != p.size or p.min() < 0 or p.max() >= U.shape[0]:
-        raise ValueError("indices must be distinct row indices of basis.")
+    p = _check_indices(indices, U.shape[0], "basis")
     if p.size < U.shape[1]:
         raise ValueError(f"need at least n_basis={U.shape[1]} indices, got {p.size}.")
     PU = U[p, :]
@@ -319,9 +325,5 @@ def lstsq_weights(projected, snapshots, indices):
     if T.shape[1] != S.shape[1]:
         raise ValueError(f"projected and snapshots must have the same number of columns "
                          f"(snapshots), got {T.shape} and {S.shape}.")
-    p = np.asarray(indices)
-    if p.ndim != 1 or not np.issubdtype(p.dtype, np.integer):
-        raise TypeError(f"indices must be a 1-D integer array, got {p.dtype} with shape {p.shape}.")
-    if len(np.unique(p)) != p.size or p.min() < 0 or p.max() >= S.shape[0]:
-        raise ValueError("indices must be distinct row indices of snapshots.")
+    p = _check_indices(indices, S.shape[0], "snapshots")
     return np.linalg.lstsq(S[p].T, T.T, rcond=None)[0].T

@@ -121,7 +121,8 @@ def _projected_readout(estimator, red):
 
 def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, energy=None,
            n_points=None, nonlinear_rank=None, center=False, basis="pod", output_weight=0.5,
-           nl_fit="interpolation", readout="projected", washout=None, check_stability=True, divergence_tol=0.5):
+           nl_fit="interpolation", readout="projected", washout=None, check_stability=True,
+           divergence_tol=0.5):
     """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
 
     Parameters
