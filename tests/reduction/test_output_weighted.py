@@ -171,3 +171,20 @@ def test_linearized_model_saves_and_loads_exactly(tmp_path, fitted):
     back = load(tmp_path / "lin.npz")
     assert type(back.reservoir_) is LinearizedDEIMReservoir
     np.testing.assert_array_equal(back.predict(u), red.predict(u))
+
+
+def test_bad_input_of_the_array_functions(snaps):
+    X = snaps.states.copy()
+    X[3, 5] = np.nan
+    with pytest.raises(ValueError, match="snapshots contains NaN"):
+        output_weighted_pod(X, np.eye(30), rank=3)
+    with pytest.raises(ValueError, match="gramian contains NaN"):
+        output_weighted_pod(snaps.states, np.full((30, 30), np.inf), rank=3)
+    with pytest.raises(ValueError, match="snapshots contains NaN"):
+        lstsq_weights(np.zeros((2, snaps.n_snapshots)), X, np.arange(4))
+    with pytest.raises(ValueError, match="W must have shape"):
+        linearized_jacobian(np.eye(29), snaps.nonlinear)
+    with pytest.raises(ValueError, match="leak_rate"):
+        linearized_jacobian(np.eye(30), snaps.nonlinear, leak_rate=1.5)
+    with pytest.raises(ValueError, match="jacobian contains NaN"):
+        observability_gramian(np.full((3, 3), np.nan), np.ones((1, 3)))
