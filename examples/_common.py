@@ -28,6 +28,24 @@ def make_parser(description, default_out):
     return parser
 
 
+def add_seeds_option(parser):
+    """``--seeds K``: use only the first K seeds of the preset (see :func:`preset`)."""
+    parser.add_argument("--seeds", type=int, default=None, metavar="K",
+                        help="use only the first K seeds of the preset")
+    return parser
+
+
+def preset(args, full, quick, smoke):
+    """A copy of the settings the flags select (``--smoke``, ``--quick``, default full), with
+    ``seeds`` cut to the first ``--seeds`` K."""
+    settings = dict(smoke if args.smoke else quick if args.quick else full)
+    if args.seeds is not None:
+        if args.seeds < 1:
+            raise ValueError(f"--seeds must be >= 1, got {args.seeds}.")
+        settings["seeds"] = tuple(settings["seeds"][:args.seeds])
+    return settings
+
+
 def setup_logging():
     """INFO logging to stderr for scripts (no-op if the root logger is configured already)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")

@@ -228,9 +228,7 @@ def make_parser():
     parser = _common.make_parser(__doc__.split("\n\n")[0], "results/reduction_memory_capacity")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes (N=20, r=5, one seed): a few seconds, for tests")
-    parser.add_argument("--seeds", type=int, default=None, metavar="K",
-                        help="use only the first K seeds of the preset")
-    return parser
+    return _common.add_seeds_option(parser)
 
 
 def main(argv=None):
@@ -238,11 +236,7 @@ def main(argv=None):
     args = make_parser().parse_args(argv)
     _common.setup_logging()
     logging.getLogger("reduction").setLevel(logging.WARNING)  # one INFO line per reduce() call
-    st = dict(SMOKE if args.smoke else QUICK if args.quick else FULL)
-    if args.seeds is not None:
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {args.seeds}.")
-        st["seeds"] = tuple(st["seeds"][:args.seeds])
+    st = _common.preset(args, FULL, QUICK, SMOKE)
     out = _common.output_dir(args.out)
     t_start = time.perf_counter()
     records = []

@@ -480,20 +480,14 @@ def make_parser():
     parser = _common.make_parser(__doc__.split("\n\n")[0], "results/reduction_narma10")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes (N=60, r=5, one seed): a few seconds, for tests")
-    parser.add_argument("--seeds", type=int, default=None, metavar="K",
-                        help="use only the first K seeds of the preset")
-    return parser
+    return _common.add_seeds_option(parser)
 
 
 def main(argv=None):
     """Run the NARMA10 reduction experiment; returns the result dict (also in results.json)."""
     args = make_parser().parse_args(argv)
     _common.setup_logging()
-    st = dict(SMOKE if args.smoke else QUICK if args.quick else FULL)
-    if args.seeds is not None:
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {args.seeds}.")
-        st["seeds"] = tuple(st["seeds"][:args.seeds])
+    st = _common.preset(args, FULL, QUICK, SMOKE)
     out = _common.output_dir(args.out)
     t_start = time.perf_counter()
     load_start = _load()
