@@ -41,8 +41,6 @@ import time
 
 import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 GOALS = ("one series: >= 3x faster than reservoirpy at N = 100 and never slower at N >= 500; "
          "32 series: >= 8x throughput at N = 500; 10^6-step fit at N = 1000: peak RSS < 1 GB")
@@ -115,7 +113,7 @@ def make_pair(n_units, lr, seed):
     """A reservoirpy Reservoir and the rcpod ESN with its W, Win and bias."""
     from reservoirpy.nodes import Reservoir
 
-    from reservoir import ESN
+    from rcpod.reservoir import ESN
     res = Reservoir(n_units, lr=lr, sr=0.9, rc_connectivity=0.1, input_connectivity=0.1,
                     seed=seed)
     res.initialize(np.zeros((1, 1)))
@@ -133,7 +131,7 @@ def task(T, seed):
 def bench_size(n_units, args):
     from reservoirpy.nodes import Reservoir, Ridge
 
-    from reservoir import ReservoirRegressor, RidgeReadout
+    from rcpod.reservoir import ReservoirRegressor, RidgeReadout
     res, esn = make_pair(n_units, args.leak_rate, args.seed)
     T = args.steps
     u, y = task(T, args.seed)
@@ -203,7 +201,7 @@ def memory_child(which, n_units, steps, seed):
     """Fit on ``steps`` steps in this (fresh) process; print peak RSS as one JSON line."""
     import gc
     if which == "ours":
-        from reservoir import ESNRegressor
+        from rcpod.reservoir import ESNRegressor
     else:
         from reservoirpy.nodes import Reservoir, Ridge
     gc.collect()
@@ -365,7 +363,7 @@ def main(argv=None):
         import sklearn.linear_model  # noqa: F401
         from threadpoolctl import threadpool_limits
 
-        import reservoir  # noqa: F401
+        import rcpod.reservoir  # noqa: F401
         threadpool_limits(limits=args.blas_threads, user_api="blas")
 
     if args.memory_child:

@@ -24,11 +24,9 @@ import time
 
 import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from quantum import QuantumReservoir  # noqa: E402
-from quantum.datasets import load_task  # noqa: E402
+from rcpod.quantum import QuantumReservoir
+from rcpod.quantum.datasets import load_task
 
 
 def machine():

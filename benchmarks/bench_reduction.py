@@ -28,8 +28,6 @@ import time
 
 import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def machine_info():
@@ -139,9 +137,9 @@ def main(argv=None):
     if args.repeats < 1:
         ap.error("--repeats must be >= 1")
 
-    from reservoir import ESNRegressor
-    from reservoir.datasets import narma
-    import reduction
+    from rcpod.reservoir import ESNRegressor
+    from rcpod.reservoir.datasets import narma
+    from rcpod import reduction
 
     info = machine_info()
     print("command:", command_line(argv))

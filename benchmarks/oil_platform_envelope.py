@@ -22,8 +22,8 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-from reservoir.oil_platform import DEFAULT_ENVELOPE, OilPlatform, aprbs, simulate
-from reservoir.oil_platform.dataset import PIDNET_INNER_ENVELOPE, envelope_bounds
+from rcpod.reservoir.oil_platform import DEFAULT_ENVELOPE, OilPlatform, aprbs, simulate
+from rcpod.reservoir.oil_platform.dataset import PIDNET_INNER_ENVELOPE, envelope_bounds
 
 BAR = 1e5
 

@@ -16,8 +16,8 @@ import time
 from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from reservoir import ESNRegressor
-from reservoir.datasets import narma
+from rcpod.reservoir import ESNRegressor
+from rcpod.reservoir.datasets import narma
 
 
 def main(argv=None):

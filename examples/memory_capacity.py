@@ -5,7 +5,7 @@ recurrent matrices, and of reservoirpy's default reservoir.
     python examples/memory_capacity.py --quick       # N = 20, 50; 3 seeds
     python examples/memory_capacity.py --out DIR     # default results/memory_capacity
 
-Protocol: ``reservoir.memory.memory_capacity`` (the protocol of
+Protocol: ``rcpod.reservoir.memory.memory_capacity`` (the protocol of
 ``reservoirpy.observables.memory_capacity``): ``k_max = 2N``, input ``U[-0.8, 0.8]`` i.i.d. of
 length ``10 k_max`` (series seed ``100 + s`` for reservoir seed ``s``), washout ``k_max``, the last
 20 % of the rows held out, one ridge readout for all delays, ``MC_d`` = squared correlation on the
@@ -31,19 +31,15 @@ Writes ``results.json`` and ``memory_capacity_curves.png`` (if matplotlib is ins
 from __future__ import annotations
 
 import logging
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import headline_row  # noqa: E402
-from reservoir import ESN  # noqa: E402
-from reservoir.memory import memory_capacity  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import headline_row
+from rcpod.reservoir import ESN
+from rcpod.reservoir.memory import memory_capacity
 
 log = logging.getLogger("rcpod.examples.memory_capacity")
 

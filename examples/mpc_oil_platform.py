@@ -6,8 +6,8 @@
 
 Protocol:
 
-* Plant (the truth): :class:`reservoir.oil_platform.OilPlatform` with its ``struc2`` PI layer,
-  simulated with :func:`reservoir.oil_platform.simulate` at 60 s sampling (zero-order hold).
+* Plant (the truth): :class:`rcpod.reservoir.oil_platform.OilPlatform` with its ``struc2`` PI layer,
+  simulated with :func:`rcpod.reservoir.oil_platform.simulate` at 60 s sampling (zero-order hold).
   Manipulated (supervisory) inputs: both gas-lift rates and the three choke pressure-drop set
   points, kept inside the identification envelope :data:`DEFAULT_ENVELOPE` (hard bounds) with
   hard rate limits per sample. Controlled: both bottom-hole pressures ``P_bh_A``, ``P_bh_B``.
@@ -17,20 +17,20 @@ Protocol:
   production moves by under 1 kg/s (of 28) per half range with gains that change sign across the
   gas-lift curve (computed by :func:`steady_state_gains` and printed in the notes).
 * Models, all in normalised units (inputs min-max to [-1, 1], outputs standardised on the
-  training split, :func:`reservoir.oil_platform.identification.make_scalers`), trained on the
+  training split, :func:`rcpod.reservoir.oil_platform.identification.make_scalers`), trained on the
   cached data set :func:`make_oil_platform_dataset` (40 h train, 10 h validation):
   the full ESN of :func:`fit_identification_esn` with :data:`DEFAULT_ESN_CONFIG` (chosen on the
   validation split by ``examples/oil_platform.py``); its POD-DEIM reduction
-  (:func:`reduction.reduce`, centred snapshots, refitted readout, rank chosen on the validation
+  (:func:`rcpod.reduction.reduce`, centred snapshots, refitted readout, rank chosen on the validation
   split); an ARX model (:class:`ARXModel`, orders chosen on the validation split, free-run error)
   of the two controlled outputs in state-space form. Full and reduced ESN enter the MPC through
-  :func:`reduction.to_casadi`, the ARX model through :func:`reduction.mpc.state_space_function`.
-* MPC (:class:`reduction.mpc.TrackingMPC`, CasADi Opti + IPOPT): horizon 30 samples, 5 move
+  :func:`rcpod.reduction.to_casadi`, the ARX model through :func:`rcpod.reduction.mpc.state_space_function`.
+* MPC (:class:`rcpod.reduction.mpc.TrackingMPC`, CasADi Opti + IPOPT): horizon 30 samples, 5 move
   blocks, quadratic tracking cost on both ``P_bh`` plus an input-move penalty, single shooting
   with the step graph unrolled and a Gauss-Newton Hessian (the fastest of the variants measured,
   see the solver table), warm start from the previous plan. Offset-free: the output-disturbance
   estimate ``y_plant - y_model`` of a parallel model is held constant over the horizon
-  (:class:`reduction.mpc.OffsetFreeMPC`).
+  (:class:`rcpod.reduction.mpc.OffsetFreeMPC`).
 * Closed loop: the plant starts at rest at the envelope centre, is driven for a 3 h history
   (APRBS for 2 h, then 1 h at the centre), on which every model is warmed up (ESNs: from rest at
   the first history input, as in identification; reduced ESN through its own ``warmup``; ARX from
@@ -48,25 +48,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import format_value, headline_row  # noqa: E402
-from reduction import reduce, to_casadi  # noqa: E402
-from reduction.mpc import OffsetFreeMPC, TrackingMPC, state_space_function  # noqa: E402
-from reservoir.metrics import nrmse  # noqa: E402
-from reservoir.oil_platform import (DEFAULT_ENVELOPE, OilPlatform, aprbs,  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import format_value, headline_row
+from rcpod.reduction import reduce, to_casadi
+from rcpod.reduction.mpc import OffsetFreeMPC, TrackingMPC, state_space_function
+from rcpod.reservoir.metrics import nrmse
+from rcpod.reservoir.oil_platform import (DEFAULT_ENVELOPE, OilPlatform, aprbs,
                                     make_oil_platform_dataset, simulate)
-from reservoir.oil_platform.identification import (  # noqa: E402
+from rcpod.reservoir.oil_platform.identification import (
     DEFAULT_ESN_CONFIG, DEFAULT_OUTPUTS, ARXModel, fit_identification_esn, with_warmup)
 
 log = logging.getLogger("rcpod.examples.mpc_oil_platform")

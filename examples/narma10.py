@@ -6,7 +6,7 @@
 
 Protocol (the textbook set-up, shared/reference/esn_pod_deim.md, section *NARMA*):
 
-* Data: ``reservoir.datasets.narma`` (indices pinned), input ``u ~ U[0, 0.5]`` i.i.d., task
+* Data: ``rcpod.reservoir.datasets.narma`` (indices pinned), input ``u ~ U[0, 0.5]`` i.i.d., task
   input ``u[k]`` -> target ``y[k]``, the generator's first 200 samples discarded. For seed ``s`` one
   series of ``100 + 10000 + 1000`` samples is drawn with ``random_state=s`` (if NARMA10 diverges
   for that draw, ``s + 1000``, ``s + 2000``, ... are tried and the seed used is recorded); the
@@ -14,7 +14,7 @@ Protocol (the textbook set-up, shared/reference/esn_pod_deim.md, section *NARMA*
 * Every model runs from the zero state over the whole series: 100 washout steps, then the
   training steps (2000, or 10000), then 1000 test steps (the state carries over, no reset).
 * Metric: test NRMSE normalised by the standard deviation of the test target
-  (``reservoir.metrics.nrmse``; reservoirpy's ``nrmse`` would divide by the range instead).
+  (``rcpod.reservoir.metrics.nrmse``; reservoirpy's ``nrmse`` would divide by the range instead).
 * rcpod ESN (``ESNRegressor``, reservoir seed ``s``, density 0.1, W_in ~ U(-1, 1) dense): spectral
   radius, input scaling, bias scaling, leak rate, ``include_input`` and ridge are chosen on a
   *validation split inside the training data* (train on steps 100..1599, validate on 1600..2099,
@@ -32,23 +32,19 @@ from __future__ import annotations
 
 import itertools
 import logging
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from scipy.linalg import LinAlgWarning
 from threadpoolctl import threadpool_limits
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import headline_row  # noqa: E402
-from reservoir import ESN, ESNRegressor, RidgeReadout  # noqa: E402
-from reservoir.datasets import NARMADivergenceError, narma  # noqa: E402
-from reservoir.metrics import nrmse  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import headline_row
+from rcpod.reservoir import ESN, ESNRegressor, RidgeReadout
+from rcpod.reservoir.datasets import NARMADivergenceError, narma
+from rcpod.reservoir.metrics import nrmse
 
 log = logging.getLogger("rcpod.examples.narma10")
 

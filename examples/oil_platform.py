@@ -7,7 +7,7 @@
 
 Protocol
 --------
-* Data: ``reservoir.oil_platform.make_oil_platform_dataset()`` with its defaults (cached on disk):
+* Data: ``rcpod.reservoir.oil_platform.make_oil_platform_dataset()`` with its defaults (cached on disk):
   the plant with the ``struc2`` PI layer, APRBS on the 5 supervisory inputs (gas-lift rates
   ``w_inj_A/B``, set points of the pressure drops over the production chokes ``dP_valve_A/B_sp``
   and the topside choke ``dP_valve_top_sp``) in the default envelope, holds 10-60 min, 60 s
@@ -21,51 +21,47 @@ Protocol
   feedback, no output measurement at all): the ESN starts at rest (``warmup`` steps of the
   constant first input, then dropped), the ARX model at its own equilibrium for the first input.
 * Metric: NRMSE per output, RMSE divided by the standard deviation of the true test output
-  (``reservoir.metrics.nrmse``, std normalisation); "mean" is the unweighted mean over outputs.
+  (``rcpod.reservoir.metrics.nrmse``, std normalisation); "mean" is the unweighted mean over outputs.
 * ESN (``ESNRegressor``, density 0.1, W normal, W_in and bias uniform): spectral radius, leak rate,
   input scaling, bias scaling, ``include_input``, ridge and N are chosen on the validation split
   (mean over the grid seeds); the test split is used only for the tables.
-* Reductions of the chosen ESN (``reduction.reduce``, state snapshots centred, ``n_points = 2r``
+* Reductions of the chosen ESN (``rcpod.reduction.reduce``, state snapshots centred, ``n_points = 2r``
   for the DEIM methods): POD, POD-DEIM (greedy), POD-Q-DEIM and stabilised POD-DEIM, readout
   projected from the full one or refitted on the reduced states. A fresh ESN of each reduced size
   gets its own validation grid search.
 * ARX: ``identification.ARXModel`` (lagged outputs and inputs, least squares), orders,
   structure (coupled / per output) and ridge chosen by free-run NRMSE on the validation split.
 * Time per step: best of 5 runs of the reservoir's state update over the 2700 training inputs
-  (``reduction.per_step_time``; numba kernels, one BLAS thread), readout not included; ARX: its
+  (``rcpod.reduction.per_step_time``; numba kernels, one BLAS thread), readout not included; ARX: its
   numpy free-run loop (readout included). Speed-up = full ESN time / model time.
 
 Writes ``results.json``, figures (if matplotlib is installed) and ``models/`` with the chosen full
 ESN (``full_esn.npz``), its POD-DEIM reduction (``pod_deim.npz``), the scalers and the ARX model,
-all via ``reservoir.persistence.save`` (load them with
-``reservoir.oil_platform.identification.load_identified_model(DIR / "models", name)``).
+all via ``rcpod.reservoir.persistence.save`` (load them with
+``rcpod.reservoir.oil_platform.identification.load_identified_model(DIR / "models", name)``).
 """
 from __future__ import annotations
 
 import itertools
 import logging
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from scipy.linalg import LinAlgWarning
 from threadpoolctl import threadpool_limits
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import headline_row  # noqa: E402
-from reduction import ReductionWarning, per_step_time, reduce  # noqa: E402
-from reservoir import ESN, RidgeReadout  # noqa: E402
-from reservoir.metrics import nrmse  # noqa: E402
-from reservoir.oil_platform import make_oil_platform_dataset  # noqa: E402
-from reservoir.oil_platform.identification import (DEFAULT_ESN_CONFIG, DEFAULT_OUTPUTS,  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import headline_row
+from rcpod.reduction import ReductionWarning, per_step_time, reduce
+from rcpod.reservoir import ESN, RidgeReadout
+from rcpod.reservoir.metrics import nrmse
+from rcpod.reservoir.oil_platform import make_oil_platform_dataset
+from rcpod.reservoir.oil_platform.identification import (DEFAULT_ESN_CONFIG, DEFAULT_OUTPUTS,
                                                    ARXModel, fit_identification_esn,
                                                    make_scalers, output_indices, with_warmup)
-from reservoir.persistence import save  # noqa: E402
+from rcpod.reservoir.persistence import save
 
 log = logging.getLogger("rcpod.examples.oil_platform")
 
@@ -483,12 +479,12 @@ def main(argv=None):
         f"ARX: orders and structure chosen by free-run validation NRMSE over "
         f"{len(R['arx_ranked'])} candidates; chosen {R['arx_params']} (validation "
         f"{R['arx_ranked'][0][0]:.4f}, largest pole modulus {R['arx'].spectral_radius():.4f}).",
-        "Reductions: reduction.reduce(center=True, n_points=2r for DEIM); fresh ESNs of size r "
+        "Reductions: rcpod.reduction.reduce(center=True, n_points=2r for DEIM); fresh ESNs of size r "
         "tuned on validation with the same grid (their configs in results.json).",
         f"Saved in models/: full_esn (N={config['n_units']}), pod_deim (r={settings['save_rank']}, "
         f"readout '{R['saved_readout']}' chosen on validation), arx, input/output scalers; load "
-        f"with reservoir.oil_platform.identification.load_identified_model(dir, name).",
-        "Times: state update only (reduction.per_step_time, best of 5 over the training inputs, "
+        f"with rcpod.reservoir.oil_platform.identification.load_identified_model(dir, name).",
+        "Times: state update only (rcpod.reduction.per_step_time, best of 5 over the training inputs, "
         "one BLAS thread, shared machine: expect noise of tens of %); ARX: numpy free-run loop.",
     ]
     diff = {k: (DEFAULT_ESN_CONFIG.get(k), v) for k, v in config.items()

@@ -6,7 +6,7 @@
 
 Protocol (shared/reference/quantum_rnn_reservoirs.md, after Chen et al., arXiv:2211.02612):
 
-* Tasks (``quantum.datasets.load_task``): damped oscillator, Bessel J2, delayed quantum control
+* Tasks (``rcpod.quantum.datasets.load_task``): damped oscillator, Bessel J2, delayed quantum control
   (series min-max scaled to [-1, 1]), NARMA5 and NARMA10 with the smooth input (unscaled); windows
   of 4 steps, next value as target, first 67 % of the windows train (chronological split).
 * Reservoirs, each run from the zero state on every window, last step's features (the paper's
@@ -17,11 +17,11 @@ Protocol (shared/reference/quantum_rnn_reservoirs.md, after Chen et al., arXiv:2
   recurrent parameters ``G H (n_in + H + 2)`` is closest to the quantum cell's ``n_circuits x L x n
   x 3`` circuit angles; see the parameter table).
 * Readouts of the same features: closed-form ridge (``RidgeReadout(alpha=1e-8)``, intercept
-  unpenalised) and the paper's gradient protocol (``quantum.readout_training``: PyTorch-style
+  unpenalised) and the paper's gradient protocol (``rcpod.quantum.readout_training``: PyTorch-style
   ``nn.Linear`` init, RMSprop(lr=0.01, alpha=0.99, eps=1e-8), MSE, batches of 10 shuffled
   windows, 100 epochs), with learning curves.
 * Baseline AR(4): the same two readouts on the raw window (4 values + intercept).
-* Fully trained baseline (``quantum.trained.TrainedQuantumRNN``): every circuit angle and the
+* Fully trained baseline (``rcpod.quantum.trained.TrainedQuantumRNN``): every circuit angle and the
   linear layer trained by the same RMSprop protocol, gradients by PennyLane/autograd; its initial
   circuit weights are those of the reservoir with the same seed (``init="paper"``).
 * Seed ``s`` draws the reservoir weights and the RMSprop readout's initial layer and shuffling.
@@ -34,24 +34,20 @@ tables.
 from __future__ import annotations
 
 import logging
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import headline_row  # noqa: E402
-from quantum import ClassicalRNNReservoir, QuantumReservoir  # noqa: E402
-from quantum.cells import make_cell  # noqa: E402
-from quantum.datasets import load_task  # noqa: E402
-from quantum.readout_training import train_linear_readout  # noqa: E402
-from quantum.trained import TrainedQuantumRNN  # noqa: E402
-from reservoir import RidgeReadout  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import headline_row
+from rcpod.quantum import ClassicalRNNReservoir, QuantumReservoir
+from rcpod.quantum.cells import make_cell
+from rcpod.quantum.datasets import load_task
+from rcpod.quantum.readout_training import train_linear_readout
+from rcpod.quantum.trained import TrainedQuantumRNN
+from rcpod.reservoir import RidgeReadout
 
 log = logging.getLogger("rcpod.examples.quantum_rc")
 

@@ -14,9 +14,9 @@ Protocol (shared/reference/esn_pod_deim.md, sections *Memory capacity*, *POD-Gal
 * Reduction needs training inputs of the kind the model will see: the full ESN (as an
   ``ESNRegressor`` trained on the memory task of that series, washout ``k_max``) is driven by an
   i.i.d. ``U[-0.8, 0.8]`` series of ``10 k_max`` samples (seed ``200 + s``);
-  :func:`reduction.reduce` (centred snapshots) builds POD-Galerkin, POD-DEIM (greedy points),
+  :func:`rcpod.reduction.reduce` (centred snapshots) builds POD-Galerkin, POD-DEIM (greedy points),
   POD-QDEIM and stabilised POD-DEIM models of rank ``r`` with ``m`` in ``{r, 2r}`` points.
-* Memory capacity: :func:`reservoir.memory.memory_capacity` on a *fresh* ``U[-0.8, 0.8]``
+* Memory capacity: :func:`rcpod.reservoir.memory.memory_capacity` on a *fresh* ``U[-0.8, 0.8]``
   series of ``20 N`` samples (seed ``100 + s``, the series of examples/memory_capacity.py), with
   ``k_max = 2N`` for every model (full, reduced, fresh), readouts refitted on each model's own
   states (the projected readout of ``reduce`` is not used), washout ``k_max``, 20 % held out.
@@ -31,24 +31,20 @@ output directory and prints the tables.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from scipy.linalg import LinAlgWarning
 from threadpoolctl import threadpool_limits
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import headline_row  # noqa: E402
-from reduction import ReductionWarning, pod, reduce  # noqa: E402
-from reservoir import ESN, ESNRegressor  # noqa: E402
-from reservoir.base import BaseReservoir  # noqa: E402
-from reservoir.memory import memory_capacity, memory_capacity_task  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import headline_row
+from rcpod.reduction import ReductionWarning, pod, reduce
+from rcpod.reservoir import ESN, ESNRegressor
+from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.memory import memory_capacity, memory_capacity_task
 
 log = logging.getLogger("rcpod.examples.reduction_memory_capacity")
 
@@ -74,7 +70,7 @@ class ProjectedStates(BaseReservoir):
 
     Parameters
     ----------
-    esn : reservoir.ESN, initialized
+    esn : rcpod.reservoir.ESN, initialized
     modes : array of shape (N, r)
     mean : array of shape (N,)
     """
@@ -103,7 +99,7 @@ class ProjectedStates(BaseReservoir):
 
 
 def _quiet_reduce(full, X, **kw):
-    """:func:`reduction.reduce` with its stability warnings counted instead of printed."""
+    """:func:`rcpod.reduction.reduce` with its stability warnings counted instead of printed."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReductionWarning)
         model = reduce(full, X, **kw)
@@ -252,10 +248,10 @@ def main(argv=None):
         f"Full ESN: rcpod ESN(n_units={N}, w_init='normal', density=1, spectral_radius=0.9, "
         "leak_rate=1, no bias, random_state=seed) with the regime's input scaling (the 'ESN "
         "normal' rows of examples/memory_capacity.py; same series, so the same numbers).",
-        f"Reduction: reduction.reduce(center=True) on the states of a U[-0.8, 0.8] series of "
+        f"Reduction: rcpod.reduction.reduce(center=True) on the states of a U[-0.8, 0.8] series of "
         f"{20 * N} samples (seed 200 + s, washout {2 * N}); MC measured on a fresh series "
         f"(seed 100 + s, {20 * N} samples), k_max = {2 * N} for every model, readouts refitted "
-        "on each model's states (reservoir.memory.memory_capacity).",
+        "on each model's states (rcpod.reservoir.memory.memory_capacity).",
         "'unstable': reduce()'s training-data check failed (state error > 0.5, lifted state "
         "outside [-2, 2], or step Jacobian spectral radius > 1 at most sampled steps) or the "
         "reduced trajectory was not finite (its MC is then counted as 0).",

@@ -7,7 +7,7 @@
 
 Protocol (shared/reference/esn_pod_deim.md, sections *NARMA*, *POD-Galerkin*, *POD-DEIM*):
 
-* Data: ``reservoir.datasets.narma`` (NARMA10, indices pinned), ``u ~ U[0, 0.5]`` i.i.d., task
+* Data: ``rcpod.reservoir.datasets.narma`` (NARMA10, indices pinned), ``u ~ U[0, 0.5]`` i.i.d., task
   ``u[k] -> y[k]``, first 200 generator samples discarded. Seed ``s`` draws one series of
   ``100 + 2000 + 1000`` samples (``s + 1000``, ``s + 2000``, ... if a draw diverges): 100 washout
   steps, 2000 training steps, 1000 test steps, run from the zero state without reset.
@@ -16,7 +16,7 @@ Protocol (shared/reference/esn_pod_deim.md, sections *NARMA*, *POD-Galerkin*, *P
   random_state=s)``: the configuration examples/narma10.py selects for N = 500 on a validation
   split inside the training data (there ``include_input`` True and False tie, 0.1676 vs 0.1675
   validation NRMSE; the input term is kept because it helps the small models).
-* Reductions (:func:`reduction.reduce`, centred snapshots of the training run after the washout):
+* Reductions (:func:`rcpod.reduction.reduce`, centred snapshots of the training run after the washout):
   POD-Galerkin, POD-DEIM (greedy DEIM points), POD-QDEIM and stabilised POD-DEIM (fastESN,
   greedy points), ranks ``r`` and ``m`` points in ``{r, 2r}``; and two variants on the
   output-weighted basis (``basis="output-weighted"``: POD Gramian plus the observability Gramian
@@ -29,7 +29,7 @@ Protocol (shared/reference/esn_pod_deim.md, sections *NARMA*, *POD-Galerkin*, *P
   :func:`fresh_density`).
 * Metric: test NRMSE normalised by the standard deviation of the test target.
 * Timing (BLAS limited to one thread): per-step time of ``reservoir_.run`` over the 1000 test
-  inputs (best of 5, :func:`reduction.per_step_time`) and time of one ``reservoir_.step`` call
+  inputs (best of 5, :func:`rcpod.reduction.per_step_time`) and time of one ``reservoir_.step`` call
   (best of 3 loops over 500 steps), medians over seeds; speed-up = full time / reduced time.
 * Ablation at ``r = 50``: centring, ``m`` in ``{r, 2r, 4r}``, more snapshots (8000 extra input-only
   steps), the ingredients of the output-weighted linearised variant (basis, weights, m), and the
@@ -44,25 +44,21 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from scipy.linalg import LinAlgWarning
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import format_value, headline_row  # noqa: E402
-from reduction import ReductionWarning, per_step_time, pod, reduce  # noqa: E402
-from reservoir import ESNRegressor, ReservoirRegressor, RidgeReadout  # noqa: E402
-from reservoir.datasets import NARMADivergenceError, narma  # noqa: E402
-from reservoir.metrics import nrmse  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import format_value, headline_row
+from rcpod.reduction import ReductionWarning, per_step_time, pod, reduce
+from rcpod.reservoir import ESNRegressor, ReservoirRegressor, RidgeReadout
+from rcpod.reservoir.datasets import NARMADivergenceError, narma
+from rcpod.reservoir.metrics import nrmse
 
 log = logging.getLogger("rcpod.examples.reduction_narma10")
 
@@ -141,7 +137,7 @@ def timings(reservoir, u_test, n_calls):
 
 
 def _reduce(full, X, y, **kw):
-    """:func:`reduction.reduce` with its stability warnings collected (not printed)."""
+    """:func:`rcpod.reduction.reduce` with its stability warnings collected (not printed)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReductionWarning)
         model = reduce(full, X, y, **kw)
@@ -515,7 +511,7 @@ def main(argv=None):
         "same configuration with r units and density max(0.1, min(1, 10 / r)) (at least 10 "
         "connections per unit; with 0.1 the 10-unit W of seed 8 is nilpotent and 20 units score "
         "NRMSE ~0.75 instead of ~0.5).",
-        f"Reductions: reduction.reduce(..., center=True) on the {st['train']} post-washout "
+        f"Reductions: rcpod.reduction.reduce(..., center=True) on the {st['train']} post-washout "
         "training states; "
         "'projected' readout = W_out Psi (+ the unchanged input weight), 'refit' = ridge "
         f"(alpha={CONFIG['ridge']:g}) on the reduced states of the training run.",

@@ -7,7 +7,7 @@ An experiment's result dict may hold ``"tables"``: a list of ``{"title": str, "c
 from its tables, and what they are compared to), gathered into the "Headline results" table at
 the top of the report and in the README section. Everything else is kept in results.json only.
 
-    python -m examples.report --readme results/full   # print the README section of a run
+    python -m rcpod.examples.report --readme results/full   # print the README section of a run
 """
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def readme_section(summary, report_path=None):
 
 
 def main(argv=None):
-    """``python -m examples.report --readme DIR``: print the README section of DIR's run."""
+    """``python -m rcpod.examples.report --readme DIR``: print the README section of DIR's run."""
     parser = argparse.ArgumentParser(description="Markdown from a report directory.")
     parser.add_argument("--readme", type=Path, required=True, metavar="DIR",
                         help="report directory holding results.json (written by reproduce.py)")

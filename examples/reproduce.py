@@ -4,7 +4,7 @@
     python examples/reproduce.py --full          # the sizes of the published tables
     python examples/reproduce.py --only narma10  # one experiment (repeatable)
     rcpod-reproduce --quick                      # the same, as installed console command
-    python -m examples.report --readme results/full   # README section of a finished run
+    python -m rcpod.examples.report --readme results/full   # README section of a finished run
 
 Each experiment is a script in examples/ with ``main(argv) -> dict`` taking ``--out DIR`` and
 ``--quick``; it writes ``results.json`` and its figures into ``DIR``. This runner calls them in
@@ -28,30 +28,27 @@ import logging
 import os
 import platform
 import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples import report as report_md  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples import report as report_md
 
 log = logging.getLogger("rcpod.reproduce")
 
 #: (name, module, title) in report order. Every module is examples/<module>.py.
 EXPERIMENTS = [
-    ("narma10", "examples.narma10", "NARMA10 with echo state networks"),
-    ("memory_capacity", "examples.memory_capacity", "Memory capacity of ESNs"),
-    ("reduction_narma10", "examples.reduction_narma10", "Reduced ESNs on NARMA10"),
-    ("reduction_memory_capacity", "examples.reduction_memory_capacity",
+    ("narma10", "rcpod.examples.narma10", "NARMA10 with echo state networks"),
+    ("memory_capacity", "rcpod.examples.memory_capacity", "Memory capacity of ESNs"),
+    ("reduction_narma10", "rcpod.examples.reduction_narma10", "Reduced ESNs on NARMA10"),
+    ("reduction_memory_capacity", "rcpod.examples.reduction_memory_capacity",
      "Memory capacity of reduced ESNs"),
-    ("oil_platform", "examples.oil_platform", "Oil platform identification with ESNs"),
-    ("mpc_oil_platform", "examples.mpc_oil_platform", "MPC of the oil platform with ESNs"),
-    ("quantum_rc", "examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
-    ("speed", "examples.speed", "Speed and memory against reservoirpy and PennyLane"),
+    ("oil_platform", "rcpod.examples.oil_platform", "Oil platform identification with ESNs"),
+    ("mpc_oil_platform", "rcpod.examples.mpc_oil_platform", "MPC of the oil platform with ESNs"),
+    ("quantum_rc", "rcpod.examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
+    ("speed", "rcpod.examples.speed", "Speed and memory against reservoirpy and PennyLane"),
 ]
 
 
@@ -71,8 +68,8 @@ def machine_info():
             versions[mod] = importlib.import_module(mod).__version__
         except Exception:  # optional dependency missing or broken: say so, don't fail
             versions[mod] = None
-    import reservoir
-    return {"rcpod": reservoir.__version__, "commit": git_commit(),
+    import rcpod
+    return {"rcpod": rcpod.__version__, "commit": git_commit(),
             "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
             "n_cpus": os.cpu_count(), "versions": versions}
 

@@ -20,24 +20,20 @@ machine of the run: on a loaded machine they are slower and the ratios noisier.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import traceback
-from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples import _common  # noqa: E402
-from examples.report import headline_row  # noqa: E402
+from rcpod.examples import _common
+from rcpod.examples.report import headline_row
 
 log = logging.getLogger("rcpod.examples.speed")
 
 #: (name, module, title prefix) of the benchmarks, in run order.
 BENCHMARKS = [
-    ("esn", "benchmarks.bench_esn", "ESN vs reservoirpy"),
-    ("quantum", "benchmarks.bench_quantum", "Quantum reservoirs vs PennyLane"),
-    ("reduction", "benchmarks.bench_reduction", "POD-DEIM reduction"),
+    ("esn", "rcpod.benchmarks.bench_esn", "ESN vs reservoirpy"),
+    ("quantum", "rcpod.benchmarks.bench_quantum", "Quantum reservoirs vs PennyLane"),
+    ("reduction", "rcpod.benchmarks.bench_reduction", "POD-DEIM reduction"),
 ]
 
 
@@ -106,7 +102,7 @@ def make_headline(raw):
 
 
 def _machine():
-    from examples.reproduce import machine_info
+    from rcpod.examples.reproduce import machine_info
     import os
     info = machine_info()
     try:

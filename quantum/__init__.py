@@ -3,7 +3,7 @@
 Public API
 ----------
 QuantumReservoir
-    QRNN / QLSTM / QGRU reservoir in the rcpod reservoir protocol (``reservoir.base``).
+    QRNN / QLSTM / QGRU reservoir in the rcpod reservoir protocol (``rcpod.reservoir.base``).
 QuantumReservoirRegressor
     Series-to-series estimator (quantum reservoir + washout + ridge readout), flat parameters.
 ClassicalRNNReservoir

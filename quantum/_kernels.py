@@ -1,10 +1,10 @@
 """Compiled (numba) sequence loops of the quantum cells, dense exact evaluation only.
 
 Each kernel runs a whole batch of series through a cell with the same equations as
-:mod:`quantum.cells` and the same circuit evaluation as :class:`quantum.fast.VQCBank` (product
+:mod:`rcpod.quantum.cells` and the same circuit evaluation as :class:`rcpod.quantum.fast.VQCBank` (product
 state of the encoding, stacked precomputed unitaries, ``<Z_i>`` from probabilities). They remove
 the per-step Python and numpy call overhead, which dominates at 4 qubits. The numpy path in
-:mod:`quantum.cells` stays the reference they are tested against
+:mod:`rcpod.quantum.cells` stays the reference they are tested against
 (``tests/quantum/test_reservoir.py``).
 
 References
@@ -191,8 +191,8 @@ def run_sequence(cell, bank, X, S0):
 
     Parameters
     ----------
-    cell : quantum.cells.QuantumCell
-    bank : quantum.fast.VQCBank
+    cell : rcpod.quantum.cells.QuantumCell
+    bank : rcpod.quantum.fast.VQCBank
         Must use the dense method.
     X : float array (B, T, n_in)
     S0 : float array (B, n_states)

@@ -4,7 +4,7 @@ A cell is described independently of how its circuits are evaluated: :meth:`Quan
 takes an ``evaluate(group, v)`` callable returning ``<Z_i>`` on every wire, shape
 ``(B, n_circuits_in_group, n_qubits)``, for the circuits of one *group* (circuits that read the
 same input and can be evaluated in one batched operation). The fast exact backend
-(:class:`quantum.fast.VQCBank`) and PennyLane QNodes both provide such a callable.
+(:class:`rcpod.quantum.fast.VQCBank`) and PennyLane QNodes both provide such a callable.
 
 Notation: ``x_t`` input (n_in), ``h`` hidden state (H), ``n`` qubits with ``n >= n_in + H``;
 the circuit input is ``v_t = [x_t ; h_{t-1} ; 0...]`` (x on the first wires, zero padding on
@@ -60,7 +60,7 @@ def init_weights(n_circuits, n_layers, n_qubits, init, rng):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.cells import init_weights
+    >>> from rcpod.quantum.cells import init_weights
     >>> w = init_weights(6, 2, 4, "paper", np.random.default_rng(0))
     >>> w.shape, bool(np.abs(w).max() < 0.1)             # small angles: 0.01 N(0, 1)
     ((6, 2, 4, 3), True)
@@ -94,7 +94,7 @@ class QuantumCell:
     The circuit input puts ``x`` on the first wires, ``h`` next and zeros on unused wires:
 
     >>> import numpy as np
-    >>> from quantum.cells import QRNNCell
+    >>> from rcpod.quantum.cells import QRNNCell
     >>> cell = QRNNCell(n_qubits=4, n_inputs=1, hidden_size=2)
     >>> cell.circuit_input(np.array([[0.5]]), np.array([[0.1, 0.2]])).tolist()
     [[0.5, 0.1, 0.2, 0.0]]
@@ -160,11 +160,11 @@ class QRNNCell(QuantumCell):
 
     Examples
     --------
-    One step from the zero state, circuits evaluated by the exact :class:`quantum.fast.VQCBank`:
+    One step from the zero state, circuits evaluated by the exact :class:`rcpod.quantum.fast.VQCBank`:
 
     >>> import numpy as np
-    >>> from quantum.cells import QRNNCell, init_weights
-    >>> from quantum.fast import VQCBank
+    >>> from rcpod.quantum.cells import QRNNCell, init_weights
+    >>> from rcpod.quantum.fast import VQCBank
     >>> cell = QRNNCell(n_qubits=3, n_inputs=1)
     >>> w = init_weights(cell.n_circuits, 1, 3, "paper", np.random.default_rng(0))
     >>> bank = VQCBank(w, cell.groups)
@@ -191,8 +191,8 @@ class QLSTMCell(QuantumCell):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.cells import QLSTMCell, init_weights
-    >>> from quantum.fast import VQCBank
+    >>> from rcpod.quantum.cells import QLSTMCell, init_weights
+    >>> from rcpod.quantum.fast import VQCBank
     >>> cell = QLSTMCell(n_qubits=3, n_inputs=1)          # H = 2, state 2 + 3 + 3
     >>> cell.n_circuits, cell.groups, cell.n_states, cell.n_features
     (6, ((0, 1, 2, 3), (4, 5)), 8, 3)
@@ -236,8 +236,8 @@ class QGRUCell(QuantumCell):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.cells import QGRUCell, init_weights
-    >>> from quantum.fast import VQCBank
+    >>> from rcpod.quantum.cells import QGRUCell, init_weights
+    >>> from rcpod.quantum.fast import VQCBank
     >>> cell = QGRUCell(n_qubits=3, n_inputs=1)
     >>> bank = VQCBank(init_weights(3, 1, 3, "paper", np.random.default_rng(0)), cell.groups)
     >>> h = cell.step(bank.expvals, np.zeros((2, cell.n_states)), np.ones((2, 1)))
@@ -278,7 +278,7 @@ def make_cell(cell, n_qubits, n_inputs, hidden_size=None):
 
     Examples
     --------
-    >>> from quantum.cells import make_cell
+    >>> from rcpod.quantum.cells import make_cell
     >>> cell = make_cell("lstm", n_qubits=4, n_inputs=1)
     >>> type(cell).__name__, cell.hidden_size, cell.n_states
     ('QLSTMCell', 3, 11)

@@ -1,6 +1,6 @@
 """The variational quantum circuit (VQC) of the quantum RNN / LSTM / GRU reservoirs, in PennyLane.
 
-PennyLane is the *definition* of the circuit: the fast exact evaluator in :mod:`quantum.fast`
+PennyLane is the *definition* of the circuit: the fast exact evaluator in :mod:`rcpod.quantum.fast`
 takes the variational unitary from :func:`variational_unitary` (``qml.matrix`` of
 :func:`variational_layers`) and is tested against the QNodes built by :func:`make_qnode`.
 
@@ -57,7 +57,7 @@ def entangler_pairs(n_qubits):
 
     Examples
     --------
-    >>> from quantum.circuits import entangler_pairs
+    >>> from rcpod.quantum.circuits import entangler_pairs
     >>> entangler_pairs(3)
     [(0, 1), (1, 2), (2, 0), (0, 2), (1, 0), (2, 1)]
     >>> entangler_pairs(2), entangler_pairs(1)
@@ -85,7 +85,7 @@ def encoding_block(inputs, wires):
     --------
     >>> import numpy as np
     >>> import pennylane as qml
-    >>> from quantum.circuits import encoding_block
+    >>> from rcpod.quantum.circuits import encoding_block
     >>> with qml.tape.QuantumTape() as tape:
     ...     encoding_block(np.array([1.0]), wires=[0])
     >>> [op.name for op in tape.operations]
@@ -114,7 +114,7 @@ def variational_layers(weights, wires):
     --------
     >>> import numpy as np
     >>> import pennylane as qml
-    >>> from quantum.circuits import variational_layers
+    >>> from rcpod.quantum.circuits import variational_layers
     >>> with qml.tape.QuantumTape() as tape:
     ...     variational_layers(np.zeros((2, 3, 3)), wires=[0, 1, 2])
     >>> names = [op.name for op in tape.operations]
@@ -149,7 +149,7 @@ def vqc(inputs, weights, wires):
     --------
     >>> import numpy as np
     >>> import pennylane as qml
-    >>> from quantum import vqc
+    >>> from rcpod.quantum import vqc
     >>> dev = qml.device("default.qubit", wires=2)
     >>> @qml.qnode(dev)
     ... def circuit(x, w):
@@ -184,7 +184,7 @@ def check_weights(weights, n_qubits=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.circuits import check_weights
+    >>> from rcpod.quantum.circuits import check_weights
     >>> check_weights(np.zeros((1, 2, 3), dtype=np.float32), n_qubits=2).dtype
     dtype('float64')
     >>> check_weights(np.zeros((2, 3)))
@@ -218,7 +218,7 @@ def variational_unitary(weights):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import variational_unitary
+    >>> from rcpod.quantum import variational_unitary
     >>> U = variational_unitary(np.random.default_rng(0).uniform(0, np.pi, (1, 2, 3)))
     >>> U.shape, bool(np.allclose(U.conj().T @ U, np.eye(4)))
     ((4, 4), True)
@@ -239,7 +239,7 @@ def available_devices():
 
     Examples
     --------
-    >>> from quantum.circuits import available_devices
+    >>> from rcpod.quantum.circuits import available_devices
     >>> "default.qubit" in available_devices()
     True
     """
@@ -263,7 +263,7 @@ def make_device(device, n_qubits, seed=None):
 
     Examples
     --------
-    >>> from quantum.circuits import make_device
+    >>> from rcpod.quantum.circuits import make_device
     >>> make_device("default.qubit", 2).wires.tolist()
     [0, 1]
     >>> make_device("no.such.device", 2)
@@ -313,7 +313,7 @@ def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=No
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import make_qnode
+    >>> from rcpod.quantum import make_qnode
     >>> qnode = make_qnode(2)
     >>> out = qnode(np.array([0.1, 0.2]), np.zeros((1, 2, 3)))
     >>> len(out), bool(all(abs(float(e)) <= 1 for e in out))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from reservoir.base import BaseReservoir
+from rcpod.reservoir.base import BaseReservoir
 
 from .windows import window_features
 
@@ -55,7 +55,7 @@ class ClassicalRNNReservoir(BaseReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import ClassicalRNNReservoir
+    >>> from rcpod.quantum import ClassicalRNNReservoir
     >>> res = ClassicalRNNReservoir(cell="lstm", hidden_size=3, random_state=0).initialize(1)
     >>> states = res.run(np.zeros((5, 1)))
     >>> states.shape, res.features(states).shape     # LSTM state = (h, c); features = h
@@ -125,5 +125,5 @@ class ClassicalRNNReservoir(BaseReservoir):
         return np.asarray(states)[..., : int(self.hidden_size)]
 
     def run_windows(self, windows, concat=False):
-        """Windowed protocol, see :func:`quantum.windows.window_features`."""
+        """Windowed protocol, see :func:`rcpod.quantum.windows.window_features`."""
         return window_features(self, windows, concat=concat)

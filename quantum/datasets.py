@@ -66,7 +66,7 @@ def damped_oscillator(n_points=240, t_max=20.0, b=0.15, g=9.81, m=1.0, theta0=0.
 
     Examples
     --------
-    >>> from quantum.datasets import damped_oscillator
+    >>> from rcpod.quantum.datasets import damped_oscillator
     >>> t, omega = damped_oscillator()
     >>> t.shape, float(t[-1]), float(omega[0])
     ((240,), 20.0, 3.0)
@@ -97,7 +97,7 @@ def bessel_j2(n_points=256, x_min=2.0, x_max=100.0):
 
     Examples
     --------
-    >>> from quantum.datasets import bessel_j2
+    >>> from rcpod.quantum.datasets import bessel_j2
     >>> x, j2 = bessel_j2()
     >>> x.shape, float(x[0]), round(float(j2[0]), 4)      # J_2(2) = 0.3528
     ((256,), 2.0, 0.3528)
@@ -124,7 +124,7 @@ def delayed_quantum_control(step=0.01, x_min=-2.0, x_max=20.0, n_pulses=11):
 
     Examples
     --------
-    >>> from quantum.datasets import delayed_quantum_control
+    >>> from rcpod.quantum.datasets import delayed_quantum_control
     >>> x, s = delayed_quantum_control()
     >>> x.shape, round(float(s.max()), 3)                  # first pulse peaks at 1
     ((2200,), 1.0)
@@ -153,7 +153,7 @@ def narma_smooth_input(T=300, freqs=(2.11, 3.73, 4.11)):
 
     Examples
     --------
-    >>> from quantum.datasets import narma_smooth_input
+    >>> from rcpod.quantum.datasets import narma_smooth_input
     >>> u = narma_smooth_input()
     >>> u.shape, float(u[0]), bool(0.0 <= u.min() and u.max() <= 0.2)
     ((300,), 0.1, True)
@@ -185,7 +185,7 @@ def narma(order=10, T=300, y0=0.196, u=None):
 
     Examples
     --------
-    >>> from quantum.datasets import narma
+    >>> from rcpod.quantum.datasets import narma
     >>> u, y = narma(order=5)
     >>> y.shape, float(y[0]), round(float(y[1]), 4)   # y_1 = 0.3 y_0 + 0.05 y_0^2 + 0.1
     ((300,), 0.196, 0.1607)
@@ -227,7 +227,7 @@ def sine(n_points=240, n_periods=4.0):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.datasets import sine
+    >>> from rcpod.quantum.datasets import sine
     >>> x, s = sine(n_points=4, n_periods=1)
     >>> x.tolist(), np.round(s, 6).tolist()
     ([0.0, 0.25, 0.5, 0.75], [0.0, 1.0, 0.0, -1.0])
@@ -252,7 +252,7 @@ def minmax_scale(series, feature_range=(-1.0, 1.0)):
 
     Examples
     --------
-    >>> from quantum.datasets import minmax_scale
+    >>> from rcpod.quantum.datasets import minmax_scale
     >>> minmax_scale([0.0, 5.0, 10.0]).tolist()
     [-1.0, 0.0, 1.0]
     >>> minmax_scale([2.0, 2.0], feature_range=(0.0, 1.0)).tolist()
@@ -286,7 +286,7 @@ def make_windows(inputs, targets=None, window=4):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.datasets import make_windows
+    >>> from rcpod.quantum.datasets import make_windows
     >>> X, y = make_windows(np.arange(8.0), window=4)   # 8 - 4 - 1 = 3 windows
     >>> X.shape, X[0, :, 0].tolist(), y.tolist()
     ((3, 4, 1), [0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
@@ -324,7 +324,7 @@ def chrono_split(X, y, train_fraction=0.67):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.datasets import chrono_split
+    >>> from rcpod.quantum.datasets import chrono_split
     >>> X_tr, y_tr, X_te, y_te = chrono_split(np.arange(10), np.arange(10), train_fraction=0.7)
     >>> X_tr.tolist(), X_te.tolist()
     ([0, 1, 2, 3, 4, 5, 6], [7, 8, 9])
@@ -350,7 +350,7 @@ class WindowedTask:
 
     Examples
     --------
-    >>> from quantum.datasets import WindowedTask, chrono_split, make_windows, sine
+    >>> from rcpod.quantum.datasets import WindowedTask, chrono_split, make_windows, sine
     >>> X, y = make_windows(sine(n_points=40)[1], window=4)
     >>> task = WindowedTask("sine", *chrono_split(X, y))
     >>> task.X_train.shape, task.X_test.shape
@@ -397,7 +397,7 @@ def load_task(name, window=4, train_fraction=0.67):
 
     Examples
     --------
-    >>> from quantum.datasets import load_task
+    >>> from rcpod.quantum.datasets import load_task
     >>> task = load_task("damped_oscillator", window=4)
     >>> task.X_train.shape[1:], task.X_train.shape[0] == task.y_train.shape[0]
     ((4, 1), True)

@@ -1,10 +1,10 @@
 """scikit-learn estimator for quantum reservoirs with flat parameters.
 
-``QuantumReservoirRegressor`` is :class:`reservoir.ReservoirRegressor` with a
-:class:`quantum.QuantumReservoir` and a ridge readout whose parameters are flat, so they can be
+``QuantumReservoirRegressor`` is :class:`rcpod.reservoir.ReservoirRegressor` with a
+:class:`rcpod.quantum.QuantumReservoir` and a ridge readout whose parameters are flat, so they can be
 grid-searched directly (``cell``, ``n_qubits``, ``init``, ``ridge``, ...). It maps series to
 series (one prediction per time step). For the paper's windowed protocol (reset per window,
-last step only) use :class:`quantum.WindowFeatures` in a pipeline with a linear regressor.
+last step only) use :class:`rcpod.quantum.WindowFeatures` in a pipeline with a linear regressor.
 
 References
 ----------
@@ -12,8 +12,8 @@ Chen et al., "Reservoir Computing via Quantum Recurrent Neural Networks", arXiv:
 """
 from __future__ import annotations
 
-from reservoir.estimators import ReservoirRegressor
-from reservoir.readout import RidgeReadout
+from rcpod.reservoir.estimators import ReservoirRegressor
+from rcpod.reservoir.readout import RidgeReadout
 
 from .reservoir import QuantumReservoir
 
@@ -26,12 +26,12 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     Parameters
     ----------
     cell, n_qubits, n_layers, hidden_size, init, backend, device, shots :
-        See :class:`quantum.QuantumReservoir`. ``n_qubits`` must be at least the number of input
+        See :class:`rcpod.quantum.QuantumReservoir`. ``n_qubits`` must be at least the number of input
         features plus one.
     ridge : float, default=1e-6
         Ridge penalty of the readout.
     washout, include_input, chunk_size :
-        See :class:`reservoir.ReservoirRegressor`.
+        See :class:`rcpod.reservoir.ReservoirRegressor`.
     random_state : int, Generator or None
         Seed of the frozen circuit weights (and of the shot sampler).
 
@@ -43,7 +43,7 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.estimators import QuantumReservoirRegressor
+    >>> from rcpod.quantum.estimators import QuantumReservoirRegressor
     >>> u = np.sin(np.linspace(0, 20, 300))[:, None]
     >>> model = QuantumReservoirRegressor(cell="gru", init="uniform", washout=10, random_state=0)
     >>> model.fit(u[:-1], u[1:, 0]).predict(u[:-1]).shape

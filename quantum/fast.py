@@ -10,7 +10,7 @@ Two exact methods, chosen per bank:
 
 ``"dense"`` (default up to :data:`MAX_DENSE_QUBITS` qubits)
     ``U_var`` is taken once from PennyLane (``qml.matrix`` of
-    :func:`quantum.circuits.variational_layers`); the unitaries of all circuits that share an
+    :func:`rcpod.quantum.circuits.variational_layers`); the unitaries of all circuits that share an
     input are stacked, so one complex matrix product evaluates every circuit of a cell stage for
     every series in the batch.
 ``"gates"`` (larger qubit counts, up to :data:`MAX_FAST_QUBITS`)
@@ -25,7 +25,7 @@ measure every wire of the same shots) and averaging the ``+-1`` eigenvalues.
 References
 ----------
 Reference notes ``shared/reference/quantum_rnn_reservoirs.md``, section "Fast exact evaluation";
-circuit from Chen et al., arXiv:2211.02612 and arXiv:2009.01783 (see :mod:`quantum.circuits`).
+circuit from Chen et al., arXiv:2211.02612 and arXiv:2009.01783 (see :mod:`rcpod.quantum.circuits`).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def encode_qubits(v):
     ``v = 0`` leaves ``|+>``; every encoded qubit is normalised:
 
     >>> import numpy as np
-    >>> from quantum.fast import encode_qubits
+    >>> from rcpod.quantum.fast import encode_qubits
     >>> q = encode_qubits(np.array([0.0, 1.0]))
     >>> q.shape, np.round(q[0].real, 4).tolist()
     ((2, 2), [0.7071, 0.7071])
@@ -110,7 +110,7 @@ def product_states(v):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.fast import product_states
+    >>> from rcpod.quantum.fast import product_states
     >>> phi = product_states(np.zeros((1, 2)))            # |+>|+>: uniform amplitudes
     >>> phi.shape, np.round(phi.real, 3).tolist()
     ((1, 4), [[0.5, 0.5, 0.5, 0.5]])
@@ -136,7 +136,7 @@ def z_signs(n_qubits):
 
     Examples
     --------
-    >>> from quantum.fast import z_signs
+    >>> from rcpod.quantum.fast import z_signs
     >>> z_signs(2).tolist()                                # |00>, |01>, |10>, |11>
     [[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]]
     """
@@ -162,7 +162,7 @@ def expvals_from_probabilities(probs, signs):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.fast import expvals_from_probabilities, z_signs
+    >>> from rcpod.quantum.fast import expvals_from_probabilities, z_signs
     >>> expvals_from_probabilities(np.array([0.0, 1.0, 0.0, 0.0]), z_signs(2)).tolist()   # |01>
     [1.0, -1.0]
     >>> expvals_from_probabilities(np.array([0.5, 0.0, 0.0, 0.5]), z_signs(2)).tolist()   # Bell
@@ -194,7 +194,7 @@ def sample_expvals(probs, signs, shots, rng):
     A basis state is measured without noise; a uniform distribution gives estimates near 0:
 
     >>> import numpy as np
-    >>> from quantum.fast import sample_expvals, z_signs
+    >>> from rcpod.quantum.fast import sample_expvals, z_signs
     >>> rng = np.random.default_rng(0)
     >>> sample_expvals(np.array([0.0, 1.0, 0.0, 0.0]), z_signs(2), 100, rng).tolist()
     [1.0, -1.0]
@@ -295,7 +295,7 @@ def dense_unitaries(weights, use_qml_matrix=None):
     ----------
     weights : array of shape (G, L, n, 3)
     use_qml_matrix : bool or None
-        ``qml.matrix`` of :func:`quantum.circuits.variational_layers` (default up to
+        ``qml.matrix`` of :func:`rcpod.quantum.circuits.variational_layers` (default up to
         :data:`QML_MATRIX_QUBITS` qubits) or the tape's gates applied to the identity.
 
     Returns
@@ -307,7 +307,7 @@ def dense_unitaries(weights, use_qml_matrix=None):
     Both constructions give the same unitaries:
 
     >>> import numpy as np
-    >>> from quantum.fast import dense_unitaries
+    >>> from rcpod.quantum.fast import dense_unitaries
     >>> w = np.random.default_rng(0).uniform(0, np.pi, (3, 1, 2, 3))   # 3 circuits, 2 qubits
     >>> U = dense_unitaries(w)
     >>> U.shape, bool(np.allclose(U, dense_unitaries(w, use_qml_matrix=False)))
@@ -347,7 +347,7 @@ class VQCBank:
     The bank agrees with the PennyLane QNode of the same circuit:
 
     >>> import numpy as np
-    >>> from quantum import VQCBank, make_qnode
+    >>> from rcpod.quantum import VQCBank, make_qnode
     >>> w = np.random.default_rng(0).uniform(0, np.pi, (2, 1, 3, 3))   # 2 circuits, 1 layer, 3 qubits
     >>> bank = VQCBank(w, [[0, 1]])
     >>> x = np.array([0.1, 0.2, 0.3])

@@ -101,7 +101,7 @@ class RMSprop:
     The first step moves every entry by about ``lr / sqrt(1 - alpha)`` against its gradient:
 
     >>> import numpy as np
-    >>> from quantum.readout_training import RMSprop
+    >>> from rcpod.quantum.readout_training import RMSprop
     >>> p = np.array([1.0, 1.0])
     >>> opt = RMSprop([p], lr=0.01, alpha=0.99)
     >>> opt.step([np.array([2.0, -0.5])])
@@ -175,7 +175,7 @@ def minibatches(n_samples, batch_size, shuffle, rng):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.readout_training import minibatches
+    >>> from rcpod.quantum.readout_training import minibatches
     >>> [b.tolist() for b in minibatches(5, 2, shuffle=False, rng=np.random.default_rng(0))]
     [[0, 1], [2, 3], [4]]
     >>> sorted(np.concatenate(minibatches(5, 2, True, np.random.default_rng(0))).tolist())
@@ -207,7 +207,7 @@ def mse_linear_grad(X, Y, coef, intercept):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.readout_training import mse_linear_grad
+    >>> from rcpod.quantum.readout_training import mse_linear_grad
     >>> X, Y = np.array([[1.0], [2.0]]), np.array([[1.0], [2.0]])
     >>> loss, g_coef, g_b = mse_linear_grad(X, Y, np.zeros((1, 1)), np.zeros(1))
     >>> loss, g_coef.tolist(), g_b.tolist()                # residuals R = -Y
@@ -238,7 +238,7 @@ class ReadoutTrainingResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.readout_training import train_linear_readout
+    >>> from rcpod.quantum.readout_training import train_linear_readout
     >>> X = np.random.default_rng(0).normal(size=(20, 3))
     >>> res = train_linear_readout(X, X @ [1.0, 0.0, -1.0], epochs=2, random_state=0)
     >>> res.coef.shape, res.train_mse.shape, res.test_mse is None, res.n_steps   # 2 x 2 batches
@@ -314,7 +314,7 @@ def train_linear_readout(X_train, y_train, X_test=None, y_test=None, *, epochs=1
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import train_linear_readout
+    >>> from rcpod.quantum import train_linear_readout
     >>> X = np.random.default_rng(0).normal(size=(40, 3))
     >>> y = X @ np.array([1.0, -0.5, 0.2])
     >>> out = train_linear_readout(X, y, epochs=3, random_state=0)

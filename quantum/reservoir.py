@@ -14,7 +14,7 @@ import logging
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from reservoir.base import BaseReservoir
+from rcpod.reservoir.base import BaseReservoir
 
 from . import _kernels
 from .cells import make_cell, init_weights, CELLS
@@ -39,7 +39,7 @@ class QuantumReservoir(BaseReservoir):
     Parameters
     ----------
     cell : {"rnn", "lstm", "gru"}, default="rnn"
-        QRNN (1 circuit), QLSTM (6 circuits) or QGRU (3 circuits); see :mod:`quantum.cells`.
+        QRNN (1 circuit), QLSTM (6 circuits) or QGRU (3 circuits); see :mod:`rcpod.quantum.cells`.
     n_qubits : int, default=4
         Qubits per circuit; at least ``n_inputs + 1``.
     n_layers : int, default=2
@@ -52,7 +52,7 @@ class QuantumReservoir(BaseReservoir):
         ``U(0, 2 pi)`` (a genuinely random circuit).
     backend : {"fast", "pennylane"}, default="fast"
         ``"fast"``: exact state-vector evaluation with precomputed unitaries
-        (:mod:`quantum.fast`), all circuits of a cell stage and all series batched; a compiled
+        (:mod:`rcpod.quantum.fast`), all circuits of a cell stage and all series batched; a compiled
         (numba) sequence loop is used for exact runs when available. ``"pennylane"``: one QNode
         call per circuit and step on ``device`` (slow; the reference).
     device : str, default="default.qubit"
@@ -71,7 +71,7 @@ class QuantumReservoir(BaseReservoir):
         Frozen circuit weights.
     shot_seed_ : int
         Seed of the shot sampler (drawn from ``random_state``).
-    cell_ : quantum.cells.QuantumCell
+    cell_ : rcpod.quantum.cells.QuantumCell
         The cell description (layout of the state vector), a read-only property.
     n_inputs_, n_states_ : int
         ``n_states_`` is ``H`` for QRNN/QGRU and ``H + 2 n_qubits`` for QLSTM (``[h, c, ytilde]``).
@@ -88,7 +88,7 @@ class QuantumReservoir(BaseReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import QuantumReservoir
+    >>> from rcpod.quantum import QuantumReservoir
     >>> res = QuantumReservoir(cell="rnn", n_qubits=3, n_layers=1, random_state=0).initialize(1)
     >>> states = res.run(np.zeros((5, 1)))
     >>> states.shape == (5, res.n_states_), bool(np.all(np.abs(states) <= 1))
@@ -144,9 +144,9 @@ class QuantumReservoir(BaseReservoir):
     def _ensure_runtime(self):
         """Build (once) the private runtime objects from the public fitted state.
 
-        The cell description, the fast :class:`~quantum.fast.VQCBank` or the PennyLane QNodes,
+        The cell description, the fast :class:`~rcpod.quantum.fast.VQCBank` or the PennyLane QNodes,
         and the shot sampler are rebuilt from ``weights_`` and ``shot_seed_``, so a reservoir
-        restored by :mod:`reservoir.persistence` (which keeps only public fitted attributes)
+        restored by :mod:`rcpod.reservoir.persistence` (which keeps only public fitted attributes)
         runs identically.
         """
         rt = self.__dict__.get("_runtime")
@@ -167,7 +167,7 @@ class QuantumReservoir(BaseReservoir):
 
     @property
     def cell_(self):
-        """The cell description (:class:`quantum.cells.QuantumCell`): layout of the states."""
+        """The cell description (:class:`rcpod.quantum.cells.QuantumCell`): layout of the states."""
         return self._ensure_runtime()["cell"]
 
     # -- circuit evaluation -----------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Fully trained QRNN / QLSTM / QGRU: the baseline of the QRNN-RC paper.
 
-The same cells as :mod:`quantum.cells` and the same linear layer as the reservoirs, but every
-circuit weight is trained too, by the paper's optimiser (:class:`quantum.readout_training.RMSprop`
+The same cells as :mod:`rcpod.quantum.cells` and the same linear layer as the reservoirs, but every
+circuit weight is trained too, by the paper's optimiser (:class:`rcpod.quantum.readout_training.RMSprop`
 with ``lr=0.01, alpha=0.99, eps=1e-8``, MSE, batches of 10 shuffled windows). Gradients are
 computed with PennyLane's autograd interface (``qml.grad`` over ``pennylane.numpy`` arrays), on
-the windowed protocol (zero state per window, last step's features, see :mod:`quantum.windows`).
+the windowed protocol (zero state per window, last step's features, see :mod:`rcpod.quantum.windows`).
 
 Two exact, differentiable evaluators of the circuits (``backend``):
 
@@ -16,11 +16,11 @@ Two exact, differentiable evaluators of the circuits (``backend``):
     ``<Z_i> = sum_k |psi_k|^2 s_ik`` are written with ``pennylane.numpy``. One unitary per circuit
     and mini-batch, shared by every window and step: about 20x faster than the QNode.
 ``"qnode"``
-    A ``default.qubit`` QNode of :func:`quantum.circuits.vqc` with ``diff_method="backprop"``
+    A ``default.qubit`` QNode of :func:`rcpod.quantum.circuits.vqc` with ``diff_method="backprop"``
     and parameter broadcasting over the batch (the reference; slow).
 
 Both give the same values and gradients to ~1e-12 (tested), and the same values as the frozen
-:class:`quantum.QuantumReservoir` with equal weights.
+:class:`rcpod.quantum.QuantumReservoir` with equal weights.
 
 Cost (measured on the shared 2-core project machine, 4 qubits, 2 layers, window 4, batch 10,
 ``backend="matrix"``): about 20 ms (QRNN), 80 ms (QGRU), 200 ms (QLSTM) per mini-batch gradient
@@ -73,7 +73,7 @@ def cnot_permutation(n_qubits):
 
     Examples
     --------
-    >>> from quantum.trained import cnot_permutation
+    >>> from rcpod.quantum.trained import cnot_permutation
     >>> cnot_permutation(2).tolist()                # CNOT(0, 1) then CNOT(1, 0)
     [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
     >>> cnot_permutation(1).tolist()
@@ -112,13 +112,13 @@ def differentiable_unitary(weights, perm):
 
     Returns
     -------
-    U : complex array (2^n, 2^n), equal to :func:`quantum.circuits.variational_unitary`.
+    U : complex array (2^n, 2^n), equal to :func:`rcpod.quantum.circuits.variational_unitary`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.circuits import variational_unitary
-    >>> from quantum.trained import cnot_permutation, differentiable_unitary
+    >>> from rcpod.quantum.circuits import variational_unitary
+    >>> from rcpod.quantum.trained import cnot_permutation, differentiable_unitary
     >>> w = np.random.default_rng(0).uniform(0, np.pi, (2, 3, 3))      # 2 layers, 3 qubits
     >>> bool(np.allclose(differentiable_unitary(w, cnot_permutation(3)), variational_unitary(w)))
     True
@@ -169,7 +169,7 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
     Returns
     -------
     evaluate : callable ``(k, v) -> array (B, n)``
-        ``v`` of shape (B, n); the same contract as :meth:`quantum.fast.VQCBank.expvals` for one
+        ``v`` of shape (B, n); the same contract as :meth:`rcpod.quantum.fast.VQCBank.expvals` for one
         circuit.
 
     Examples
@@ -177,8 +177,8 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
     Both backends give the same expectation values:
 
     >>> import numpy as np
-    >>> from quantum.cells import init_weights
-    >>> from quantum.trained import make_evaluator
+    >>> from rcpod.quantum.cells import init_weights
+    >>> from rcpod.quantum.trained import make_evaluator
     >>> w = init_weights(1, 1, 2, "uniform", np.random.default_rng(0))
     >>> v = np.full((3, 2), 0.3)
     >>> z = make_evaluator(w, 2)(0, v)
@@ -218,7 +218,7 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
     raise ValueError(f"backend must be 'matrix' or 'qnode', got {backend!r}.")
 
 
-# -- cells (autograd-friendly versions of quantum.cells) -----------------------------------------
+# -- cells (autograd-friendly versions of rcpod.quantum.cells) -----------------------------------------
 def _sigmoid(x):
     return 0.5 * (1.0 + pnp.tanh(0.5 * x))
 
@@ -232,11 +232,11 @@ def _circuit_input(x, h, n_qubits):
 
 def window_features_autograd(cell, evaluate, X):
     """Last-step features of each window from the zero state (cell equations of
-    :mod:`quantum.cells`, written without in-place updates so autograd can differentiate).
+    :mod:`rcpod.quantum.cells`, written without in-place updates so autograd can differentiate).
 
     Parameters
     ----------
-    cell : quantum.cells.QuantumCell
+    cell : rcpod.quantum.cells.QuantumCell
     evaluate : callable from :func:`make_evaluator`
     X : array (B, w, n_inputs)
 
@@ -246,12 +246,12 @@ def window_features_autograd(cell, evaluate, X):
 
     Examples
     --------
-    The same features as the frozen cell of :mod:`quantum.cells` run by the fast backend:
+    The same features as the frozen cell of :mod:`rcpod.quantum.cells` run by the fast backend:
 
     >>> import numpy as np
-    >>> from quantum.cells import init_weights, make_cell
-    >>> from quantum.fast import VQCBank
-    >>> from quantum.trained import make_evaluator, window_features_autograd
+    >>> from rcpod.quantum.cells import init_weights, make_cell
+    >>> from rcpod.quantum.fast import VQCBank
+    >>> from rcpod.quantum.trained import make_evaluator, window_features_autograd
     >>> cell = make_cell("rnn", n_qubits=2, n_inputs=1)
     >>> w = init_weights(1, 1, 2, "uniform", np.random.default_rng(0))
     >>> X = np.random.default_rng(1).uniform(-1, 1, (4, 3, 1))         # 4 windows of length 3
@@ -296,7 +296,7 @@ def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=No
 
     Parameters
     ----------
-    cell : quantum.cells.QuantumCell
+    cell : rcpod.quantum.cells.QuantumCell
     weights : array (n_circuits, L, n, 3)
     coef : array (n_features,)
     intercept : float or 0-d array
@@ -313,8 +313,8 @@ def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=No
     With a zero linear layer the loss is the mean square of the targets:
 
     >>> import numpy as np
-    >>> from quantum.cells import init_weights, make_cell
-    >>> from quantum.trained import model_loss
+    >>> from rcpod.quantum.cells import init_weights, make_cell
+    >>> from rcpod.quantum.trained import model_loss
     >>> cell = make_cell("rnn", n_qubits=2, n_inputs=1)
     >>> w = init_weights(1, 1, 2, "paper", np.random.default_rng(0))
     >>> X, y = np.zeros((4, 3, 1)), np.array([1.0, -1.0, 2.0, 0.0])
@@ -346,8 +346,8 @@ def model_loss_and_grad(cell, weights, coef, intercept, X, y, backend="matrix", 
     The intercept's gradient is twice the mean residual:
 
     >>> import numpy as np
-    >>> from quantum.cells import init_weights, make_cell
-    >>> from quantum.trained import model_loss_and_grad
+    >>> from rcpod.quantum.cells import init_weights, make_cell
+    >>> from rcpod.quantum.trained import model_loss_and_grad
     >>> cell = make_cell("rnn", n_qubits=2, n_inputs=1)
     >>> w = init_weights(1, 1, 2, "paper", np.random.default_rng(0))
     >>> X, y = np.zeros((4, 3, 1)), np.array([1.0, -1.0, 2.0, 0.0])
@@ -380,7 +380,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     hidden_size : int or None, default=None
         ``n_qubits - n_inputs`` by default.
     init : {"paper", "uniform"}, default="paper"
-        Initial circuit weights, as :class:`quantum.QuantumReservoir` (same seed, same initial
+        Initial circuit weights, as :class:`rcpod.quantum.QuantumReservoir` (same seed, same initial
         circuit weights).
     epochs : int, default=100
     batch_size : int, default=10
@@ -409,7 +409,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         ``eval_set``).
     n_iter_ : int
     fit_seconds_ : float
-    cell_ : quantum.cells.QuantumCell
+    cell_ : rcpod.quantum.cells.QuantumCell
 
     References
     ----------
@@ -418,7 +418,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import TrainedQuantumRNN
+    >>> from rcpod.quantum import TrainedQuantumRNN
     >>> X = np.random.default_rng(0).uniform(-1, 1, (10, 3, 1))       # 10 windows of length 3
     >>> y = X[:, -1, 0]
     >>> model = TrainedQuantumRNN(n_qubits=2, n_layers=1, epochs=1, random_state=0).fit(X, y)

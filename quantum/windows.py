@@ -44,7 +44,7 @@ def check_windows(windows, n_inputs=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum.windows import check_windows
+    >>> from rcpod.quantum.windows import check_windows
     >>> check_windows(np.zeros((5, 4), dtype=int)).shape
     (5, 4, 1)
     >>> check_windows(np.zeros((5, 4, 2)), n_inputs=1)
@@ -77,7 +77,7 @@ def window_features(reservoir, windows, concat=False):
 
     Parameters
     ----------
-    reservoir : reservoir.base.BaseReservoir
+    reservoir : rcpod.reservoir.base.BaseReservoir
         An initialized reservoir.
     windows : array of shape (n_windows, w, n_inputs) or (n_windows, w)
     concat : bool, default=False
@@ -90,7 +90,7 @@ def window_features(reservoir, windows, concat=False):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import ClassicalRNNReservoir, window_features
+    >>> from rcpod.quantum import ClassicalRNNReservoir, window_features
     >>> res = ClassicalRNNReservoir(cell="gru", hidden_size=3, random_state=0).initialize(1)
     >>> window_features(res, np.zeros((7, 4, 1))).shape     # 7 windows of length 4
     (7, 3)
@@ -112,7 +112,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    reservoir : reservoir.base.BaseReservoir
+    reservoir : rcpod.reservoir.base.BaseReservoir
         Cloned and initialized in :meth:`fit`.
     concat : bool, default=False
         Concatenate the features of all window steps.
@@ -124,7 +124,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from quantum import ClassicalRNNReservoir, WindowFeatures
+    >>> from rcpod.quantum import ClassicalRNNReservoir, WindowFeatures
     >>> tf = WindowFeatures(ClassicalRNNReservoir(hidden_size=3, random_state=0))
     >>> tf.fit_transform(np.zeros((7, 4, 1))).shape
     (7, 3)

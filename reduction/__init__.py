@@ -3,7 +3,7 @@
 Pure algorithms over arrays (:func:`pod`, :func:`deim`, :func:`qdeim`) are kept apart from the
 reduced reservoirs (:class:`PODReservoir`, :class:`DEIMReservoir`,
 :class:`StabilizedDEIMReservoir`, :class:`LinearizedDEIMReservoir`, all speaking the reservoir
-protocol of :mod:`reservoir.base`), the output-weighted basis (:func:`output_weighted_pod`) and
+protocol of :mod:`rcpod.reservoir.base`), the output-weighted basis (:func:`output_weighted_pod`) and
 the reductor :func:`reduce`, which turns a fitted ESN estimator into a reduced one.
 
 Snapshot matrices are ``(n_dofs, n_snapshots)`` (one snapshot per column) throughout.

@@ -35,15 +35,15 @@ class ESNWeights:
 
 
 def is_esn(obj):
-    from reservoir.esn import ESN
+    from rcpod.reservoir.esn import ESN
 
     return isinstance(obj, ESN)
 
 
 def esn_weights(esn, name="esn"):
-    """Validate that ``esn`` is a fitted :class:`reservoir.esn.ESN` and return its weights."""
+    """Validate that ``esn`` is a fitted :class:`rcpod.reservoir.esn.ESN` and return its weights."""
     if not is_esn(esn):
-        raise TypeError(f"{name} must be a reservoir.ESN (leaky tanh echo state network), got "
+        raise TypeError(f"{name} must be a rcpod.reservoir.ESN (leaky tanh echo state network), got "
                         f"{type(esn).__name__}. Only ESNs can be reduced by POD / DEIM.")
     if not hasattr(esn, "W_"):
         raise NotFittedError(f"{name} (ESN) is not initialized; call initialize(n_inputs) or fit "

@@ -20,7 +20,7 @@ trace so that ``alpha`` weighs them on a common scale.
 The Gramians are those of balanced truncation (Moore 1981) and its snapshot version, balanced POD
 (Willcox & Peraire 2002, Rowley 2005); balancing itself needs an oblique (Petrov-Galerkin)
 projection. Summing the normalised Gramians instead keeps the orthonormal Galerkin basis every
-reduced reservoir in :mod:`reduction.reduced` uses: this combination is a project choice,
+reduced reservoir in :mod:`rcpod.reduction.reduced` uses: this combination is a project choice,
 measured in examples/reduction_narma10.py.
 
 References
@@ -149,7 +149,7 @@ def output_weighted_pod(snapshots, gramian, rank=None, energy=None, weight=0.5, 
     With ``weight=0`` the basis spans the POD modes:
 
     >>> import numpy as np
-    >>> from reduction import pod
+    >>> from rcpod.reduction import pod
     >>> X = np.random.default_rng(0).normal(size=(6, 40)) * np.arange(6, 0, -1)[:, None]
     >>> Psi, _ = output_weighted_pod(X, np.eye(6), rank=2, weight=0.0)
     >>> Phi, _ = pod(X, rank=2)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from reservoir.base import BaseReservoir
+from rcpod.reservoir.base import BaseReservoir
 
 from ._esn import esn_weights, is_esn
 from .reduced import ReducedReservoir
@@ -40,7 +40,7 @@ def import_casadi():
 
     Examples
     --------
-    >>> from reduction.casadi_export import import_casadi
+    >>> from rcpod.reduction.casadi_export import import_casadi
     >>> import_casadi().__name__
     'casadi'
     """
@@ -75,7 +75,7 @@ def to_casadi(model, name="rcpod_step"):
 
     Parameters
     ----------
-    model : reservoir.ESN, ReducedReservoir, or a fitted ReservoirRegressor / ESNRegressor /
+    model : rcpod.reservoir.ESN, ReducedReservoir, or a fitted ReservoirRegressor / ESNRegressor /
         reduced estimator holding one
         For a bare reservoir the output ``y`` is the state itself; for an estimator it is the
         readout ``y = C_x x + C_u u + c`` (``C_u`` only with ``include_input``).
@@ -99,8 +99,8 @@ def to_casadi(model, name="rcpod_step"):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import to_casadi
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import to_casadi
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> f = to_casadi(esn)
     >>> x_next, y = f(np.zeros(20), np.array([0.3]))
@@ -136,7 +136,7 @@ def to_casadi(model, name="rcpod_step"):
             rhs = rhs + ca.mtimes(_dm(ca, res.L_), x)
         x_next = (1 - a) * x + a * rhs
     else:
-        raise TypeError(f"to_casadi supports reservoir.ESN and rcpod reduced reservoirs, got "
+        raise TypeError(f"to_casadi supports rcpod.reservoir.ESN and rcpod reduced reservoirs, got "
                         f"{type(res).__name__}.")
     if estimator is None:
         y = x

@@ -89,7 +89,7 @@ def deim(basis, n_points=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import deim, pod
+    >>> from rcpod.reduction import deim, pod
     >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
     >>> p = deim(U)
     >>> p.shape, len(set(p.tolist()))
@@ -146,7 +146,7 @@ def qdeim(basis, n_points=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import pod, qdeim
+    >>> from rcpod.reduction import pod, qdeim
     >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
     >>> p = qdeim(U)
     >>> p.shape, bool(abs(np.linalg.det(U[p])) > 0)
@@ -196,7 +196,7 @@ def oversample(basis, indices, n_points):
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import oversample, pod, qdeim
+    >>> from rcpod.reduction import oversample, pod, qdeim
     >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
     >>> p = oversample(U, qdeim(U), 9)
     >>> p.shape, bool(np.all(p[:5] == qdeim(U)))
@@ -263,7 +263,7 @@ def deim_coefficients(basis, indices):
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import deim, deim_coefficients, pod
+    >>> from rcpod.reduction import deim, deim_coefficients, pod
     >>> U, _ = pod(np.random.default_rng(0).normal(size=(30, 40)), rank=5)
     >>> p = deim(U)
     >>> f = U @ np.arange(1.0, 6.0)                  # lies in the span of U

@@ -1,6 +1,6 @@
 """Diagnostics of a reduced ESN against its full model.
 
-* singular value decay and energy captured by the POD basis (stored by :func:`reduction.reduce`),
+* singular value decay and energy captured by the POD basis (stored by :func:`rcpod.reduction.reduce`),
 * state error ``||lift(z) - x|| / ||x||`` and output error (NRMSE of the reduced predictions against
   the full model's, and against targets when given) on held-out inputs,
 * per-step run time of the full and the reduced reservoir and their ratio,
@@ -20,8 +20,8 @@ import warnings
 
 import numpy as np
 
-from reservoir._series import as_series
-from reservoir.metrics import nrmse
+from rcpod.reservoir._series import as_series
+from rcpod.reservoir.metrics import nrmse
 
 from .jacobians import step_jacobians
 
@@ -37,7 +37,7 @@ STATE_BOUND = 2.0
 class ReductionWarning(UserWarning):
     """A reduced model looks unstable or diverges from its full model.
 
-    Emitted by :func:`check_trajectory` (and so by :func:`diagnose` and :func:`reduction.reduce`);
+    Emitted by :func:`check_trajectory` (and so by :func:`diagnose` and :func:`rcpod.reduction.reduce`);
     turn it into an error with ``warnings.simplefilter("error", ReductionWarning)``.
 
     Examples
@@ -46,8 +46,8 @@ class ReductionWarning(UserWarning):
 
     >>> import warnings
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import PODReservoir, ReductionWarning, check_trajectory, pod
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import PODReservoir, ReductionWarning, check_trajectory, pod
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> red = PODReservoir.from_esn(esn, pod(esn.run(u).T, rank=1)[0])
@@ -63,11 +63,11 @@ class ReductionReport(dict):
     """A plain mapping of diagnostic values with attribute access (``report.stable``).
 
     Values are numbers, booleans, strings, lists and numpy arrays only, so the report is saved
-    with the estimator by :mod:`reservoir.persistence` (it comes back as a plain ``dict``).
+    with the estimator by :mod:`rcpod.reservoir.persistence` (it comes back as a plain ``dict``).
 
     Examples
     --------
-    >>> from reduction import ReductionReport
+    >>> from rcpod.reduction import ReductionReport
     >>> rep = ReductionReport(rank=5, method="pod")
     >>> rep.rank, rep["method"]
     (5, 'pod')
@@ -99,7 +99,7 @@ def jacobian_spectral_radii(model, states_prev, inputs, return_norms=False):
 
     Parameters
     ----------
-    model : reservoir.ESN, ReducedReservoir or a fitted estimator holding one
+    model : rcpod.reservoir.ESN, ReducedReservoir or a fitted estimator holding one
     states_prev : array of shape (n, n_states)
         Previous states ``x[k-1]``.
     inputs : array of shape (n, n_inputs)
@@ -115,8 +115,8 @@ def jacobian_spectral_radii(model, states_prev, inputs, return_norms=False):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import jacobian_spectral_radii
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import jacobian_spectral_radii
     >>> esn = ESN(n_units=20, spectral_radius=0.9, random_state=0).initialize(1)
     >>> radii = jacobian_spectral_radii(esn, np.zeros((3, 20)), np.zeros((3, 1)))
     >>> radii.shape, bool(np.allclose(radii, 0.9))
@@ -147,7 +147,7 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
 
     Parameters
     ----------
-    full_reservoir : reservoir.ESN, initialized
+    full_reservoir : rcpod.reservoir.ESN, initialized
     reduced : ReducedReservoir, initialized from ``full_reservoir``
     X : inputs in any rcpod layout
     washout : int
@@ -176,8 +176,8 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import PODReservoir, check_trajectory, pod
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import PODReservoir, check_trajectory, pod
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> red = PODReservoir.from_esn(esn, pod(esn.run(u).T, rank=20)[0])
@@ -264,8 +264,8 @@ def per_step_time(reservoir, inputs, repeats=5):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import per_step_time
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import per_step_time
     >>> t = per_step_time(ESN(n_units=20, random_state=0).initialize(1), np.zeros((50, 1)), repeats=2)
     >>> bool(t > 0)
     True
@@ -293,7 +293,7 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
     Parameters
     ----------
     full_estimator : fitted ReservoirRegressor / ESNRegressor with an ESN reservoir
-    reduced_estimator : the estimator returned by :func:`reduction.reduce` for it
+    reduced_estimator : the estimator returned by :func:`rcpod.reduction.reduce` for it
     X_test : held-out inputs (any rcpod layout)
     y_test : held-out targets, optional
     washout : int, optional
@@ -317,8 +317,8 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESNRegressor
-    >>> from reduction import diagnose, reduce
+    >>> from rcpod.reservoir import ESNRegressor
+    >>> from rcpod.reduction import diagnose, reduce
     >>> X = np.random.default_rng(0).uniform(-0.5, 0.5, (100, 1))
     >>> y = np.roll(X, 2, axis=0)
     >>> est = ESNRegressor(n_units=30, washout=10, random_state=0).fit(X, y)
@@ -342,7 +342,7 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
         report["test_output_error"] = (float(nrmse(yf, yr)) if np.all(np.std(yf, axis=0) > 0)
                                        else float(np.sqrt(np.mean((yf - yr) ** 2))))
         if y_test is not None:
-            from reservoir._series import as_targets
+            from rcpod.reservoir._series import as_targets
             targets, _ = as_targets(y_test, series, name="y_test")
             yt = np.concatenate([t[washout:] for t in targets])
             report["full_nrmse"] = float(nrmse(yt, yf))

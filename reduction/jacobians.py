@@ -5,7 +5,7 @@ Full ESN ``x[k] = (1-a) x + a tanh(W x + W_in u + b)``, ``t = tanh(W x + W_in u 
     dx[k]/dx[k-1] = (1-a) I + a diag(1 - t^2) W,      dx[k]/du[k] = a diag(1 - t^2) W_in
 
 Reduced ESN ``z[k] = (1-a) z + a (E h(A z + B u + c) + L z + L_u u + d)``
-(:class:`reduction.reduced.ReducedReservoir`; ``h' = 1 - t^2`` for ``tanh``, ``-t^2`` for the
+(:class:`rcpod.reduction.reduced.ReducedReservoir`; ``h' = 1 - t^2`` for ``tanh``, ``-t^2`` for the
 stabilised remainder ``tanh(v) - v``):
 
     dz[k]/dz[k-1] = (1-a) I + a (L + E diag(h'(v)) A),  dz[k]/du[k] = a (L_u + E diag(h'(v)) B)
@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
-from reservoir.base import BaseReservoir
+from rcpod.reservoir.base import BaseReservoir
 
 from ._esn import esn_weights, is_esn
 from .reduced import ReducedReservoir
@@ -38,7 +38,7 @@ def _resolve(model):
     if is_esn(model) or isinstance(model, ReducedReservoir):
         check_is_fitted(model, "n_states_")
         return model
-    raise TypeError(f"model must be a reservoir.ESN, a reduced reservoir of rcpod.reduction, or a "
+    raise TypeError(f"model must be a rcpod.reservoir.ESN, a reduced reservoir of rcpod.reduction, or a "
                     f"fitted estimator holding one; got {type(model).__name__}.")
 
 
@@ -75,7 +75,7 @@ def step_jacobians(model, state, u):
 
     Parameters
     ----------
-    model : reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
+    model : rcpod.reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
     state : array of shape (n_states,) or (B, n_states)
         The previous state ``x[k-1]`` (or ``z[k-1]``).
     u : array of shape (n_inputs,) or (B, n_inputs)
@@ -89,8 +89,8 @@ def step_jacobians(model, state, u):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import step_jacobians
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import step_jacobians
     >>> esn = ESN(n_units=20, random_state=0).initialize(2)
     >>> Js, Ju = step_jacobians(esn, np.zeros(20), np.zeros(2))
     >>> Js.shape, Ju.shape
@@ -128,7 +128,7 @@ def jacobian_state(model, state, u):
 
     Parameters
     ----------
-    model : reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
+    model : rcpod.reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
     state : array of shape (n_states,) or (B, n_states)
         The previous state ``x[k-1]`` (or ``z[k-1]``).
     u : array of shape (n_inputs,) or (B, n_inputs)
@@ -141,8 +141,8 @@ def jacobian_state(model, state, u):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import jacobian_state
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import jacobian_state
     >>> esn = ESN(n_units=20, spectral_radius=0.9, random_state=0).initialize(1)
     >>> J = jacobian_state(esn, np.zeros(20), np.zeros(1))   # = W at the origin (no bias, a=1)
     >>> J.shape, round(float(np.max(np.abs(np.linalg.eigvals(J)))), 6)
@@ -163,7 +163,7 @@ def jacobian_input(model, state, u):
 
     Parameters
     ----------
-    model : reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
+    model : rcpod.reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
     state : array of shape (n_states,) or (B, n_states)
         The previous state ``x[k-1]`` (or ``z[k-1]``).
     u : array of shape (n_inputs,) or (B, n_inputs)
@@ -176,8 +176,8 @@ def jacobian_input(model, state, u):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import jacobian_input
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import jacobian_input
     >>> esn = ESN(n_units=20, random_state=0).initialize(2)
     >>> J = jacobian_input(esn, np.zeros(20), np.zeros(2))   # = W_in at the origin
     >>> J.shape, bool(np.allclose(J, esn.W_in_))

@@ -1,7 +1,7 @@
 """Output-tracking model predictive control around a discrete-time ``casadi.Function``.
 
 The prediction model is any ``casadi.Function`` ``model(x, u) -> (x_next, y)`` of one sampling
-step: a full or reduced ESN from :func:`reduction.to_casadi`, or a linear model
+step: a full or reduced ESN from :func:`rcpod.reduction.to_casadi`, or a linear model
 (:func:`state_space_function`, e.g. an ARX model in state-space form). ``y`` is the output at the
 state argument ``x`` (with ``u`` for a direct feed-through, e.g. ``include_input``). With the
 default ``output_timing="after"`` the MPC predicts the output reached *after* each move,
@@ -60,12 +60,12 @@ _TIMING = ("after", "before")
 _HESSIAN = ("gauss-newton", "exact", "limited-memory")
 
 
-def import_casadi(what="reduction.mpc"):
+def import_casadi(what="rcpod.reduction.mpc"):
     """Import casadi or raise an ImportError naming the extra ``rcpod[mpc]``.
 
     Parameters
     ----------
-    what : str, default="reduction.mpc"
+    what : str, default="rcpod.reduction.mpc"
         Name of the feature that needs casadi, used in the error message.
 
     Returns
@@ -80,7 +80,7 @@ def import_casadi(what="reduction.mpc"):
 
     Examples
     --------
-    >>> from reduction.mpc import import_casadi
+    >>> from rcpod.reduction.mpc import import_casadi
     >>> import_casadi().__name__
     'casadi'
     """
@@ -196,7 +196,7 @@ def prediction_step(model, expand=False, output_timing="after"):
         Return the SX expansion (faster evaluation for small models, larger graphs for big ones).
     output_timing : {"after", "before"}, default="after"
         ``"after"``: ``y = h(x, u)`` is the output of a state that has already consumed ``u``
-        (the ESN estimators of :func:`reduction.to_casadi`: ``x_k = f(x_{k-1}, u_k)``,
+        (the ESN estimators of :func:`rcpod.reduction.to_casadi`: ``x_k = f(x_{k-1}, u_k)``,
         ``y_k = h(x_k, u_k)``); the output produced by the move ``u`` is ``h(f(x, u), u)``.
         ``"before"``: the usual state-space form ``x_{k+1} = f(x_k, u_k)``,
         ``y_k = h(x_k, u_k)`` (e.g. an ARX model with direct feed-through); the output produced
@@ -212,8 +212,8 @@ def prediction_step(model, expand=False, output_timing="after"):
     For ``x+ = 0.5 x + u``, ``y = x`` from ``x = 1`` with ``u = 1``:
 
     >>> import numpy as np
-    >>> from reduction import state_space_function
-    >>> from reduction.mpc import prediction_step
+    >>> from rcpod.reduction import state_space_function
+    >>> from rcpod.reduction.mpc import prediction_step
     >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
     >>> x, u = np.array([1.0]), np.array([1.0])
     >>> [float(v) for v in prediction_step(model)(x, u)]          # (x_next, y(x_next))
@@ -263,8 +263,8 @@ def rollout(model, x0, inputs, output_timing="after"):
     Three unit steps of ``x+ = 0.5 x + u``, ``y = x`` from rest:
 
     >>> import numpy as np
-    >>> from reduction import state_space_function
-    >>> from reduction.mpc import rollout
+    >>> from rcpod.reduction import state_space_function
+    >>> from rcpod.reduction.mpc import rollout
     >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
     >>> states, outputs = rollout(model, np.zeros(1), np.ones((3, 1)))
     >>> states[:, 0].tolist(), outputs[:, 0].tolist()
@@ -296,7 +296,7 @@ def state_space_function(A, B, C, D=None, state_offset=None, output_offset=None,
     """Affine discrete-time state-space model as a ``casadi.Function`` ``(x, u) -> (x_next, y)``.
 
     ``x_next = A x + B u + state_offset``, ``y = C x + D u + output_offset`` (the same form as
-    :func:`reduction.to_casadi`, so a linear / ARX model plugs into :class:`TrackingMPC`).
+    :func:`rcpod.reduction.to_casadi`, so a linear / ARX model plugs into :class:`TrackingMPC`).
 
     Parameters
     ----------
@@ -315,7 +315,7 @@ def state_space_function(A, B, C, D=None, state_offset=None, output_offset=None,
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import state_space_function
+    >>> from rcpod.reduction import state_space_function
     >>> f = state_space_function([[0.5]], [[1.0]], [[2.0]])
     >>> x_next, y = f(np.array([1.0]), np.array([0.5]))
     >>> float(x_next), float(y)
@@ -382,7 +382,7 @@ class MPCResult:
     A set-point step under a rate limit of 0.2 per sample: the first move is the limit.
 
     >>> import numpy as np
-    >>> from reduction import TrackingMPC, state_space_function
+    >>> from rcpod.reduction import TrackingMPC, state_space_function
     >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
     >>> mpc = TrackingMPC(model, horizon=5, u_lower=-1.0, u_upper=1.0, du_max=0.2, R=0.0,
     ...                   output_timing="before")
@@ -445,7 +445,7 @@ class TrackingMPC:
         (smaller graph, slower derivatives in our measurements).
     output_timing : {"after", "before"}, default "after"
         How ``model``'s ``y`` is timed, see :func:`prediction_step` ("after" for
-        :func:`reduction.to_casadi` estimators, "before" for a standard state-space model).
+        :func:`rcpod.reduction.to_casadi` estimators, "before" for a standard state-space model).
     max_iter : int, default 100
     tol : float, default 1e-8
         IPOPT tolerance.
@@ -465,7 +465,7 @@ class TrackingMPC:
     Track a set point with a first-order linear model ``x+ = 0.5 x + u``, ``y = x``:
 
     >>> import numpy as np
-    >>> from reduction import TrackingMPC, state_space_function
+    >>> from rcpod.reduction import TrackingMPC, state_space_function
     >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
     >>> mpc = TrackingMPC(model, horizon=5, u_lower=-1.0, u_upper=1.0, R=0.0,
     ...                   output_timing="before")
@@ -755,7 +755,7 @@ class OffsetFreeMPC:
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import OffsetFreeMPC, TrackingMPC, state_space_function
+    >>> from rcpod.reduction import OffsetFreeMPC, TrackingMPC, state_space_function
     >>> model = state_space_function([[0.5]], [[1.0]], [[1.0]])
     >>> mpc = TrackingMPC(model, horizon=5, u_lower=-1.0, u_upper=1.0, R=0.0)
     >>> ctl = OffsetFreeMPC(mpc, x0=np.zeros(1), u0=np.zeros(1))

@@ -58,7 +58,7 @@ def energy_rank(singular_values, energy):
 
     Examples
     --------
-    >>> from reduction import energy_rank
+    >>> from rcpod.reduction import energy_rank
     >>> energy_rank([3.0, 2.0, 1.0, 0.1], energy=0.9)
     2
     """
@@ -122,7 +122,7 @@ def pod(snapshots, rank=None, energy=None, center=False):
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import pod
+    >>> from rcpod.reduction import pod
     >>> X = np.random.default_rng(0).normal(size=(20, 3)) @ np.random.default_rng(1).normal(size=(3, 50))
     >>> modes, s = pod(X, energy=0.999999)
     >>> modes.shape, s.shape
@@ -184,7 +184,7 @@ def projection_error(snapshots, modes):
     Examples
     --------
     >>> import numpy as np
-    >>> from reduction import pod, projection_error
+    >>> from rcpod.reduction import pod, projection_error
     >>> X = np.random.default_rng(0).normal(size=(10, 30))
     >>> modes, s = pod(X, rank=4)
     >>> bool(np.isclose(projection_error(X, modes), np.sum(s[4:] ** 2)))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from reservoir.base import BaseReservoir
+from rcpod.reservoir.base import BaseReservoir
 
 from . import _kernels
 from ._esn import esn_weights
@@ -52,7 +52,7 @@ class ReducedReservoir(BaseReservoir):
     """Reduced ESN ``z[k] = (1-a) z + a (E h(A z + B u + c) + L z + L_u u + d)``.
 
     Usually built by :meth:`PODReservoir.from_esn`, :meth:`DEIMReservoir.from_esn`,
-    :meth:`StabilizedDEIMReservoir.from_esn` or :func:`reduction.reduce`; the constructor takes
+    :meth:`StabilizedDEIMReservoir.from_esn` or :func:`rcpod.reduction.reduce`; the constructor takes
     the reduced operators themselves so that a reduced model is self-contained (its size does not
     depend on ``N`` except through the optional ``modes`` used to lift states).
 
@@ -97,12 +97,12 @@ class ReducedReservoir(BaseReservoir):
 
     Examples
     --------
-    Reduced reservoirs are usually built by :func:`reduction.reduce` or the ``from_esn``
+    Reduced reservoirs are usually built by :func:`rcpod.reduction.reduce` or the ``from_esn``
     constructors of the subclasses:
 
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import PODReservoir, pod
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import PODReservoir, pod
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> modes, _ = pod(esn.run(u).T, rank=4)
@@ -371,8 +371,8 @@ class PODReservoir(ReducedReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import PODReservoir, pod
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import PODReservoir, pod
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> X = esn.run(u)
@@ -384,11 +384,11 @@ class PODReservoir(ReducedReservoir):
 
     @classmethod
     def from_esn(cls, esn, modes, mean=None, dtype=None, backend=None):
-        """Galerkin projection of an initialized :class:`reservoir.ESN` onto ``modes``.
+        """Galerkin projection of an initialized :class:`rcpod.reservoir.ESN` onto ``modes``.
 
         Parameters
         ----------
-        esn : reservoir.ESN, initialized
+        esn : rcpod.reservoir.ESN, initialized
         modes : array of shape (N, r), orthonormal columns
         mean : array of shape (N,), optional
             Centre of the POD (``x ~ mean + Psi z``).
@@ -422,8 +422,8 @@ class DEIMReservoir(ReducedReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import DEIMReservoir, collect_snapshots, deim, pod
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import DEIMReservoir, collect_snapshots, deim, pod
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> snap = collect_snapshots(esn, u)
@@ -437,22 +437,22 @@ class DEIMReservoir(ReducedReservoir):
     @classmethod
     def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None,
                  nl_snapshots=None):
-        """POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
+        """POD-DEIM reduction of an initialized :class:`rcpod.reservoir.ESN`.
 
         Parameters
         ----------
-        esn : reservoir.ESN, initialized
+        esn : rcpod.reservoir.ESN, initialized
         modes : array of shape (N, r)
             Orthonormal state basis ``Psi``.
         nl_basis : array of shape (N, m_basis)
             Basis ``U`` of the nonlinear snapshots ``tanh(W x + W_in u + b)``.
         indices : int array of shape (m,), ``m >= m_basis``
-            Sampling points (from :func:`reduction.deim` or :func:`reduction.qdeim`).
+            Sampling points (from :func:`rcpod.reduction.deim` or :func:`rcpod.reduction.qdeim`).
         mean : array of shape (N,), optional
         dtype, backend : optional
         nl_snapshots : array of shape (N, n_snapshots), optional
             Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
-            their projection from their values at ``indices`` (:func:`reduction.lstsq_weights`)
+            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
             instead of the interpolation through ``nl_basis``.
 
         Returns
@@ -482,8 +482,8 @@ class StabilizedDEIMReservoir(ReducedReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import StabilizedDEIMReservoir, collect_snapshots, pod, qdeim
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import StabilizedDEIMReservoir, collect_snapshots, pod, qdeim
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> snap = collect_snapshots(esn, u)
@@ -497,11 +497,11 @@ class StabilizedDEIMReservoir(ReducedReservoir):
     @classmethod
     def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None,
                  nl_snapshots=None):
-        """Stabilised POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
+        """Stabilised POD-DEIM reduction of an initialized :class:`rcpod.reservoir.ESN`.
 
         Parameters
         ----------
-        esn : reservoir.ESN, initialized
+        esn : rcpod.reservoir.ESN, initialized
         modes : array of shape (N, r)
         nl_basis : array of shape (N, m_basis)
             Basis ``U_g`` of the remainder snapshots ``tanh(v) - v``, ``v = W x + W_in u + b``.
@@ -510,7 +510,7 @@ class StabilizedDEIMReservoir(ReducedReservoir):
         dtype, backend : optional
         nl_snapshots : array of shape (N, n_snapshots), optional
             Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
-            their projection from their values at ``indices`` (:func:`reduction.lstsq_weights`)
+            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
             instead of the interpolation through ``nl_basis``.
 
         Returns
@@ -533,7 +533,7 @@ class LinearizedDEIMReservoir(ReducedReservoir):
 
     Splitting ``tanh(v) = D v + e + g(v)`` with a diagonal ``D`` and offset ``e`` (least-squares
     fits of ``tanh(v_i)`` on ``v_i`` over the training preactivations, see
-    :meth:`reduction.Snapshots.linearization`), projecting the affine part exactly and
+    :meth:`rcpod.reduction.Snapshots.linearization`), projecting the affine part exactly and
     interpolating only ``g`` with ``E = Psi^T U_g (P^T U_g)^+`` gives, with ``A = W Psi``,
     ``c = W mean + b`` and subscript ``p`` for the rows at the points,
 
@@ -558,8 +558,8 @@ class LinearizedDEIMReservoir(ReducedReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import LinearizedDEIMReservoir, collect_snapshots, pod, qdeim
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import LinearizedDEIMReservoir, collect_snapshots, pod, qdeim
     >>> esn = ESN(n_units=20, bias_scaling=0.5, random_state=0).initialize(1)
     >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
     >>> snap = collect_snapshots(esn, u)
@@ -574,11 +574,11 @@ class LinearizedDEIMReservoir(ReducedReservoir):
     @classmethod
     def from_esn(cls, esn, modes, nl_basis, indices, slopes, offsets, mean=None, dtype=None,
                  backend=None, nl_snapshots=None):
-        """Linearised-remainder POD-DEIM reduction of an initialized :class:`reservoir.ESN`.
+        """Linearised-remainder POD-DEIM reduction of an initialized :class:`rcpod.reservoir.ESN`.
 
         Parameters
         ----------
-        esn : reservoir.ESN, initialized
+        esn : rcpod.reservoir.ESN, initialized
         modes : array of shape (N, r)
             Orthonormal state basis ``Psi``.
         nl_basis : array of shape (N, m_basis)
@@ -590,7 +590,7 @@ class LinearizedDEIMReservoir(ReducedReservoir):
         dtype, backend : optional
         nl_snapshots : array of shape (N, n_snapshots), optional
             Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
-            their projection from their values at ``indices`` (:func:`reduction.lstsq_weights`)
+            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
             instead of the interpolation through ``nl_basis``.
 
         Returns

@@ -3,7 +3,7 @@
 :func:`reduce` collects state and nonlinear snapshots of the trained ESN on its training inputs
 (after the washout), builds a POD basis, optionally DEIM / Q-DEIM sampling points, the reduced
 reservoir, and a readout (projected from the full one, or refitted on the reduced states), and
-returns a fitted :class:`reservoir.ReservoirRegressor` with the same interface (predict, score,
+returns a fitted :class:`rcpod.reservoir.ReservoirRegressor` with the same interface (predict, score,
 save / load, memory capacity) whose ``reservoir_`` is the reduced reservoir.
 
 References
@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from reservoir.estimators import ReservoirRegressor
+from rcpod.reservoir.estimators import ReservoirRegressor
 
 from ._esn import esn_weights, is_esn
 from ._validation import check_positive_int
@@ -53,7 +53,7 @@ _NL_FITS = ("interpolation", "lstsq")
 
 def _check_estimator(estimator):
     if not isinstance(estimator, ReservoirRegressor):
-        raise TypeError(f"estimator must be a fitted reservoir.ReservoirRegressor or ESNRegressor "
+        raise TypeError(f"estimator must be a fitted rcpod.reservoir.ReservoirRegressor or ESNRegressor "
                         f"with an ESN reservoir, got {type(estimator).__name__}.")
     if not hasattr(estimator, "readout_") or not hasattr(estimator, "reservoir_"):
         raise NotFittedError(f"This {type(estimator).__name__} is not fitted yet; call fit before "
@@ -157,7 +157,7 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
         Centre the state snapshots (``x ~ mean + Psi z``).
     basis : {"pod", "output-weighted"}, default="pod"
         State basis ``Psi``: the POD modes of the state snapshots, or the output-weighted modes
-        of :func:`reduction.basis.output_weighted_pod` (POD Gramian plus ``output_weight`` times
+        of :func:`rcpod.reduction.basis.output_weighted_pod` (POD Gramian plus ``output_weight`` times
         the observability Gramian of the linearised ESN with the full readout as output; needs
         a linear readout), which keep the low-energy directions a small-ridge readout uses.
     output_weight : float >= 0, default=0.5
@@ -165,7 +165,7 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     nl_fit : {"interpolation", "lstsq"}, default="interpolation"
         How the DEIM methods map the ``m`` sampled nonlinear values to reduced coordinates:
         (oversampled) interpolation through the POD basis of the nonlinear snapshots, or the
-        least-squares fit on the snapshots themselves (:func:`reduction.lstsq_weights`; the
+        least-squares fit on the snapshots themselves (:func:`rcpod.reduction.lstsq_weights`; the
         points are still chosen on the nonlinear POD basis).
     readout : {"projected", "refit"}, default="projected"
         ``"projected"``: ``W_out Psi`` (and the unchanged input part when ``include_input``),
@@ -175,7 +175,7 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
         Steps per series dropped from the snapshots; default the estimator's washout.
     check_stability : bool, default=True
         Run the reduced model on ``X_train`` and check it against the full one
-        (:func:`reduction.diagnostics.check_trajectory`); warns with ``ReductionWarning`` and sets
+        (:func:`rcpod.reduction.diagnostics.check_trajectory`); warns with ``ReductionWarning`` and sets
         ``reduction_report_["stable"] = False`` if it diverges or its step Jacobian is
         persistently expanding.
     divergence_tol : float, default=0.5
@@ -185,7 +185,7 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     -------
     ReservoirRegressor
         Fitted; ``reservoir_`` is the reduced reservoir, ``reduction_report_`` a
-        :class:`~reduction.diagnostics.ReductionReport` (method, ranks, singular values, energy
+        :class:`~rcpod.reduction.diagnostics.ReductionReport` (method, ranks, singular values, energy
         captured, training-data stability check).
 
     Raises
@@ -200,8 +200,8 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESNRegressor
-    >>> from reduction import reduce
+    >>> from rcpod.reservoir import ESNRegressor
+    >>> from rcpod.reduction import reduce
     >>> X = np.random.default_rng(0).uniform(-0.5, 0.5, (100, 1))
     >>> y = np.roll(X, 2, axis=0)
     >>> est = ESNRegressor(n_units=30, washout=10, random_state=0).fit(X, y)

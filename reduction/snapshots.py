@@ -9,7 +9,7 @@ from the zero state on every training series, and keeping the steps after the wa
 
 ``v`` is computed from the previous states for the whole sequence in one matrix product.
 All snapshot matrices have shape ``(N, n_snapshots)`` (one snapshot per column, as
-:func:`reduction.pod` expects).
+:func:`rcpod.reduction.pod` expects).
 
 References
 ----------
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reservoir._series import as_series
+from rcpod.reservoir._series import as_series
 
 from ._esn import esn_weights
 
@@ -43,8 +43,8 @@ class Snapshots:
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import collect_snapshots
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import collect_snapshots
     >>> snap = collect_snapshots(ESN(n_units=20, random_state=0).initialize(1), np.ones((30, 1)))
     >>> type(snap).__name__, snap.remainder.shape
     ('Snapshots', (20, 30))
@@ -70,7 +70,7 @@ class Snapshots:
         -------
         slopes, offsets : ndarrays of shape (N,)
         remainder : ndarray of shape (N, n_snapshots)
-            ``G = tanh(V) - D V - e``, what :class:`reduction.LinearizedDEIMReservoir`
+            ``G = tanh(V) - D V - e``, what :class:`rcpod.reduction.LinearizedDEIMReservoir`
             interpolates.
         """
         V, F = self.preactivation, self.nonlinear
@@ -91,7 +91,7 @@ def collect_snapshots(esn, X, washout=0):
 
     Parameters
     ----------
-    esn : reservoir.ESN, initialized
+    esn : rcpod.reservoir.ESN, initialized
     X : array (T, n_inputs), (n_series, T, n_inputs) or list of (T_i, n_inputs)
         Training inputs (layout as everywhere in rcpod); each series starts from the zero state.
     washout : int, default=0
@@ -104,8 +104,8 @@ def collect_snapshots(esn, X, washout=0):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reduction import collect_snapshots
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import collect_snapshots
     >>> esn = ESN(n_units=20, random_state=0).initialize(1)
     >>> snap = collect_snapshots(esn, np.zeros((50, 1)), washout=10)
     >>> snap.states.shape, snap.nonlinear.shape, snap.n_snapshots

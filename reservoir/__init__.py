@@ -1,6 +1,6 @@
 """rcpod classical reservoirs: echo state networks, readouts, estimators, metrics, datasets.
 
-The reservoir protocol every reservoir speaks is described in :mod:`reservoir.base`.
+The reservoir protocol every reservoir speaks is described in :mod:`rcpod.reservoir.base`.
 """
 from .base import BaseReservoir
 from .esn import ESN
@@ -10,7 +10,7 @@ from .memory import memory_capacity
 from .metrics import nrmse
 from .readout import RidgeReadout
 
-__version__ = "0.1.0"
+from rcpod import __version__
 
 __all__ = ["BaseReservoir", "ESN", "ESNRegressor", "ReservoirRegressor", "RidgeReadout",
            "memory_capacity", "narma", "nrmse", "__version__"]

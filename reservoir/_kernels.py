@@ -5,7 +5,7 @@
 (shared/reference/esn_pod_deim.md, section "ESN"). The sparse kernels make
 ``W_in u[k] + b`` step by step (no (T, N) projection array is stored); the dense ones take it
 precomputed. The plain numpy reference these loops are tested against is
-``reservoir.esn.ESN._run_numpy``.
+``rcpod.reservoir.esn.ESN._run_numpy``.
 
 Speed notes (why the loops look the way they do):
 

@@ -18,7 +18,7 @@ POD / POD-DEIM reduced ESNs -- subclasses :class:`BaseReservoir` and implements
     state inside the state vector but exposes only its output features.
 
 Reservoirs are scikit-learn ``BaseEstimator`` objects, so they can be cloned and grid-searched as
-a nested parameter (``reservoir__spectral_radius``) of :class:`reservoir.ReservoirRegressor`.
+a nested parameter (``reservoir__spectral_radius``) of :class:`rcpod.reservoir.ReservoirRegressor`.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class BaseReservoir(BaseEstimator):
     A minimal reservoir, ``x[k] = tanh(0.5 x[k-1] + u[k])`` on one unit per input:
 
     >>> import numpy as np
-    >>> from reservoir import BaseReservoir
+    >>> from rcpod.reservoir import BaseReservoir
     >>> class Toy(BaseReservoir):
     ...     def _initialize(self, n_inputs):
     ...         self.n_inputs_ = self.n_states_ = n_inputs

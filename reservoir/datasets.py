@@ -41,7 +41,7 @@ class NARMADivergenceError(RuntimeError):
     A constant input of 5 drives NARMA10 far beyond ``max_abs``:
 
     >>> import numpy as np
-    >>> from reservoir.datasets import NARMADivergenceError, narma
+    >>> from rcpod.reservoir.datasets import NARMADivergenceError, narma
     >>> try:
     ...     narma(10, 50, inputs=np.full(250, 5.0))
     ... except NARMADivergenceError as err:
@@ -119,7 +119,7 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import narma
+    >>> from rcpod.reservoir import narma
     >>> u, y = narma(10, 100, random_state=0)
     >>> u.shape, y.shape, bool(np.all(np.isfinite(y)))
     ((100, 1), (100, 1), True)

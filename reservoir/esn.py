@@ -83,7 +83,7 @@ class ESN(BaseReservoir):
     density : float in (0, 1], default=0.1
         Fraction of nonzero entries of W for the random initializers (1 gives a dense W).
     w_init : {"normal", "uniform", "orthogonal", "ring"}, default="normal"
-        Recurrent matrix initializer (see :mod:`reservoir.initializers`).
+        Recurrent matrix initializer (see :mod:`rcpod.reservoir.initializers`).
     dtype : {"float64", "float32"}, default="float64"
         Every array and every operation of a run is in this dtype.
     backend : {"auto", "numba", "numpy"}, default="auto"
@@ -110,7 +110,7 @@ class ESN(BaseReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN
+    >>> from rcpod.reservoir import ESN
     >>> esn = ESN(n_units=50, spectral_radius=0.9, random_state=0).initialize(n_inputs=1)
     >>> esn.run(np.zeros((10, 1))).shape
     (10, 50)

@@ -1,10 +1,10 @@
 """scikit-learn estimators: a reservoir, a washout and a trained linear readout.
 
-``ReservoirRegressor`` works with any reservoir of the protocol (:mod:`reservoir.base`);
+``ReservoirRegressor`` works with any reservoir of the protocol (:mod:`rcpod.reservoir.base`);
 ``ESNRegressor`` is the same model with the ESN's parameters flat, for grid searches.
 
 Training runs the reservoir chunk by chunk (``chunk_size`` steps at a time, the state carried
-across chunks) and, with the default :class:`~reservoir.readout.RidgeReadout`, only accumulates the
+across chunks) and, with the default :class:`~rcpod.reservoir.readout.RidgeReadout`, only accumulates the
 normal equations, so a long series never needs its whole state matrix in memory. Any other
 scikit-learn regressor can be the readout; it then sees all post-washout features at once.
 """
@@ -64,7 +64,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESN, ReservoirRegressor
+    >>> from rcpod.reservoir import ESN, ReservoirRegressor
     >>> u = np.sin(np.linspace(0, 20, 300))[:, None]
     >>> model = ReservoirRegressor(ESN(n_units=50, random_state=0), washout=20)
     >>> model.fit(u[:-1], u[1:, 0]).predict(u[:-1]).shape
@@ -85,7 +85,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
             return ESN()
         if not isinstance(self.reservoir, BaseReservoir):
             raise TypeError(f"reservoir must be a reservoir of the protocol (a "
-                            f"reservoir.BaseReservoir), got {type(self.reservoir).__name__}.")
+                            f"rcpod.reservoir.BaseReservoir), got {type(self.reservoir).__name__}.")
         return clone(self.reservoir)
 
     def _make_readout(self):
@@ -295,7 +295,7 @@ class ESNRegressor(ReservoirRegressor):
     Parameters
     ----------
     n_units, spectral_radius, leak_rate, input_scaling, bias_scaling, density, w_init, dtype,
-    backend : see :class:`reservoir.ESN`
+    backend : see :class:`rcpod.reservoir.ESN`
     ridge : float, default=1e-6
         Ridge penalty of the readout.
     washout, include_input, chunk_size : see :class:`ReservoirRegressor`
@@ -310,7 +310,7 @@ class ESNRegressor(ReservoirRegressor):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import ESNRegressor
+    >>> from rcpod.reservoir import ESNRegressor
     >>> u = np.sin(np.linspace(0, 20, 300))[:, None]
     >>> model = ESNRegressor(n_units=50, washout=20, random_state=0).fit(u[:-1], u[1:, 0])
     >>> bool(model.score(u[:-1], u[1:, 0]) > 0.99)

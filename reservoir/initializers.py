@@ -39,7 +39,7 @@ def spectral_radius(W):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.initializers import spectral_radius
+    >>> from rcpod.reservoir.initializers import spectral_radius
     >>> spectral_radius(np.diag([0.5, -2.0, 1.0]))
     2.0
     """
@@ -88,7 +88,7 @@ def make_recurrent(n_units, spectral_radius_target, density, w_init, rng):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.initializers import make_recurrent, spectral_radius
+    >>> from rcpod.reservoir.initializers import make_recurrent, spectral_radius
     >>> W = make_recurrent(20, 0.9, 0.2, "normal", np.random.default_rng(0))
     >>> W.shape, round(spectral_radius(W), 6)
     ((20, 20), 0.9)
@@ -134,7 +134,7 @@ def make_input(n_units, n_inputs, input_scaling, rng):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.initializers import make_input
+    >>> from rcpod.reservoir.initializers import make_input
     >>> W_in = make_input(20, 2, [1.0, 0.1], np.random.default_rng(0))
     >>> W_in.shape, bool(np.all(np.abs(W_in[:, 1]) <= 0.1))
     ((20, 2), True)
@@ -161,7 +161,7 @@ def make_bias(n_units, bias_scaling, rng):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.initializers import make_bias
+    >>> from rcpod.reservoir.initializers import make_bias
     >>> b = make_bias(20, 0.5, np.random.default_rng(0))
     >>> b.shape, bool(np.all(np.abs(b) <= 0.5))
     ((20,), True)

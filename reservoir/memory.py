@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 def resolve_reservoir(reservoir, n_inputs=1):
     """Return an initialized reservoir of the protocol for ``n_inputs`` inputs.
 
-    Accepts a :class:`~reservoir.base.BaseReservoir` (initialized or not; an uninitialized one is
+    Accepts a :class:`~rcpod.reservoir.base.BaseReservoir` (initialized or not; an uninitialized one is
     cloned and the clone initialized, so the caller's object is left untouched) or a fitted
     estimator exposing ``reservoir_`` (``ReservoirRegressor``, ``ESNRegressor``).
 
@@ -64,8 +64,8 @@ def resolve_reservoir(reservoir, n_inputs=1):
 
     Examples
     --------
-    >>> from reservoir import ESN
-    >>> from reservoir.memory import resolve_reservoir
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reservoir.memory import resolve_reservoir
     >>> esn = ESN(n_units=10, random_state=0)
     >>> res = resolve_reservoir(esn)
     >>> res is esn, res.n_inputs_, res.n_states_          # an initialized clone
@@ -81,7 +81,7 @@ def resolve_reservoir(reservoir, n_inputs=1):
             check_is_fitted(reservoir, "reservoir_")  # raises NotFittedError for an estimator
         reservoir = reservoir.reservoir_
     if not isinstance(reservoir, BaseReservoir):
-        raise TypeError("reservoir must be a reservoir of the protocol (reservoir.base."
+        raise TypeError("reservoir must be a reservoir of the protocol (rcpod.reservoir.base."
                         "BaseReservoir) or a fitted estimator with a reservoir_ attribute, got "
                         f"{type(reservoir).__name__}.")
     if not hasattr(reservoir, "n_states_"):
@@ -116,7 +116,7 @@ def memory_capacity_task(series, k_max):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.memory import memory_capacity_task
+    >>> from rcpod.reservoir.memory import memory_capacity_task
     >>> inputs, targets = memory_capacity_task(np.arange(6.0), k_max=2)
     >>> inputs[:, 0].tolist(), targets.tolist()        # targets: u delayed by 1 and 2
     ([2.0, 3.0, 4.0, 5.0], [[1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [4.0, 3.0]])
@@ -195,7 +195,7 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
 
     Examples
     --------
-    >>> from reservoir import ESN, memory_capacity
+    >>> from rcpod.reservoir import ESN, memory_capacity
     >>> mc = memory_capacity(ESN(n_units=20, random_state=0), 10, random_state=0)
     >>> bool(0 < mc <= 10)
     True

@@ -78,7 +78,7 @@ def mse(y_true, y_pred, multioutput="uniform_average"):
 
     Examples
     --------
-    >>> from reservoir.metrics import mse
+    >>> from rcpod.reservoir.metrics import mse
     >>> mse([0.0, 1.0, 2.0], [0.0, 1.0, 5.0])                  # 3^2 / 3
     3.0
     >>> mse([[0.0, 0.0], [0.0, 0.0]], [[1.0, 2.0], [1.0, 2.0]], multioutput="raw_values").tolist()
@@ -107,7 +107,7 @@ def rmse(y_true, y_pred, multioutput="uniform_average"):
 
     Examples
     --------
-    >>> from reservoir.metrics import rmse
+    >>> from rcpod.reservoir.metrics import rmse
     >>> rmse([0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 1.0, -1.0])
     1.0
     >>> rmse([[0.0, 0.0], [0.0, 0.0]], [[3.0, 0.0], [3.0, 0.0]], multioutput="raw_values").tolist()
@@ -153,7 +153,7 @@ def nrmse(y_true, y_pred, normalization="std", multioutput="uniform_average"):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import nrmse
+    >>> from rcpod.reservoir import nrmse
     >>> nrmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
     0.0
     >>> round(float(nrmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))), 6)

@@ -4,8 +4,15 @@ Format (version 1): one ``.npz`` file (read with ``allow_pickle=False``) holding
 the model plus an entry ``__rcpod__`` with UTF-8 JSON metadata: the format name and version, a
 tree describing each object (its class, its constructor parameters, its fitted attributes), and a
 SHA-256 digest of all arrays, so truncated, tampered or foreign files are refused with a clear
-error. Classes are only ever looked up among rcpod's own packages (``reservoir``, ``quantum``,
-``reduction``) and must be scikit-learn style estimators.
+error. Classes are only ever looked up among rcpod's own packages (``rcpod.reservoir``,
+``rcpod.quantum``, ``rcpod.reduction``) and scikit-learn, and must be scikit-learn style
+estimators. Files written by rcpod 0.1.0, whose class paths name the packages without the
+``rcpod.`` prefix, load through the explicit map :data:`LEGACY_CLASS_PATHS`.
+
+Arrays come back with the dtype, shape and memory order (C or Fortran) they had when saved, so a
+loaded model runs the same BLAS kernels as the saved one: predictions are bit-identical by
+construction, on any CPU. (An array that is neither C- nor Fortran-contiguous, such as a strided
+view, is saved as a C-ordered copy.)
 
 What is saved of an object: ``get_params(deep=False)`` and every public attribute ending in
 ``_`` (the fitted state). Private attributes (leading underscore: caches, compiled kernels,
@@ -15,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import io
 import json
 import numbers
 import zipfile
@@ -25,12 +31,35 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-__all__ = ["save", "load", "ModelFileError", "FORMAT_VERSION"]
+__all__ = ["save", "load", "ModelFileError", "FORMAT_VERSION", "LEGACY_CLASS_PATHS"]
 
 FORMAT_NAME = "rcpod-model"
 FORMAT_VERSION = 1
 _META_KEY = "__rcpod__"
-_ALLOWED_PACKAGES = ("reservoir", "quantum", "reduction", "sklearn")
+_ALLOWED_PREFIXES = ("rcpod.reservoir.", "rcpod.quantum.", "rcpod.reduction.", "sklearn.")
+
+#: Class paths written by rcpod 0.1.0 (top-level packages ``reservoir``, ``quantum``,
+#: ``reduction``) and the classes they load into now. Only these old names are translated.
+LEGACY_CLASS_PATHS = {f"{old}:{name}": f"rcpod.{old}:{name}" for old, name in [
+    ("reservoir.base", "BaseReservoir"),
+    ("reservoir.esn", "ESN"),
+    ("reservoir.estimators", "ESNRegressor"),
+    ("reservoir.estimators", "ReservoirRegressor"),
+    ("reservoir.readout", "RidgeReadout"),
+    ("reservoir.oil_platform.identification", "ARXModel"),
+    ("reservoir.oil_platform.identification", "Scaler"),
+    ("quantum.classical", "ClassicalRNNReservoir"),
+    ("quantum.estimators", "QuantumReservoirRegressor"),
+    ("quantum.readout_training", "RMSpropReadout"),
+    ("quantum.reservoir", "QuantumReservoir"),
+    ("quantum.trained", "TrainedQuantumRNN"),
+    ("quantum.windows", "WindowFeatures"),
+    ("reduction.reduced", "ReducedReservoir"),
+    ("reduction.reduced", "PODReservoir"),
+    ("reduction.reduced", "DEIMReservoir"),
+    ("reduction.reduced", "StabilizedDEIMReservoir"),
+    ("reduction.reduced", "LinearizedDEIMReservoir"),
+]}
 
 
 class ModelFileError(ValueError):
@@ -43,7 +72,7 @@ class ModelFileError(ValueError):
     A plain ``.npz`` file is refused:
 
     >>> import numpy as np, os, tempfile
-    >>> from reservoir.persistence import ModelFileError, load
+    >>> from rcpod.reservoir.persistence import ModelFileError, load
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "data.npz")
     ...     np.savez(path, x=np.zeros(3))
@@ -61,7 +90,9 @@ class _Encoder:
 
     def _array(self, a):
         key = f"a{len(self.arrays)}"
-        self.arrays[key] = np.ascontiguousarray(a)
+        # np.save keeps a Fortran-contiguous array in Fortran order: the memory order survives.
+        self.arrays[key] = a if (a.flags.c_contiguous or a.flags.f_contiguous) else \
+            np.ascontiguousarray(a)
         return {"__ndarray__": key}
 
     def encode(self, value, where):
@@ -100,7 +131,7 @@ class _Encoder:
 
     def encode_object(self, obj, where="model"):
         cls = type(obj)
-        if cls.__module__.split(".")[0] not in _ALLOWED_PACKAGES:
+        if not cls.__module__.startswith(_ALLOWED_PREFIXES):
             raise TypeError(f"cannot save {where}: class {cls.__module__}.{cls.__qualname__} is "
                             f"not part of rcpod or scikit-learn.")
         params = {k: self.encode(v, f"{where}.{k}") for k, v in obj.get_params(deep=False).items()}
@@ -177,8 +208,9 @@ class _Decoder:
 def _resolve_class(path):
     if not isinstance(path, str) or ":" not in path:
         raise ModelFileError(f"invalid class reference {path!r} in the file.")
+    path = LEGACY_CLASS_PATHS.get(path, path)
     module, qualname = path.split(":", 1)
-    if module.split(".")[0] not in _ALLOWED_PACKAGES or "." in qualname:
+    if not module.startswith(_ALLOWED_PREFIXES) or "." in qualname:
         raise ModelFileError(f"class {path!r} is not an rcpod class; refusing to load it.")
     try:
         cls = getattr(importlib.import_module(module), qualname)
@@ -219,8 +251,8 @@ def save(model, path):
     Examples
     --------
     >>> import numpy as np, tempfile, os
-    >>> from reservoir import ESNRegressor
-    >>> from reservoir.persistence import save, load
+    >>> from rcpod.reservoir import ESNRegressor
+    >>> from rcpod.reservoir.persistence import save, load
     >>> u = np.random.default_rng(0).uniform(size=(100, 1))
     >>> model = ESNRegressor(n_units=20, random_state=0).fit(u, u[:, 0])
     >>> path = save(model, os.path.join(tempfile.mkdtemp(), "esn.npz"))
@@ -266,8 +298,8 @@ def load(path):
     Examples
     --------
     >>> import numpy as np, os, tempfile
-    >>> from reservoir import ESN
-    >>> from reservoir.persistence import load, save
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reservoir.persistence import load, save
     >>> esn = ESN(n_units=10, random_state=0).initialize(2)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     copy = load(save(esn, os.path.join(tmp, "esn.npz")))

@@ -37,7 +37,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir import RidgeReadout
+    >>> from rcpod.reservoir import RidgeReadout
     >>> X = np.c_[np.arange(10.0), np.arange(10.0) ** 2]; y = X @ [1.0, -2.0] + 3.0
     >>> r = RidgeReadout(alpha=0.0).partial_fit(X[:5], y[:5]).partial_fit(X[5:], y[5:])
     >>> float(np.round(r.intercept_ + r.coef_ @ [1.0, 1.0], 6))
@@ -96,7 +96,9 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         except (linalg.LinAlgError, ValueError):
             W = linalg.lstsq(xtx, xty)[0]  # singular system (alpha = 0, rank-deficient X)
         intercept = (ym - xm @ W) if self.fit_intercept else np.zeros(W.shape[1])
-        self.coef_ = W.T[0] if self._y1d else W.T
+        # C order, whatever the solver returned: the BLAS kernel behind predict (and so its
+        # rounding) depends on the layout, which must not change through save/load.
+        self.coef_ = np.ascontiguousarray(W.T[0] if self._y1d else W.T)
         self.intercept_ = float(intercept[0]) if self._y1d else intercept
         self.n_features_in_ = W.shape[0]
         self.n_samples_seen_ = int(self._n)

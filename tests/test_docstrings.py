@@ -1,8 +1,8 @@
 """Every public class and function has a numpy-style docstring with a runnable example.
 
-Public means: listed in ``__all__`` of a package or module of ``reservoir``, ``quantum`` and
-``reduction`` (the packages' re-exports and every submodule found by ``pkgutil.walk_packages``,
-including subpackages such as ``reservoir.oil_platform``), skipping private modules (a dotted name
+Public means: listed in ``__all__`` of a package or module of ``rcpod.reservoir``,
+``rcpod.quantum`` and ``rcpod.reduction`` (the packages' re-exports and every submodule found by ``pkgutil.walk_packages``,
+including subpackages such as ``rcpod.reservoir.oil_platform``), skipping private modules (a dotted name
 part starting with ``_``). An object exported under several names is checked once, under its
 first name (package exports come before module exports). Rules:
 
@@ -10,8 +10,9 @@ first name (package exports come before module exports). Rules:
 * functions taking arguments have a ``Parameters`` section (classes and exceptions only need the
   non-empty docstring: their parameters may be documented as attributes);
 * an ``Examples`` section holding at least one doctest (``>>>``). The examples themselves run in
-  the doctest pass of the suite (``--doctest-modules`` over ``reservoir quantum reduction`` in
-  setup.cfg), so the objects must be defined in those packages.
+  :func:`test_doctests`, one test per module, imported under its ``rcpod`` name (pytest's
+  ``--doctest-modules`` would import the folders under their bare names), so the objects must be
+  defined in those packages.
 
 There is no allow-list: a new public object without these sections fails the test, which names
 the object and the missing sections.
@@ -24,8 +25,9 @@ import re
 
 import pytest
 
-PACKAGES = ("reservoir", "quantum", "reduction")
+PACKAGES = ("rcpod.reservoir", "rcpod.quantum", "rcpod.reduction")
 DOCTESTED_PACKAGES = PACKAGES
+DOCTEST_FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 _PARSER = doctest.DocTestParser()
 
@@ -52,17 +54,37 @@ def _raise(name):
     raise ImportError(f"cannot import {name} while collecting the public API")
 
 
-def public_modules():
-    """The packages of :data:`PACKAGES` and all their non-private modules and subpackages,
-    packages first (so that a package's export name wins over its defining module's)."""
+def all_modules(include_private):
+    """The packages of :data:`PACKAGES` and their modules and subpackages, packages first."""
     modules = []
     for top in PACKAGES:
         package = importlib.import_module(top)
         modules.append(package)
         for info in pkgutil.walk_packages(package.__path__, f"{top}.", onerror=_raise):
-            if not _is_private(info.name):
+            if include_private or not _is_private(info.name):
                 modules.append(importlib.import_module(info.name))
     return sorted(modules, key=lambda m: not hasattr(m, "__path__"))  # stable: packages first
+
+
+def public_modules():
+    """The non-private modules and subpackages, packages first (so that a package's export name
+    wins over its defining module's)."""
+    return all_modules(include_private=False)
+
+
+def _module_names():
+    return [m.__name__ for m in all_modules(include_private=True)]
+
+
+@pytest.mark.parametrize("module_name", _module_names())
+def test_doctests(module_name):
+    """Every docstring example of every module (private ones too) runs and prints what it says."""
+    module = importlib.import_module(module_name)
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=DOCTEST_FLAGS)
+    for test in finder.find(module, module_name):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed"
 
 
 def public_objects():
@@ -94,7 +116,7 @@ def docstring_gaps(obj):
     examples = _section(doc, "Examples")
     if examples is None or not _PARSER.get_examples(examples):
         gaps.add("Examples")
-    if not (getattr(obj, "__module__", None) or "").split(".")[0] in DOCTESTED_PACKAGES:
+    if not (getattr(obj, "__module__", None) or "").startswith(tuple(p + "." for p in DOCTESTED_PACKAGES)):
         gaps.add("doctested")
     return gaps
 
@@ -112,23 +134,23 @@ def test_every_public_module_declares_all():
 def test_public_api_is_found():
     names = {m.__name__ for m in public_modules()}
     # subpackages and submodules are walked, private modules skipped
-    assert {"reservoir.oil_platform", "reservoir.oil_platform.identification",
-            "reservoir.persistence", "quantum.trained", "reduction.mpc"} <= names
+    assert {"rcpod.reservoir.oil_platform", "rcpod.reservoir.oil_platform.identification",
+            "rcpod.reservoir.persistence", "rcpod.quantum.trained", "rcpod.reduction.mpc"} <= names
     assert not [n for n in names if _is_private(n)]
     objs = public_objects()
     # a sample of each package, so that an import or __all__ change cannot empty the check
-    for name in ("reservoir.ESN", "reservoir.oil_platform.simulate",
-                 "reservoir.oil_platform.PILoop", "quantum.QuantumReservoir",
-                 "quantum.datasets.narma", "reduction.pod", "reduction.ReductionWarning",
+    for name in ("rcpod.reservoir.ESN", "rcpod.reservoir.oil_platform.simulate",
+                 "rcpod.reservoir.oil_platform.PILoop", "rcpod.quantum.QuantumReservoir",
+                 "rcpod.quantum.datasets.narma", "rcpod.reduction.pod", "rcpod.reduction.ReductionWarning",
                  # exported by submodules only
-                 "reservoir.persistence.load", "reservoir.metrics.rmse",
-                 "reservoir.oil_platform.identification.ARXModel",
-                 "reservoir.oil_platform.dataset.envelope_bounds",
-                 "quantum.cells.QLSTMCell", "quantum.trained.model_loss_and_grad",
-                 "reduction.mpc.rollout", "reduction.mpc.MPCResult"):
+                 "rcpod.reservoir.persistence.load", "rcpod.reservoir.metrics.rmse",
+                 "rcpod.reservoir.oil_platform.identification.ARXModel",
+                 "rcpod.reservoir.oil_platform.dataset.envelope_bounds",
+                 "rcpod.quantum.cells.QLSTMCell", "rcpod.quantum.trained.model_loss_and_grad",
+                 "rcpod.reduction.mpc.rollout", "rcpod.reduction.mpc.MPCResult"):
         assert name in objs, name
     # re-exports are checked once, under the package's name
-    assert "reservoir.ESN" in objs and "reservoir.esn.ESN" not in objs
+    assert "rcpod.reservoir.ESN" in objs and "rcpod.reservoir.esn.ESN" not in objs
     assert not any(_is_private(name.rsplit(".", 1)[0]) for name in objs)
     assert len(objs) >= 140
 

@@ -16,6 +16,6 @@ def test_readme_snippets_run():
         exec(compile(block, str(README), "exec"), namespace)
     assert namespace["z_next"].shape == namespace["z"].shape
     assert namespace["y_ca"].shape[0] == 1
-    from reservoir import nrmse
+    from rcpod.reservoir import nrmse
     y, y_hat = namespace["y"], namespace["y_hat"]
     assert nrmse(y[2100:], y_hat[2100:]) < 0.3

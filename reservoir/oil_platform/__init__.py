@@ -13,7 +13,7 @@ supervisory inputs: gas-lift rates and the set points of the pressure drops over
 
 Quick start::
 
-    from reservoir.oil_platform import OilPlatform, simulate, aprbs, make_oil_platform_dataset
+    from rcpod.reservoir.oil_platform import OilPlatform, simulate, aprbs, make_oil_platform_dataset
     plant = OilPlatform()                       # struc2 PI layer
     ds = make_oil_platform_dataset()            # train / val / test at 60 s, cached on disk
     u, y = ds.split("train")

@@ -3,7 +3,7 @@
 Each split is one continuous APRBS-excited simulation of the stabilised plant (default PI layer
 ``struc2``) sampled every ``dt`` seconds, started at the steady state at the centre of the
 operating envelope. A split is simulated in chunks (default 10 h); a chunk that fails (see
-:func:`reservoir.oil_platform.simulate.simulate`) is redrawn with the next seed from the same
+:func:`rcpod.reservoir.oil_platform.simulate.simulate`) is redrawn with the next seed from the same
 start state, and the redraws are recorded in the metadata.
 
 Operating envelope (:data:`DEFAULT_ENVELOPE`, established with
@@ -91,7 +91,7 @@ def default_cache_dir() -> Path:
     >>> import os
     >>> from pathlib import Path
     >>> from unittest import mock
-    >>> from reservoir.oil_platform import default_cache_dir
+    >>> from rcpod.reservoir.oil_platform import default_cache_dir
     >>> with mock.patch.dict(os.environ, {"RCPOD_CACHE": "/data/rcpod"}):   # restored on exit
     ...     default_cache_dir().as_posix()
     '/data/rcpod'
@@ -130,8 +130,8 @@ def envelope_bounds(plant: OilPlatform, envelope=None) -> np.ndarray:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import OilPlatform
-    >>> from reservoir.oil_platform.dataset import envelope_bounds
+    >>> from rcpod.reservoir.oil_platform import OilPlatform
+    >>> from rcpod.reservoir.oil_platform.dataset import envelope_bounds
     >>> plant = OilPlatform()                          # struc2 layer: DEFAULT_ENVELOPE
     >>> envelope_bounds(plant)[[0, 4]].tolist()        # gas lift [kg/s], riser-valve dP [Pa]
     [[0.8, 1.6], [150000.0, 400000.0]]
@@ -187,7 +187,7 @@ class OilPlatformDataset:
     series of 4 / 2 / 2 samples) a data set hands out its splits as ``(u, y)`` pairs:
 
     >>> import numpy as np
-    >>> from reservoir.oil_platform import OUTPUT_NAMES, OilPlatform, OilPlatformDataset
+    >>> from rcpod.reservoir.oil_platform import OUTPUT_NAMES, OilPlatform, OilPlatformDataset
     >>> plant = OilPlatform()
     >>> arrays = {f"{k}_{s}": np.zeros((T, n)) for s, T in (("train", 4), ("val", 2), ("test", 2))
     ...           for k, n in (("u", 5), ("y", 13), ("x", 21))}
@@ -288,7 +288,7 @@ def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_ho
     hold_minutes : (float, float), default (10, 60)
         Range of the APRBS hold times [min] (uniform; each channel switches independently).
     regulatory : str, RegulatoryLayer or None, default "struc2"
-        PI layer of the plant (see :class:`reservoir.oil_platform.OilPlatform`).
+        PI layer of the plant (see :class:`rcpod.reservoir.oil_platform.OilPlatform`).
     setpoint_filter_time : float or None
         Optional first-order filter on the PI set points [s] (not in the source).
     params : NetworkParameters, optional
@@ -299,7 +299,7 @@ def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_ho
     max_redraws : int, default 5
         Redraws allowed per chunk before giving up with RuntimeError.
     method, rtol, atol
-        Passed to :func:`reservoir.oil_platform.simulate.simulate`.
+        Passed to :func:`rcpod.reservoir.oil_platform.simulate.simulate`.
     cache_dir : str, Path, None or False
         Cache directory (default :func:`default_cache_dir`); False disables the cache.
 
@@ -312,7 +312,7 @@ def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_ho
     A tiny data set (half an hour of training data at 60 s) cached in a temporary directory:
 
     >>> import tempfile
-    >>> from reservoir.oil_platform import make_oil_platform_dataset
+    >>> from rcpod.reservoir.oil_platform import make_oil_platform_dataset
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     ds = make_oil_platform_dataset(train_hours=0.5, val_hours=0.25, test_hours=0.25,
     ...                                    cache_dir=tmp)

@@ -50,7 +50,7 @@ def aprbs(n_samples, bounds, hold_min, hold_max, random_state=None, synchronous=
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform import aprbs
+    >>> from rcpod.reservoir.oil_platform import aprbs
     >>> u = aprbs(100, [[0.0, 1.0], [2.0, 3.0]], hold_min=5, hold_max=10, random_state=0)
     >>> u.shape, bool(np.all((u[:, 1] >= 2.0) & (u[:, 1] <= 3.0)))
     ((100, 2), True)

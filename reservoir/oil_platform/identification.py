@@ -14,7 +14,7 @@ Reusable pieces of ``examples/oil_platform.py`` (and of the MPC example, which r
   validation split by ``examples/oil_platform.py`` (its ``results.json`` records the search).
 
 Initial condition ("at rest"). Every split of
-:func:`~reservoir.oil_platform.make_oil_platform_dataset` starts with the plant at the steady state
+:func:`~rcpod.reservoir.oil_platform.make_oil_platform_dataset` starts with the plant at the steady state
 of its first input ``u[0]``. The models are started the same way and with no output measurement:
 the ESN is run for ``warmup`` steps on the constant input ``u[0]`` before the series (and those
 steps are dropped; during training they are the estimator's washout), the ARX model starts at its
@@ -55,7 +55,7 @@ DEFAULT_OUTPUTS = ("P_bh_A", "P_bh_B", "P_tt_A", "P_tt_B", "P_in", "P_top", "w_L
 
 #: ESN configuration chosen on the validation split of the default data set (60 s sampling,
 #: ``struc2`` envelope) by ``python examples/oil_platform.py``; the ESN parameters are those of
-#: :class:`reservoir.ESNRegressor`, ``warmup`` is the number of rest steps before a series.
+#: :class:`rcpod.reservoir.ESNRegressor`, ``warmup`` is the number of rest steps before a series.
 #: Inputs are min-max scaled to [-1, 1] on the training data, outputs standardised.
 #: Validation mean NRMSE 0.1785 (mean of reservoir seeds 0, 1); test 0.1858 for seed 0.
 DEFAULT_ESN_CONFIG = dict(n_units=1000, spectral_radius=0.8, leak_rate=0.1, input_scaling=0.03,
@@ -122,7 +122,7 @@ class Scaler(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform.identification import Scaler
+    >>> from rcpod.reservoir.oil_platform.identification import Scaler
     >>> X = np.array([[0.0, 5.0], [10.0, 5.0]])
     >>> Scaler("minmax").fit(X).transform([[0.0, 5.0], [5.0, 5.0], [10.0, 5.0]]).tolist()
     [[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]
@@ -201,7 +201,7 @@ def make_scalers(u_train, y_train):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform.identification import make_scalers
+    >>> from rcpod.reservoir.oil_platform.identification import make_scalers
     >>> u, y = np.array([[0.0], [1.0], [4.0]]), np.array([[1.0], [2.0], [3.0]])
     >>> u_scaler, y_scaler = make_scalers(u, y)
     >>> u_scaler.transform(u).ravel().tolist()
@@ -230,8 +230,8 @@ def output_indices(dataset, outputs=DEFAULT_OUTPUTS):
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> from reservoir.oil_platform import OUTPUT_NAMES
-    >>> from reservoir.oil_platform.identification import output_indices
+    >>> from rcpod.reservoir.oil_platform import OUTPUT_NAMES
+    >>> from rcpod.reservoir.oil_platform.identification import output_indices
     >>> ds = SimpleNamespace(output_names=OUTPUT_NAMES)      # stands in for a data set
     >>> output_indices(ds), output_indices(ds, "P_in")
     ([0, 1, 2, 3, 6, 7, 9], [6])
@@ -266,7 +266,7 @@ def with_warmup(u, n_warmup):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform.identification import with_warmup
+    >>> from rcpod.reservoir.oil_platform.identification import with_warmup
     >>> with_warmup(np.array([[1.0, 2.0], [3.0, 4.0]]), 2).tolist()
     [[1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [3.0, 4.0]]
     """
@@ -314,7 +314,7 @@ class ARXModel(RegressorMixin, BaseEstimator):
     Data of ``y[k] = 0.5 y[k-1] + u[k]`` give back its coefficients and its gain of 2:
 
     >>> import numpy as np
-    >>> from reservoir.oil_platform.identification import ARXModel
+    >>> from rcpod.reservoir.oil_platform.identification import ARXModel
     >>> u = np.random.default_rng(0).uniform(size=(50, 1))
     >>> y = np.zeros((50, 1))
     >>> for k in range(50):
@@ -482,7 +482,7 @@ class ARXModel(RegressorMixin, BaseEstimator):
 
         State ``x[k] = [y[k-1], ..., y[k-na], u[k-1], ..., u[k-nb+1]]``; the output of step
         ``k`` is ``y[k] = C x[k] + D u[k] + c`` (the form of
-        :func:`reduction.mpc.state_space_function`).
+        :func:`rcpod.reduction.mpc.state_space_function`).
 
         Returns
         -------
@@ -531,7 +531,7 @@ class IdentifiedModel:
 
     Attributes
     ----------
-    estimator : fitted ReservoirRegressor (ESNRegressor, or the result of reduction.reduce)
+    estimator : fitted ReservoirRegressor (ESNRegressor, or the result of rcpod.reduction.reduce)
     input_scaler, output_scaler : fitted :class:`Scaler`
     output_names : tuple of str
     warmup : int
@@ -543,8 +543,8 @@ class IdentifiedModel:
     Built by hand around a small ESN (normally by :func:`fit_identification_esn`):
 
     >>> import numpy as np
-    >>> from reservoir import ESNRegressor
-    >>> from reservoir.oil_platform.identification import (IdentifiedModel, make_scalers,
+    >>> from rcpod.reservoir import ESNRegressor
+    >>> from rcpod.reservoir.oil_platform.identification import (IdentifiedModel, make_scalers,
     ...                                                    with_warmup)
     >>> u = np.random.default_rng(0).uniform(size=(100, 5))
     >>> y = u[:, :2] * [1.0, 2.0]
@@ -588,10 +588,10 @@ class IdentifiedModel:
                                self.warmup, {**self.config, **config})
 
     def save(self, directory, name):
-        """Write ``<directory>/<name>.npz`` (the estimator, :func:`reservoir.persistence.save`),
+        """Write ``<directory>/<name>.npz`` (the estimator, :func:`rcpod.reservoir.persistence.save`),
         ``input_scaler.npz``, ``output_scaler.npz`` and ``<name>.json`` (outputs, warm-up,
         config). Returns the estimator's path."""
-        from reservoir.persistence import save
+        from rcpod.reservoir.persistence import save
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = save(self.estimator, directory / f"{name}.npz")
@@ -630,8 +630,8 @@ def load_identified_model(directory, name="full_esn"):
     Examples
     --------
     >>> import numpy as np, tempfile
-    >>> from reservoir import ESNRegressor
-    >>> from reservoir.oil_platform.identification import (IdentifiedModel, load_identified_model,
+    >>> from rcpod.reservoir import ESNRegressor
+    >>> from rcpod.reservoir.oil_platform.identification import (IdentifiedModel, load_identified_model,
     ...                                                    make_scalers)
     >>> u = np.random.default_rng(0).uniform(size=(60, 5))
     >>> u_scaler, y_scaler = make_scalers(u, u[:, :1])
@@ -644,7 +644,7 @@ def load_identified_model(directory, name="full_esn"):
     >>> copy.output_names, bool(np.array_equal(copy.predict(u), model.predict(u)))
     (('P_in',), True)
     """
-    from reservoir.persistence import load
+    from rcpod.reservoir.persistence import load
     directory = Path(directory)
     meta = json.loads((directory / f"{name}.json").read_text())
     return IdentifiedModel(load(directory / meta["estimator"]), load(directory / meta["input_scaler"]),
@@ -658,9 +658,9 @@ def fit_identification_esn(dataset, config=None, outputs=DEFAULT_OUTPUTS, splits
     Parameters
     ----------
     dataset : OilPlatformDataset
-        From :func:`reservoir.oil_platform.make_oil_platform_dataset`.
+        From :func:`rcpod.reservoir.oil_platform.make_oil_platform_dataset`.
     config : dict, optional
-        :class:`reservoir.ESNRegressor` parameters plus ``warmup`` (rest steps before each
+        :class:`rcpod.reservoir.ESNRegressor` parameters plus ``warmup`` (rest steps before each
         series, used as the washout); missing keys are taken from :data:`DEFAULT_ESN_CONFIG`.
     outputs : sequence of str, default :data:`DEFAULT_OUTPUTS`
     splits : sequence of {"train", "val", "test"}, default ("train",)
@@ -674,12 +674,12 @@ def fit_identification_esn(dataset, config=None, outputs=DEFAULT_OUTPUTS, splits
     Examples
     --------
     On a hand-made data set (random inputs, outputs a linear map of them; real data sets come
-    from :func:`reservoir.oil_platform.make_oil_platform_dataset`) with a small ESN:
+    from :func:`rcpod.reservoir.oil_platform.make_oil_platform_dataset`) with a small ESN:
 
     >>> import numpy as np
-    >>> from reservoir.metrics import nrmse
-    >>> from reservoir.oil_platform import OUTPUT_NAMES, OilPlatform, OilPlatformDataset
-    >>> from reservoir.oil_platform.identification import fit_identification_esn, output_indices
+    >>> from rcpod.reservoir.metrics import nrmse
+    >>> from rcpod.reservoir.oil_platform import OUTPUT_NAMES, OilPlatform, OilPlatformDataset
+    >>> from rcpod.reservoir.oil_platform.identification import fit_identification_esn, output_indices
     >>> rng, plant = np.random.default_rng(0), OilPlatform()
     >>> M, arrays = rng.normal(size=(5, 13)), {}
     >>> for split in ("train", "val", "test"):
@@ -695,7 +695,7 @@ def fit_identification_esn(dataset, config=None, outputs=DEFAULT_OUTPUTS, splits
     >>> pred.shape, bool(nrmse(ds.y_test[:, output_indices(ds, ("P_in", "P_top"))], pred) < 0.01)
     ((200, 2), True)
     """
-    from reservoir.estimators import ESNRegressor
+    from rcpod.reservoir.estimators import ESNRegressor
     cfg = dict(DEFAULT_ESN_CONFIG)
     if config is not None:
         unknown = set(config) - set(_ESN_KEYS) - {"warmup"}

@@ -91,12 +91,12 @@ def compiled_constants(params: NetworkParameters | None = None):
     Returns
     -------
     (well_a, well_b, riser, net) : tuple of tuples of float
-        As :func:`reservoir.oil_platform.parameters.compile_constants`.
+        As :func:`rcpod.reservoir.oil_platform.parameters.compile_constants`.
 
     Examples
     --------
-    >>> from reservoir.oil_platform import NetworkParameters
-    >>> from reservoir.oil_platform.model import compiled_constants
+    >>> from rcpod.reservoir.oil_platform import NetworkParameters
+    >>> from rcpod.reservoir.oil_platform.model import compiled_constants
     >>> compiled_constants() is compiled_constants()      # computed once
     True
     >>> compiled_constants() == compiled_constants(NetworkParameters())
@@ -280,9 +280,9 @@ def network_rhs(x, u, params: NetworkParameters | None = None):
     open-loop steady state nearby has a zero right-hand side to round-off:
 
     >>> import numpy as np
-    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    >>> from rcpod.reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
     ...                                     OilPlatform, network_rhs)
-    >>> from reservoir.oil_platform.model import STATE_SCALES
+    >>> from rcpod.reservoir.oil_platform.model import STATE_SCALES
     >>> u = NOMINAL_OPEN_LOOP_INPUT                            # (1, 1, 0.5, 0.5, 0.5)
     >>> d = network_rhs(LISTED_EQUILIBRIUM, u)
     >>> d.shape, bool(np.max(np.abs(d / STATE_SCALES)) < 1e-4)
@@ -325,7 +325,7 @@ def network_rhs_batch(X, U, params: NetworkParameters | None = None):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    >>> from rcpod.reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
     ...                                     network_rhs, network_rhs_batch)
     >>> X = LISTED_EQUILIBRIUM * np.array([[1.0], [1.01], [0.99]])    # three states
     >>> D = network_rhs_batch(X, NOMINAL_OPEN_LOOP_INPUT)
@@ -367,7 +367,7 @@ def network_algebraics(x, u, params: NetworkParameters | None = None):
     --------
     Bottom-hole pressures, riser-top pressure and oil production at the listed equilibrium:
 
-    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    >>> from rcpod.reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
     ...                                     network_algebraics)
     >>> a = network_algebraics(LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT)
     >>> round(a["A.P_bh"] / 1e5, 1), round(a["B.P_bh"] / 1e5, 1), round(a["riser.P2_t"] / 1e5, 2)
@@ -411,7 +411,7 @@ def held_mass(x):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform import LISTED_EQUILIBRIUM, held_mass
+    >>> from rcpod.reservoir.oil_platform import LISTED_EQUILIBRIUM, held_mass
     >>> round(float(held_mass(LISTED_EQUILIBRIUM)))            # kg
     58965
     >>> held_mass(np.stack([LISTED_EQUILIBRIUM] * 4)).shape
@@ -443,7 +443,7 @@ def network_mass_flows(x, u, params: NetworkParameters | None = None):
     ``inflow - outflow``; at a steady state both flows are equal.
 
     >>> import numpy as np
-    >>> from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
+    >>> from rcpod.reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
     ...                                     OilPlatform, held_mass, network_mass_flows,
     ...                                     network_rhs)
     >>> x = LISTED_EQUILIBRIUM * 1.01                          # off equilibrium

@@ -1,7 +1,7 @@
 """Parameter sets of the oil-platform network: two gas-lifted wells, a manifold and a pipeline-riser.
 
 All values are SI except the reservoir pressures (bar), exactly as in the public Modelica model of
-Jahanshahi et al. (see :mod:`reservoir.oil_platform` for the references) and as transcribed in
+Jahanshahi et al. (see :mod:`rcpod.reservoir.oil_platform` for the references) and as transcribed in
 ``shared/reference/oil_platform.md``.
 
 Temperatures: the source writes them as ``273 + 50`` (annulus), ``273 + 96`` (tubing), ``273 + 95``
@@ -14,7 +14,7 @@ Modelica library value the source was compiled with).
 
 :class:`NetworkParameters` is the user-facing (immutable) parameter record;
 :func:`compile_constants` turns it into the flat tuples of derived constants the hot right-hand
-side in :mod:`reservoir.oil_platform.model` reads.
+side in :mod:`rcpod.reservoir.oil_platform.model` reads.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class WellParameters:
     Examples
     --------
     >>> import dataclasses
-    >>> from reservoir.oil_platform import WellParameters
+    >>> from rcpod.reservoir.oil_platform import WellParameters
     >>> w = WellParameters()
     >>> w.T_a, w.T_r, w.w_res_in, w.P_z        # annulus / tubing temperature [K], kg/s, Pa
     (323.0, 369.0, 17.0, 10000000.0)
@@ -112,7 +112,7 @@ def well_a_parameters(**overrides) -> WellParameters:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import well_a_parameters
+    >>> from rcpod.reservoir.oil_platform import well_a_parameters
     >>> a = well_a_parameters()
     >>> a.P_z, a.k1, a.rho_L, a.Z_ca, a.T_a     # well A overrides; T_a is the base value
     (9999010.0, 0.95, 769.98, 0.927, 323.0)
@@ -139,7 +139,7 @@ def well_b_parameters(**overrides) -> WellParameters:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import well_b_parameters
+    >>> from rcpod.reservoir.oil_platform import well_b_parameters
     >>> b = well_b_parameters()
     >>> b.P_z, b.rho_L, b.K_f, b.K_alpha, b.Z_ca
     (10435700.0, 785.53, 0.8602, 0.9525, 0.933)
@@ -162,7 +162,7 @@ class RiserParameters:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import RiserParameters
+    >>> from rcpod.reservoir.oil_platform import RiserParameters
     >>> r = RiserParameters()
     >>> r.L1, r.L2, r.r1, r.rho_L           # 4300 m pipeline, 300 m riser, radius [m], kg/m^3
     (4300.0, 300.0, 0.1016, 750.0)
@@ -232,7 +232,7 @@ class NetworkParameters:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import NetworkParameters
+    >>> from rcpod.reservoir.oil_platform import NetworkParameters
     >>> p = NetworkParameters()
     >>> p.P_res_A, p.P_res_B, p.P_sep, p.manifold_dp, p.R
     (160.0, 170.0, 510000.0, 18105.0, 8.314472)
@@ -320,8 +320,8 @@ def riser_constants_KgKo(p: RiserParameters, R: float = R_MODELICA, g: float = G
 
     Examples
     --------
-    >>> from reservoir.oil_platform import RiserParameters
-    >>> from reservoir.oil_platform.parameters import riser_constants_KgKo
+    >>> from rcpod.reservoir.oil_platform import RiserParameters
+    >>> from rcpod.reservoir.oil_platform.parameters import riser_constants_KgKo
     >>> K_g, K_o = riser_constants_KgKo(RiserParameters())
     >>> round(K_g, 4), round(K_o, 4)
     (0.0236, 0.0897)
@@ -468,8 +468,8 @@ def compile_constants(params: NetworkParameters):
 
     Examples
     --------
-    >>> from reservoir.oil_platform import NetworkParameters
-    >>> from reservoir.oil_platform.parameters import compile_constants
+    >>> from rcpod.reservoir.oil_platform import NetworkParameters
+    >>> from rcpod.reservoir.oil_platform.parameters import compile_constants
     >>> well_a, well_b, riser, net = compile_constants(NetworkParameters())
     >>> len(well_a), len(well_b), len(riser), net
     (32, 32, 28, (18105.0, 0.001, 1e-06, 1.0, 1.0))

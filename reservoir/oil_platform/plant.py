@@ -90,7 +90,7 @@ class OilPlatform:
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform import OilPlatform
+    >>> from rcpod.reservoir.oil_platform import OilPlatform
     >>> plant = OilPlatform()
     >>> plant.n_inputs, plant.n_states, len(plant.output_names)
     (5, 21, 13)
@@ -212,7 +212,7 @@ class OilPlatform:
         """Fast ``f(t, x)`` for a fixed input (no validation; NaN vector on invalid states).
 
         With ``quadrature=True`` the state has two extra entries (cumulative boundary inflow and
-        outflow [kg], see :func:`reservoir.oil_platform.model.network_mass_flows`).
+        outflow [kg], see :func:`rcpod.reservoir.oil_platform.model.network_mass_flows`).
         """
         vl = [float(a) for a in u]
         ev = self._eval

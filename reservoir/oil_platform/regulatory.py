@@ -90,7 +90,7 @@ class PILoop:
     --------
     The annulus-pressure loop of well A in :func:`struc2_layer`:
 
-    >>> from reservoir.oil_platform import PILoop
+    >>> from rcpod.reservoir.oil_platform import PILoop
     >>> loop = PILoop("PCA1", "P_at_A", Kc=3e-5, Ti=600.0, output="z_A",
     ...               setpoint_min=70e5, setpoint_max=110e5)
     >>> (loop.setpoint_min / 1e5, loop.setpoint_max / 1e5), (loop.sat_min, loop.sat_max)
@@ -156,7 +156,7 @@ class RegulatoryLayer:
     --------
     A single riser-inlet pressure loop on the topside choke; the well chokes stay inputs:
 
-    >>> from reservoir.oil_platform import PILoop, RegulatoryLayer
+    >>> from rcpod.reservoir.oil_platform import PILoop, RegulatoryLayer
     >>> pcinl = PILoop("PCINL", "P_in", Kc=2e-6, Ti=300.0, output="z_top")
     >>> layer = RegulatoryLayer((pcinl,), name="riser_only")
     >>> layer.supervisory_input_names
@@ -284,7 +284,7 @@ def struc2_layer() -> RegulatoryLayer:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import struc2_layer
+    >>> from rcpod.reservoir.oil_platform import struc2_layer
     >>> layer = struc2_layer()
     >>> layer.loop_names
     ('PCA1', 'PCA2', 'PCINL', 'PCT1', 'PCT2', 'PCTOP')
@@ -318,7 +318,7 @@ def pidnet_inner_layer() -> RegulatoryLayer:
 
     Examples
     --------
-    >>> from reservoir.oil_platform import pidnet_inner_layer
+    >>> from rcpod.reservoir.oil_platform import pidnet_inner_layer
     >>> layer = pidnet_inner_layer()
     >>> [(lp.name, lp.Kc, lp.Ti) for lp in layer.loops]
     [('PCA1', 1e-05, 600.0), ('PCA2', 1e-05, 600.0), ('PCINL', 2e-06, 900.0)]
@@ -351,7 +351,7 @@ def get_layer(regulatory) -> Optional[RegulatoryLayer]:
 
     Examples
     --------
-    >>> from reservoir.oil_platform.regulatory import get_layer
+    >>> from rcpod.reservoir.oil_platform.regulatory import get_layer
     >>> [loop.name for loop in get_layer("pidnet_inner").loops]
     ['PCA1', 'PCA2', 'PCINL']
     >>> get_layer(None) is None
@@ -390,7 +390,7 @@ def soft_saturation(u0, lo=0.0, hi=1.0, soft=1e-5, sqrt=math.sqrt):
 
     Examples
     --------
-    >>> from reservoir.oil_platform.regulatory import soft_saturation
+    >>> from rcpod.reservoir.oil_platform.regulatory import soft_saturation
     >>> round(soft_saturation(0.5), 4), round(soft_saturation(2.0), 4)
     (0.5, 1.0)
     >>> abs(soft_saturation(-1.0)) < 1e-9
@@ -423,7 +423,7 @@ def inverse_soft_saturation(u, lo=0.0, hi=1.0, soft=1e-5):
 
     Examples
     --------
-    >>> from reservoir.oil_platform.regulatory import inverse_soft_saturation, soft_saturation
+    >>> from rcpod.reservoir.oil_platform.regulatory import inverse_soft_saturation, soft_saturation
     >>> round(inverse_soft_saturation(soft_saturation(0.3)), 10)
     0.3
     >>> inverse_soft_saturation(1.5)
@@ -443,12 +443,12 @@ def inverse_soft_saturation(u, lo=0.0, hi=1.0, soft=1e-5):
 def measurements(x, C, sqrt=math.sqrt):
     """Measurements (order :data:`MEASUREMENT_NAMES`) from the plant state (15 scalars or arrays).
 
-    ``C`` are the compiled constants (:func:`reservoir.oil_platform.model.compiled_constants`).
+    ``C`` are the compiled constants (:func:`rcpod.reservoir.oil_platform.model.compiled_constants`).
 
     Parameters
     ----------
     x : sequence of 15 floats or arrays
-        Plant state in the order of :data:`reservoir.oil_platform.STATE_NAMES`.
+        Plant state in the order of :data:`rcpod.reservoir.oil_platform.STATE_NAMES`.
     C : tuple
         Compiled constants.
     sqrt : callable, default=math.sqrt
@@ -464,9 +464,9 @@ def measurements(x, C, sqrt=math.sqrt):
     At the reference's listed equilibrium: the nominal annulus-top pressures (85.6 / 89.5 bar)
     and the riser-inlet pressure, which is state 10 (21.8 bar):
 
-    >>> from reservoir.oil_platform import LISTED_EQUILIBRIUM
-    >>> from reservoir.oil_platform.model import compiled_constants
-    >>> from reservoir.oil_platform.regulatory import MEASUREMENT_NAMES, measurements
+    >>> from rcpod.reservoir.oil_platform import LISTED_EQUILIBRIUM
+    >>> from rcpod.reservoir.oil_platform.model import compiled_constants
+    >>> from rcpod.reservoir.oil_platform.regulatory import MEASUREMENT_NAMES, measurements
     >>> m = dict(zip(MEASUREMENT_NAMES, measurements(LISTED_EQUILIBRIUM, compiled_constants())))
     >>> [round(float(m[k]) / 1e5, 1) for k in ("P_at_A", "P_at_B", "P_in")]   # bar
     [85.6, 89.5, 21.8]

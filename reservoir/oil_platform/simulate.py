@@ -54,7 +54,7 @@ class PlantSimulationWarning(RuntimeWarning):
 
     >>> import warnings
     >>> import numpy as np
-    >>> from reservoir.oil_platform import OilPlatform, PlantSimulationWarning, simulate
+    >>> from rcpod.reservoir.oil_platform import OilPlatform, PlantSimulationWarning, simulate
     >>> plant = OilPlatform(regulatory=None)      # inputs (w_inj_A, w_inj_B, z_A, z_B, z_top)
     >>> u = np.tile([1.0, 1.0, 0.5, 0.5, 1.0], (3, 1))
     >>> with warnings.catch_warnings(record=True) as caught:
@@ -81,7 +81,7 @@ class PlantSimulationError(RuntimeError):
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform import OilPlatform, PlantSimulationError, simulate
+    >>> from rcpod.reservoir.oil_platform import OilPlatform, PlantSimulationError, simulate
     >>> plant = OilPlatform(regulatory=None)      # topside choke (last input) held fully open
     >>> u = np.tile([1.0, 1.0, 0.5, 0.5, 1.0], (3, 1))
     >>> try:
@@ -133,7 +133,7 @@ class SimulationResult:
     Three minutes at the stabilised nominal point: the plant stays at its steady state.
 
     >>> import numpy as np
-    >>> from reservoir.oil_platform import OilPlatform, simulate
+    >>> from rcpod.reservoir.oil_platform import OilPlatform, simulate
     >>> plant = OilPlatform()
     >>> res = simulate(plant, np.tile(plant.nominal_input(), (3, 1)), dt=60.0)
     >>> len(res), res.status, res.t.tolist()
@@ -270,7 +270,7 @@ def simulate(plant: OilPlatform, inputs, dt=60.0, x0=None, *, t0=0.0, method="od
     Examples
     --------
     >>> import numpy as np
-    >>> from reservoir.oil_platform import OilPlatform, simulate
+    >>> from rcpod.reservoir.oil_platform import OilPlatform, simulate
     >>> plant = OilPlatform()
     >>> res = simulate(plant, np.tile(plant.nominal_input(), (5, 1)), dt=60.0)
     >>> res.success, res.u.shape, res.x.shape, res.y.shape

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from examples import report, speed
+from rcpod.examples import report, speed
 
 MACHINE = {"rcpod": "0.1.0", "commit": "abc1234-dirty", "python": "3.11.0", "platform": "Linux",
            "cpu": "Fake CPU 3000", "n_cpus": 2, "versions": {"numpy": "2.0", "casadi": None}}
@@ -100,7 +100,7 @@ def test_malformed_headline_rejected(tmp_path, bad, error):
 
 
 def test_doctests_of_report_and_reproduce():
-    from examples import reproduce
+    from rcpod.examples import reproduce
     for module in (report, reproduce):
         res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert res.attempted > 0 and res.failed == 0
@@ -124,7 +124,7 @@ def assert_headline_from_tables(result):
 
 
 def _fake_benchmarks():
-    from benchmarks import bench_esn, bench_quantum
+    from rcpod.benchmarks import bench_esn, bench_quantum
     esn_rows = [dict(n_units=n, nnz=10 * n, steps=2000, single_rpy_s=0.5, single_ours_s=0.1 * k,
                      single_speedup=5.0 / k, batch_steps=500, batch_rpy_s=2.0,
                      batch_rpy_mode="loop", batch_ours_s=0.2, batch_speedup=12.0 / k,
@@ -160,7 +160,7 @@ def test_speed_headline():
 
 
 def test_quantum_rc_headline():
-    from examples import quantum_rc
+    from rcpod.examples import quantum_rc
     wtl = [dict(readout=k, a=a, b=b, win=["x"] * (k == "ridge"), tie=["y", "z"], lose=["w"])
            for k in ("ridge", "rmsprop", "rmsprop_early")
            for a, b in (("q_paper", "c_matched"), ("q_best", "ar4"))]

@@ -16,7 +16,7 @@ import numbers
 
 import pytest
 
-from examples import report, reproduce
+from rcpod.examples import report, reproduce
 from tests.examples.test_report import assert_headline_from_tables
 
 TIMING_KEYS = {"seconds"}  # wall-clock run time: the only numbers that may differ

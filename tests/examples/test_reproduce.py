@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from examples import reproduce
+from rcpod.examples import reproduce
 
 CALLS = []
 

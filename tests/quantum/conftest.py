@@ -1,7 +1,7 @@
 """Shared helpers of the quantum tests: an independent PennyLane reference of the circuit.
 
 The reference circuit is written here from ``shared/reference/quantum_rnn_reservoirs.md``
-directly with PennyLane gates, independently of ``quantum.circuits``.
+directly with PennyLane gates, independently of ``rcpod.quantum.circuits``.
 """
 import numpy as np
 import pennylane as qml

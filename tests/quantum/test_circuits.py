@@ -2,7 +2,7 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from quantum.circuits import (entangler_pairs, make_device, make_qnode, variational_unitary, vqc)
+from rcpod.quantum.circuits import (entangler_pairs, make_device, make_qnode, variational_unitary, vqc)
 
 
 def test_qnode_is_drawable_and_has_the_reference_gates():

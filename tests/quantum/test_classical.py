@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from quantum import ClassicalRNNReservoir
+from rcpod.quantum import ClassicalRNNReservoir
 
 
 def _sig(x):

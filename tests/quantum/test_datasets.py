@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from quantum import datasets as ds
+from rcpod.quantum import datasets as ds
 
 
 def test_damped_oscillator_matches_tight_ode_solution():

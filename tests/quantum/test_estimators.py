@@ -5,10 +5,10 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from quantum import QuantumReservoir, WindowFeatures
-from quantum.datasets import load_task
-from quantum.estimators import QuantumReservoirRegressor
-from reservoir import ReservoirRegressor
+from rcpod.quantum import QuantumReservoir, WindowFeatures
+from rcpod.quantum.datasets import load_task
+from rcpod.quantum.estimators import QuantumReservoirRegressor
+from rcpod.reservoir import ReservoirRegressor
 
 # As for the ESN estimators (tests/reservoir/test_sklearn_checks.py): a time series is not a set
 # of exchangeable rows; the recurrent state makes predictions depend on the order of the steps.

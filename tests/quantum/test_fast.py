@@ -2,8 +2,8 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from quantum.circuits import make_qnode
-from quantum.fast import (MAX_FAST_QUBITS, VQCBank, dense_unitaries, encode_qubits, product_states,
+from rcpod.quantum.circuits import make_qnode
+from rcpod.quantum.fast import (MAX_FAST_QUBITS, VQCBank, dense_unitaries, encode_qubits, product_states,
                           sample_expvals, z_signs)
 
 # every qubit count 2..8; layer counts cycle through 1..4 (two per qubit count)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from quantum.readout_training import (RMSprop, RMSpropReadout, minibatches, mse_linear_grad,
+from rcpod.quantum.readout_training import (RMSprop, RMSpropReadout, minibatches, mse_linear_grad,
                                       train_linear_readout)
 
 X2 = np.array([[1.0, 2.0], [3.0, -1.0]])

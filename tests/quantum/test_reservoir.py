@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from quantum import QuantumReservoir
-from quantum.cells import init_weights
-from quantum.fast import MAX_FAST_QUBITS
+from rcpod.quantum import QuantumReservoir
+from rcpod.quantum.cells import init_weights
+from rcpod.quantum.fast import MAX_FAST_QUBITS
 
 
 def _sig(x):
@@ -154,7 +154,7 @@ def test_paper_protocol_matches_reference_numbers():
     """Reference notes: QRNN test MSE (closed-form readout) 3.0e-4 damped oscillator, 3.6e-5 NARMA10."""
     from sklearn.linear_model import LinearRegression
 
-    from quantum.datasets import load_task
+    from rcpod.quantum.datasets import load_task
 
     for task, expected in (("damped_oscillator", 3.0e-4), ("narma10", 3.6e-5)):
         t = load_task(task)
@@ -235,7 +235,7 @@ def test_not_initialized():
 
 @pytest.mark.parametrize("kw", [dict(cell="lstm", init="uniform"), dict(cell="gru", shots=1000)])
 def test_save_load_roundtrip(tmp_path, kw):
-    from reservoir.persistence import load, save
+    from rcpod.reservoir.persistence import load, save
 
     res = QuantumReservoir(random_state=4, **kw).initialize(1)
     X = np.random.default_rng(6).normal(size=(7, 1))
@@ -246,9 +246,9 @@ def test_save_load_roundtrip(tmp_path, kw):
 
 
 def test_estimator_save_load_roundtrip(tmp_path):
-    from reservoir.persistence import load, save
+    from rcpod.reservoir.persistence import load, save
 
-    from quantum.estimators import QuantumReservoirRegressor
+    from rcpod.quantum.estimators import QuantumReservoirRegressor
 
     u = np.sin(np.linspace(0, 10, 120))[:, None]
     model = QuantumReservoirRegressor(cell="lstm", washout=5, random_state=0).fit(u[:-1], u[1:, 0])

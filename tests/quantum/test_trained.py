@@ -3,10 +3,10 @@ differences and against PennyLane QNode backpropagation, and a few training step
 import numpy as np
 import pytest
 
-from quantum import QuantumReservoir
-from quantum.cells import make_cell
-from quantum.circuits import variational_unitary
-from quantum.trained import (TrainedQuantumRNN, cnot_permutation, differentiable_unitary,
+from rcpod.quantum import QuantumReservoir
+from rcpod.quantum.cells import make_cell
+from rcpod.quantum.circuits import variational_unitary
+from rcpod.quantum.trained import (TrainedQuantumRNN, cnot_permutation, differentiable_unitary,
                              model_loss, model_loss_and_grad)
 
 

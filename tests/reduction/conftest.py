@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from reservoir import ESN, ESNRegressor
+from rcpod.reservoir import ESN, ESNRegressor
 
 
 @pytest.fixture(scope="module")

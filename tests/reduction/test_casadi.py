@@ -4,8 +4,8 @@ import sys
 import numpy as np
 import pytest
 
-from reduction import collect_snapshots, jacobian_state, pod, reduce, to_casadi
-from reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+from rcpod.reduction import collect_snapshots, jacobian_state, pod, reduce, to_casadi
+from rcpod.reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
                        StabilizedDEIMReservoir, qdeim)
 
 ca = pytest.importorskip("casadi")
@@ -44,7 +44,7 @@ def test_step_matches_numpy(reservoirs, inputs, i):
 @pytest.mark.parametrize("method", ["pod", "pod-deim-stabilized"])
 @pytest.mark.parametrize("include_input", [False, True])
 def test_estimator_outputs_match_predict(method, include_input):
-    from reservoir import ESNRegressor
+    from rcpod.reservoir import ESNRegressor
     rng = np.random.default_rng(0)
     u = rng.uniform(-1, 1, (300, 2))
     y = np.column_stack([np.roll(u[:, 0], 1) * u[:, 1], u[:, 0] ** 2])
@@ -65,7 +65,7 @@ def test_estimator_outputs_match_predict(method, include_input):
 
 
 def test_one_dimensional_target():
-    from reservoir import ESNRegressor
+    from rcpod.reservoir import ESNRegressor
     u = np.random.default_rng(0).uniform(-1, 1, (200, 1))
     est = ESNRegressor(n_units=20, random_state=0).fit(u, np.roll(u[:, 0], 1))
     f = to_casadi(est)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from reduction import deim, deim_coefficients, oversample, pod, qdeim
+from rcpod.reduction import deim, deim_coefficients, oversample, pod, qdeim
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from reduction import (ReducedReservoir, ReductionReport, ReductionWarning, check_trajectory,
+from rcpod.reduction import (ReducedReservoir, ReductionReport, ReductionWarning, check_trajectory,
                        diagnose, jacobian_spectral_radii, jacobian_state, per_step_time, reduce)
 
 

@@ -4,16 +4,16 @@ They check the contract examples/reproduce.py relies on (``main(argv) -> dict`` 
 notes, figures, seeds, command; results.json written) and a few facts that must hold whatever the
 numbers: same seeds give the same numbers, memory capacity of an r-dimensional model stays below
 r (plus the finite-sample bias), and the full ESN row of the memory table equals a direct
-:func:`reservoir.memory.memory_capacity` call.
+:func:`rcpod.reservoir.memory.memory_capacity` call.
 """
 import json
 
 import numpy as np
 import pytest
 
-from examples import reduction_memory_capacity, reduction_narma10
-from reservoir import ESN
-from reservoir.memory import memory_capacity
+from rcpod.examples import reduction_memory_capacity, reduction_narma10
+from rcpod.reservoir import ESN
+from rcpod.reservoir.memory import memory_capacity
 
 
 def _check_contract(result, out):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from reservoir import ESN
-from reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+from rcpod.reservoir import ESN
+from rcpod.reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
                        StabilizedDEIMReservoir, collect_snapshots, jacobian_input, jacobian_state,
                        pod, qdeim, step_jacobians)
 

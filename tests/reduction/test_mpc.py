@@ -1,4 +1,4 @@
-"""Output-tracking MPC (reduction.mpc): closed forms, hard constraints, offset-free, errors."""
+"""Output-tracking MPC (rcpod.reduction.mpc): closed forms, hard constraints, offset-free, errors."""
 import sys
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 ca = pytest.importorskip("casadi")
 
-from reduction.mpc import (OffsetFreeMPC, TrackingMPC, import_casadi, prediction_step,  # noqa: E402
+from rcpod.reduction.mpc import (OffsetFreeMPC, TrackingMPC, import_casadi, prediction_step,
                            rollout, state_space_function)
 
 # a stable, coupled 2x2 plant (x+ = A x + B u, y = C x)
@@ -126,8 +126,8 @@ def test_offset_free_removes_model_mismatch(lin):
 def test_move_blocking_and_esn_convention():
     """ESN from to_casadi ("after" timing): rollout reproduces predict; the plan is blockwise
     constant; the MPC drives the ESN (as its own plant) to a reachable setpoint."""
-    from reduction import to_casadi
-    from reservoir import ESNRegressor
+    from rcpod.reduction import to_casadi
+    from rcpod.reservoir import ESNRegressor
     rng = np.random.default_rng(0)
     u = rng.uniform(-1, 1, (400, 2))
     y = np.column_stack([np.convolve(u[:, 0], np.ones(5) / 5, "same"), 0.5 * u[:, 1]])
@@ -254,7 +254,7 @@ def test_example_smoke(tmp_path):
     bound or rate violation in any closed loop."""
     import json
 
-    from examples import mpc_oil_platform
+    from rcpod.examples import mpc_oil_platform
     out = tmp_path / "mpc"
     result = mpc_oil_platform.main(["--smoke", "--out", str(out)])
     for key in ("tables", "notes", "figures", "seeds", "command"):

@@ -4,7 +4,7 @@ import pytest
 import scipy.linalg
 from sklearn.base import clone
 
-from reduction import (LinearizedDEIMReservoir, StabilizedDEIMReservoir, collect_snapshots,
+from rcpod.reduction import (LinearizedDEIMReservoir, StabilizedDEIMReservoir, collect_snapshots,
                        jacobian_state, linearized_jacobian, lstsq_weights, observability_gramian,
                        output_weighted_pod, pod, qdeim, reduce)
 
@@ -163,7 +163,7 @@ def test_reduce_errors_for_new_options(fitted):
 
 
 def test_linearized_model_saves_and_loads_exactly(tmp_path, fitted):
-    from reservoir.persistence import load, save
+    from rcpod.reservoir.persistence import load, save
     est, u, _ = fitted
     red = reduce(est, u[:500], method="pod-qdeim-linearized", rank=8, n_points=16,
                  basis="output-weighted", nl_fit="lstsq")

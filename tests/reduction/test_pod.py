@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from reduction import energy_rank, pod, projection_error
+from rcpod.reduction import energy_rank, pod, projection_error
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from reservoir import ESN
-from reservoir.persistence import load, save
-from reduction import (DEIMReservoir, PODReservoir, ReducedReservoir, StabilizedDEIMReservoir,
+from rcpod.reservoir import ESN
+from rcpod.reservoir.persistence import load, save
+from rcpod.reduction import (DEIMReservoir, PODReservoir, ReducedReservoir, StabilizedDEIMReservoir,
                        collect_snapshots, deim, pod, qdeim)
 
 
@@ -137,7 +137,7 @@ def test_validation_errors(esn, snaps):
     Psi, _ = pod(snaps.states, rank=5)
     U, _ = pod(snaps.nonlinear, rank=7)
     p = qdeim(U)
-    with pytest.raises(TypeError, match="reservoir.ESN"):
+    with pytest.raises(TypeError, match="rcpod.reservoir.ESN"):
         PODReservoir.from_esn("not an esn", Psi)
     with pytest.raises(NotFittedError, match="not initialized"):
         PODReservoir.from_esn(ESN(n_units=30), Psi)

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from reservoir import BaseReservoir, ESNRegressor, ReservoirRegressor
-from reservoir.memory import memory_capacity
-from reservoir.persistence import load, save
-from reduction import (METHODS, DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+from rcpod.reservoir import BaseReservoir, ESNRegressor, ReservoirRegressor
+from rcpod.reservoir.memory import memory_capacity
+from rcpod.reservoir.persistence import load, save
+from rcpod.reduction import (METHODS, DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
                        ReductionWarning, StabilizedDEIMReservoir, energy_rank, reduce)
 
 

@@ -1,8 +1,8 @@
-"""Tests of reservoir.datasets.narma against hand-computed values and an independent loop."""
+"""Tests of rcpod.reservoir.datasets.narma against hand-computed values and an independent loop."""
 import numpy as np
 import pytest
 
-from reservoir.datasets import NARMADivergenceError, narma
+from rcpod.reservoir.datasets import NARMADivergenceError, narma
 
 
 def _narma_reference(u, n):

@@ -7,7 +7,7 @@ import pytest
 from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from reservoir import ESNRegressor
+from rcpod.reservoir import ESNRegressor
 
 GRID = {"spectral_radius": [0.5, 0.9], "leak_rate": [0.5, 1.0], "ridge": [1e-6, 1e-2]}
 

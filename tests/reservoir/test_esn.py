@@ -4,7 +4,7 @@ import pytest
 import scipy.sparse as sp
 from reservoirpy.nodes import Reservoir
 
-from reservoir import ESN
+from rcpod.reservoir import ESN
 
 
 def _rpy_reservoir(lr, dense, seed=1, n=120, n_in=2):
@@ -132,7 +132,7 @@ def test_bad_inputs():
 
 # -- compiled kernels (reservoir/_kernels.py) ----------------------------------------------------
 def test_vectorised_tanh_within_2_ulp_of_numpy():
-    from reservoir import _kernels
+    from rcpod.reservoir import _kernels
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(scale=s, size=20000) for s in (1e-3, 0.3, 1.0, 3.0, 30.0)]
                        + [np.linspace(-21, 21, 20001),
@@ -149,7 +149,7 @@ def test_vectorised_tanh_within_2_ulp_of_numpy():
 
 
 def test_csr_product_is_bitwise_scipy():
-    from reservoir import _kernels
+    from rcpod.reservoir import _kernels
     W = sp.random(41, 41, density=0.15, random_state=2, format="lil")
     W[[0, 5, 40], :] = 0.0  # odd N, empty rows (first, middle, last)
     W = sp.csr_matrix(W)

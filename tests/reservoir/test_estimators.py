@@ -7,7 +7,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from reservoir import ESN, ESNRegressor, ReservoirRegressor
+from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor
 
 
 def _task(T=400, seed=0):

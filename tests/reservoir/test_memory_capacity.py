@@ -1,4 +1,4 @@
-"""Tests of reservoir.memory.memory_capacity: against reservoirpy, the bound MC <= N, the known
+"""Tests of rcpod.reservoir.memory.memory_capacity: against reservoirpy, the bound MC <= N, the known
 near-orthogonal / random contrast, and input validation."""
 import numpy as np
 import pytest
@@ -7,9 +7,9 @@ from reservoirpy.nodes import Reservoir, Ridge
 from reservoirpy.observables import memory_capacity as rpy_memory_capacity
 from sklearn.exceptions import NotFittedError
 
-from reservoir import ESN, ESNRegressor, ReservoirRegressor
-from reservoir.base import BaseReservoir
-from reservoir.memory import memory_capacity, memory_capacity_task
+from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor
+from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.memory import memory_capacity, memory_capacity_task
 
 # near-linear reservoir: tiny input scaling keeps tanh in its linear range; rho = 0.9 keeps the
 # aliasing of u[k-d] with u[k-d-N] in a ring small (rho^N); a tiny ridge, since the states are small

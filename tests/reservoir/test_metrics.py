@@ -1,4 +1,4 @@
-"""Tests of reservoir.metrics against closed forms, scikit-learn and reservoirpy."""
+"""Tests of rcpod.reservoir.metrics against closed forms, scikit-learn and reservoirpy."""
 import numpy as np
 import pytest
 from reservoirpy.observables import nrmse as rpy_nrmse
@@ -7,7 +7,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_squared_error
 from sklearn.model_selection import cross_val_score
 
-from reservoir.metrics import mse, nrmse, nrmse_scorer, rmse
+from rcpod.reservoir.metrics import mse, nrmse, nrmse_scorer, rmse
 
 
 def test_nrmse_closed_form():

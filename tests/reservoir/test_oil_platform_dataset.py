@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from reservoir.oil_platform import DEFAULT_ENVELOPE, aprbs, make_oil_platform_dataset
-from reservoir.oil_platform import dataset as dsmod
+from rcpod.reservoir.oil_platform import DEFAULT_ENVELOPE, aprbs, make_oil_platform_dataset
+from rcpod.reservoir.oil_platform import dataset as dsmod
 
 
 def test_aprbs_properties():
@@ -95,7 +95,7 @@ def test_dataset_errors(kw, match, tmp_path):
 
 
 def test_dataset_pidnet_inner_default_envelope(tmp_path):
-    from reservoir.oil_platform import PIDNET_INNER_ENVELOPE
+    from rcpod.reservoir.oil_platform import PIDNET_INNER_ENVELOPE
     ds = make_oil_platform_dataset(train_hours=0.5, val_hours=0.2, test_hours=0.2, regulatory="pidnet_inner",
                                    setpoint_filter_time=1200.0, cache_dir=tmp_path, random_state=2)
     assert ds.input_names == ("w_inj_A", "w_inj_B", "P_at_A_sp", "P_at_B_sp", "P_in_sp")
@@ -105,7 +105,7 @@ def test_dataset_pidnet_inner_default_envelope(tmp_path):
 
 
 def test_dataset_custom_layer_needs_envelope(tmp_path):
-    from reservoir.oil_platform import PILoop, RegulatoryLayer
+    from rcpod.reservoir.oil_platform import PILoop, RegulatoryLayer
     layer = RegulatoryLayer((PILoop("PCINL", "P_in", 2e-6, 300.0, "z_top"),), name="riser only")
     with pytest.raises(ValueError, match="no default envelope"):
         make_oil_platform_dataset(regulatory=layer, cache_dir=tmp_path)

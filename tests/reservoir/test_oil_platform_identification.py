@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from reservoir import ESN
-from reservoir.oil_platform import OUTPUT_NAMES, OilPlatformDataset
-from reservoir.oil_platform.identification import (DEFAULT_ESN_CONFIG, DEFAULT_OUTPUTS, ARXModel,
+from rcpod.reservoir import ESN
+from rcpod.reservoir.oil_platform import OUTPUT_NAMES, OilPlatformDataset
+from rcpod.reservoir.oil_platform.identification import (DEFAULT_ESN_CONFIG, DEFAULT_OUTPUTS, ARXModel,
                                                    IdentifiedModel, Scaler, fit_identification_esn,
                                                    load_identified_model, make_scalers,
                                                    output_indices, with_warmup)
@@ -252,9 +252,25 @@ def test_fit_identification_esn_predicts_in_free_run_from_rest(tmp_path):
     assert np.allclose(model.output_scaler.offset_, yt[:, idx].mean(0))
     err = np.sqrt(np.mean((pred - y[:, idx]) ** 2, 0)) / y[:, idx].std(0)
     assert np.mean(err) < 0.3
-    # save / load round trip
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_identified_model_save_load_is_bit_exact_in_either_memory_order(tmp_path, order):
+    """The readout weights come back in the memory order they were saved in, so the loaded model
+    runs the same BLAS kernel as the saved one (the kernel, hence the rounding, depends on the
+    layout): equal bits by construction, not by the luck of one CPU."""
+    ds = _fake_dataset()
+    model = fit_identification_esn(ds, dict(n_units=40, warmup=50, random_state=1))
+    readout = model.estimator.readout_
+    assert readout.coef_.flags.c_contiguous         # what fit produces
+    readout.coef_ = np.asarray(readout.coef_, order=order)
+    assert readout.coef_.flags[f"{'C' if order == 'C' else 'F'}_CONTIGUOUS"]
+    u, _ = ds.split("test")
+    pred = model.predict(u)
     model.save(tmp_path, "full_esn")
     back = load_identified_model(tmp_path, "full_esn")
+    coef = back.estimator.readout_.coef_
+    assert coef.dtype == readout.coef_.dtype and coef.strides == readout.coef_.strides
     np.testing.assert_array_equal(back.predict(u), pred)
     assert back.output_names == model.output_names and back.warmup == 50
 
@@ -302,10 +318,10 @@ def test_oil_platform_example_smoke(tmp_path):
     and predict what the run measured, and the ARX / ESN rows consistent with the raw numbers."""
     import json
 
-    from examples import oil_platform
-    from reservoir.metrics import nrmse
-    from reservoir.oil_platform import make_oil_platform_dataset
-    from reservoir.persistence import load
+    from rcpod.examples import oil_platform
+    from rcpod.reservoir.metrics import nrmse
+    from rcpod.reservoir.oil_platform import make_oil_platform_dataset
+    from rcpod.reservoir.persistence import load
 
     out = tmp_path / "oil"
     result = oil_platform.main(["--smoke", "--out", str(out)])

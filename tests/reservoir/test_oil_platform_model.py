@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy.optimize import root
 
-from reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT, NetworkParameters,
+from rcpod.reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT, NetworkParameters,
                                     OilPlatform, network_algebraics, network_mass_flows, network_rhs,
                                     network_rhs_batch, well_a_parameters)
-from reservoir.oil_platform.model import STATE_SCALES
-from reservoir.oil_platform.parameters import riser_constants_KgKo
+from rcpod.reservoir.oil_platform.model import STATE_SCALES
+from rcpod.reservoir.oil_platform.parameters import riser_constants_KgKo
 
 JAC_FILE = Path("/work/shared/reference/data/oil_platform_nominal_jacobian.npz")
 

@@ -4,8 +4,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from reservoir.oil_platform import OilPlatform, PILoop, RegulatoryLayer, network_algebraics, network_rhs
-from reservoir.oil_platform.regulatory import inverse_soft_saturation, soft_saturation
+from rcpod.reservoir.oil_platform import OilPlatform, PILoop, RegulatoryLayer, network_algebraics, network_rhs
+from rcpod.reservoir.oil_platform.regulatory import inverse_soft_saturation, soft_saturation
 
 
 @pytest.mark.parametrize("reg", ["struc2", "pidnet_inner"])

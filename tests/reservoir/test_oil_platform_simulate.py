@@ -4,9 +4,9 @@ import warnings
 import numpy as np
 import pytest
 
-from reservoir.oil_platform import (DEFAULT_ENVELOPE, OilPlatform, PlantSimulationError,
+from rcpod.reservoir.oil_platform import (DEFAULT_ENVELOPE, OilPlatform, PlantSimulationError,
                                     PlantSimulationWarning, aprbs, held_mass, simulate)
-from reservoir.oil_platform.dataset import envelope_bounds
+from rcpod.reservoir.oil_platform.dataset import envelope_bounds
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_mass_balance_fine_grid_trapezoid(plant, center_run):
     The discretisation error of the trapezoid is ~6e-6 of the inflow here (it falls ~4x per
     halving of the grid); a bookkeeping error (e.g. a missing flow) would be ~1e-2.
     """
-    from reservoir.oil_platform import network_mass_flows
+    from rcpod.reservoir.oil_platform import network_mass_flows
     x0, U = center_run
     Uf = np.repeat(U[:120], 60, axis=0)    # the same inputs held on a 1 s grid, 2 h
     r = simulate(plant, Uf, 1.0, x0=x0, rtol=1e-8, atol=1e-10)

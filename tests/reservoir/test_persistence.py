@@ -1,13 +1,11 @@
 """save/load: bit-for-bit round trips; corrupt, tampered and foreign files refused."""
-import io
 import json
-import zipfile
 
 import numpy as np
 import pytest
 
-from reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout
-from reservoir.persistence import ModelFileError, load, save
+from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout
+from rcpod.reservoir.persistence import ModelFileError, load, save
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from reservoirpy.nodes import Reservoir, Ridge
 from sklearn.linear_model import Ridge as SkRidge
 
-from reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout
+from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout
 
 
 def _data(seed=0, n=500, p=30, q=2):

@@ -1,7 +1,7 @@
 """scikit-learn's estimator contract, with the checks that contradict time series listed."""
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from reservoir import ESN, ESNRegressor, ReservoirRegressor
+from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor
 
 # A time series is not a set of exchangeable samples: the state at step k depends on all earlier
 # inputs, so shuffling the rows or predicting on a subset changes every prediction after the
