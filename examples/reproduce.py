@@ -23,15 +23,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import logging
 import os
 import platform
 import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+
+from tqdm.auto import tqdm
 
 from rcpod.examples import _common
 from rcpod.examples import report as report_md
@@ -50,6 +54,51 @@ EXPERIMENTS = [
     ("quantum_rc", "rcpod.examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
     ("speed", "rcpod.examples.speed", "Speed and memory against reservoirpy and PennyLane"),
 ]
+
+#: Optional modules a part cannot run without, with the extra of setup.cfg that installs them.
+#: (matplotlib, extra ``plot``, is optional for every part: without it figures are skipped.)
+REQUIRES = {"mpc_oil_platform": {"casadi": "mpc"}}
+
+
+class MissingExtraError(RuntimeError):
+    """A selected part needs an optional dependency that is not installed.
+
+    Examples
+    --------
+    >>> str(MissingExtraError("part 'x' needs casadi: pip install 'rcpod[mpc]'"))
+    "part 'x' needs casadi: pip install 'rcpod[mpc]'"
+    """
+
+
+def check_extras(names, requires=None, find_spec=importlib.util.find_spec):
+    """Raise :class:`MissingExtraError` naming every part of ``names`` whose extra is missing.
+
+    Called before the first part runs, so a run never stops halfway for a missing extra.
+
+    Parameters
+    ----------
+    names : iterable of str
+        The parts about to run.
+    requires : dict, optional
+        ``{part: {module: extra}}``; default :data:`REQUIRES`.
+    find_spec : callable, optional
+        How a module is looked up without importing it (for tests).
+
+    Examples
+    --------
+    >>> check_extras(["narma10"])           # needs nothing optional
+    >>> check_extras(["mpc"], {"mpc": {"no_such_module_xyz": "mpc"}})
+    Traceback (most recent call last):
+    ...
+    rcpod.examples.reproduce.MissingExtraError: part 'mpc' needs no_such_module_xyz: pip install ...
+    """
+    requires = REQUIRES if requires is None else requires
+    missing = [(name, module, extra) for name in names
+               for module, extra in requires.get(name, {}).items() if find_spec(module) is None]
+    if missing:
+        parts = "; ".join(f"part {name!r} needs {module}: pip install 'rcpod[{extra}]'"
+                          for name, module, extra in missing)
+        raise MissingExtraError(parts + " (or leave it out: --only PART ...)")
 
 
 def machine_info():
@@ -172,11 +221,16 @@ def main(argv=None, experiments=None):
             done = out_dir / name / "done.json"
             if done.exists():
                 done.unlink()
+    check_extras(name for name, _, _ in experiments if name in selected)
     records = []
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    bar = tqdm(total=len(selected), desc="rcpod-reproduce", unit="part",
+               disable=None)  # None: no bar when stderr is not a terminal (logs, CI)
     for name, module, title in experiments:
         if name in selected:
+            bar.set_postfix_str(name)
             record = run_part(name, module, name_preset, out_dir)
+            bar.update()
         else:  # not selected: in the report only if it finished before with this preset
             record = finished_part(out_dir, name, name_preset)
             if record is None:
@@ -184,6 +238,7 @@ def main(argv=None, experiments=None):
             log.info("%s: not selected, finished before: included in the report", name)
         record["title"] = title
         records.append(record)
+    bar.close()
     info = machine_info()
     summary = {"preset": name_preset, "started": started, "machine": info,
                "total_seconds": sum(r["seconds"] for r in records),
@@ -192,6 +247,50 @@ def main(argv=None, experiments=None):
     report_md.write_report(out_dir, summary)
     print(f"report written to {out_dir / 'report.md'}")
     return summary
+
+
+def cli(argv=None, experiments=None):
+    """The console command ``rcpod-reproduce``: :func:`main`, with an exit status.
+
+    Returns 0 when the report was written; on failure it prints one line naming the reason to
+    stderr and returns 1 (2 for a missing optional extra, 130 when interrupted; an interrupted
+    run resumes where it stopped when started again). ``python -m rcpod.examples.reproduce``
+    runs :func:`main` directly and shows the full traceback of a failure.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default ``sys.argv[1:]``).
+    experiments : list, optional
+        Passed to :func:`main` (default :data:`EXPERIMENTS`).
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Examples
+    --------
+    >>> cli(["--only", "no_such_part"])    # a usage error: argparse explains it on stderr
+    2
+    """
+    try:
+        main(argv, experiments)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else 1
+    except MissingExtraError as exc:
+        print(f"rcpod-reproduce: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rcpod-reproduce: interrupted; run the same command again to resume.",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 -- the console shows one line, not a traceback
+        print(f"rcpod-reproduce: failed: {type(exc).__name__}: {exc} (python -m "
+              f"rcpod.examples.reproduce with the same arguments shows the traceback)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -175,3 +175,56 @@ def test_git_commit_dirty_flag(tmp_path):
     (tmp_path / "f.txt").write_text("2")
     assert reproduce.git_commit(tmp_path) == clean + "-dirty"
     assert reproduce.git_commit(tmp_path / "sub") is None  # not the top of the work tree
+
+
+def test_console_command_exit_status_and_output(tmp_path, fake_experiments, capsys):
+    out = tmp_path / "cli"
+    # part b is interrupted on its first call: 130, with a one-line hint; the rerun resumes
+    assert reproduce.cli(["--out", str(out)], experiments=fake_experiments) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "rcpod-reproduce: interrupted; run the same command again to resume."
+    assert reproduce.cli(["--out", str(out)], experiments=fake_experiments) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == f"report written to {out / 'report.md'}"   # no result dict
+    assert "fake_a" not in captured.err
+    assert reproduce.cli(["--help"], experiments=fake_experiments) == 0
+    assert reproduce.cli(["--only", "nope"], experiments=fake_experiments) == 2
+
+
+def test_console_command_failure_is_one_line(tmp_path, monkeypatch, capsys):
+    broken = types.ModuleType("fake_broken")
+
+    def main(argv):
+        raise ValueError("the data set is corrupt")
+    broken.main = main
+    monkeypatch.setitem(sys.modules, "fake_broken", broken)
+    status = reproduce.cli(["--out", str(tmp_path)], experiments=[("x", "fake_broken", "X")])
+    assert status == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rcpod")]
+    assert len(err) == 1 and "ValueError: the data set is corrupt" in err[0]
+
+
+def test_missing_extra_is_reported_before_any_part_runs(tmp_path, fake_experiments, monkeypatch,
+                                                         capsys):
+    monkeypatch.setattr(reproduce, "REQUIRES", {"b": {"no_such_module_rcpod_test": "mpc"}})
+    assert reproduce.cli(["--out", str(tmp_path)], experiments=fake_experiments) == 2
+    assert CALLS == []                       # part a did not start either
+    err = capsys.readouterr().err
+    assert "part 'b' needs no_such_module_rcpod_test: pip install 'rcpod[mpc]'" in err
+    # leaving the part out runs the rest
+    assert reproduce.cli(["--out", str(tmp_path), "--only", "a"],
+                         experiments=fake_experiments) == 0
+    assert CALLS == ["fake_a"]
+
+
+def test_every_part_requirement_names_a_declared_extra():
+    import configparser
+    from pathlib import Path
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).resolve().parents[2] / "setup.cfg")
+    extras = cfg["options.extras_require"]
+    names = {e[0] for e in reproduce.EXPERIMENTS}
+    for part, modules in reproduce.REQUIRES.items():
+        assert part in names
+        for module, extra in modules.items():
+            assert module in extras[extra], (part, module, extra)
