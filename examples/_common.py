@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 log = logging.getLogger("rcpod.examples")
 
@@ -72,6 +73,11 @@ def _json_default(obj):
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def progress(iterable, desc):
+    """``iterable`` with a tqdm progress bar on a terminal; plain iteration in logs and CI."""
+    return tqdm(iterable, desc=desc, disable=None, leave=False)
 
 
 def save_json(path, obj):

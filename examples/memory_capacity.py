@@ -95,7 +95,7 @@ def main(argv=None):
     t_start = time.perf_counter()
 
     curves = {}
-    for N in settings["sizes"]:
+    for N in _common.progress(settings["sizes"], "memory_capacity: sizes"):
         series = {s: np.random.default_rng(100 + s).uniform(-0.8, 0.8, 20 * N)
                   for s in settings["seeds"]}
         for regime in REGIMES:

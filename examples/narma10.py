@@ -213,7 +213,7 @@ def _figures(out, results, example, settings):
 def _run_sizes(data, settings):
     """Select the configurations and evaluate ESN and baseline for every N and training length."""
     results, configs, example = [], {}, None
-    for N in settings["sizes"]:
+    for N in _common.progress(settings["sizes"], "narma10: sizes"):
         t0 = time.perf_counter()
         config, val_score, top = select_esn_config(N, data, settings)
         base_ridge, base_val = select_baseline_ridge(N, data, settings)

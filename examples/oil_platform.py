@@ -129,7 +129,7 @@ def esn_grid(data, sizes, settings):
     Uv = with_warmup(data["val"]["un"], WARMUP)
     Yt, Yv = data["train"]["yn"], data["val"]["yn"]
     scores = {}
-    for N in sizes:
+    for N in _common.progress(sizes, "oil_platform: grid search"):
         for seed in settings["grid_seeds"]:
             base = ESN(n_units=N, spectral_radius=1.0, input_scaling=1.0, bias_scaling=1.0,
                        density=0.1, random_state=seed).initialize(Ut.shape[1])
@@ -250,7 +250,7 @@ def seed_study(ds, data, config, fresh_config, settings):
     r = settings["save_rank"]
     Xt = with_warmup(data["train"]["un"], WARMUP)
     out = {"full": [], "pod-deim": [], "fresh": []}
-    for s in settings["eval_seeds"]:
+    for s in _common.progress(settings["eval_seeds"], "oil_platform: seeds"):
         full = fit_identification_esn(ds, dict(config, random_state=s))
         out["full"].append(float(np.mean(evaluate(full, data)["test"])))
         with warnings.catch_warnings():

@@ -135,7 +135,7 @@ def run_task(task_name, seeds):
     out["ar4"] = _collect(recs)
     r0 = recs[0]
     example["pred"]["ar4_ridge"] = r0["ridge_model"].predict(R_all)
-    for cell in CELLS:
+    for cell in _common.progress(CELLS, "quantum_rc: cells"):
         out["cells"][cell] = {}
         for model in MODELS:
             recs = []

@@ -231,7 +231,7 @@ def main(argv=None):
     """Run the memory capacity reduction experiment; returns the result dict (and results.json)."""
     args = make_parser().parse_args(argv)
     _common.setup_logging()
-    logging.getLogger("reduction").setLevel(logging.WARNING)  # one INFO line per reduce() call
+    logging.getLogger("rcpod.reduction").setLevel(logging.WARNING)  # one INFO line per reduce() call
     st = _common.preset(args, FULL, QUICK, SMOKE)
     out = _common.output_dir(args.out)
     t_start = time.perf_counter()

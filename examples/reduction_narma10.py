@@ -487,14 +487,14 @@ def main(argv=None):
     out = _common.output_dir(args.out)
     t_start = time.perf_counter()
     load_start = _load()
-    logging.getLogger("reduction").setLevel(logging.WARNING)  # one INFO line per reduce() call
+    logging.getLogger("rcpod.reduction").setLevel(logging.WARNING)  # one INFO line per reduce() call
 
     per_seed = []
     # One BLAS thread: the matrices are small, threads only oversubscribe the cores and blur the
     # per-step timings. Small-ridge LinAlgWarnings are expected (nearly collinear states).
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore", LinAlgWarning)
-        for seed in st["seeds"]:
+        for seed in _common.progress(st["seeds"], "reduction_narma10: seeds"):
             t0 = time.perf_counter()
             per_seed.append(run_seed(seed, st))
             log.info("seed %d done in %.1f s (full NRMSE %.4f)", seed, time.perf_counter() - t0,
