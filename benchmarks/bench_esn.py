@@ -8,22 +8,32 @@ Usage::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_esn.py ...
         # if those variables are set on this machine: they slow a current OpenBLAS down
 
-What is timed (wall clock, best of ``--repeats`` runs, rcpod and reservoirpy runs interleaved so
-that a change of machine load hits both):
+What is timed (wall clock; rcpod and reservoirpy runs interleaved, A, B, A, B, ..., so that a
+change of machine load hits both; every round gives one ratio). Each ratio is shown as the ratio of
+the best times (the headline number), with the median and the spread (min - max) of the per-round
+ratios. A goal is MET only if the whole spread reaches it, NOT MET only if the whole spread is
+below it, otherwise NOT MEASURABLE (the machine's load made the spread cross the goal); the load
+average at start and end is printed and returned. ``--stress N`` starts N busy processes for the
+run, to see this on a loaded machine. Calls shorter than ``--min-sample`` seconds are repeated
+within one sample (time per call = sample / calls).
 
 * one series: ``Reservoir.run(u)`` (after ``reset()``) against ``ESN.run(u)``, where the ESN is
   ``ESN.from_weights(res.W, res.Win, res.bias, leak_rate=lr)`` of that very reservoirpy
   ``Reservoir`` (1 input, recurrent density 0.1). The largest state difference is reported too.
 * 32 series: reservoirpy's run of a (32, T, 1) array, sequentially (``workers=1``) and with joblib
-  processes (``workers=-1``), whichever is faster, against one batched 3-D ``ESN.run``. For
+  processes (``workers=-1``), whichever is faster in the first round (both are timed there; the
+  later rounds time that mode only), against one batched 3-D ``ESN.run``. For
   large N the series are shortened so that the 32 state arrays stay near 1.5 GB (the step count
   is in the table; the ratio is a per-step throughput).
 * fit + predict: ``(Reservoir >> Ridge(ridge)).fit(u, y, warmup)`` then ``run(u)`` against
   ``ReservoirRegressor(ESN.from_weights(...), RidgeReadout(alpha=ridge), washout).fit(u, y)``
   then ``predict(u)``; the largest prediction difference is reported too.
-* memory: a fresh subprocess fits ``ESNRegressor(n_units=1000, density=0.1)`` on 10^6 steps and
-  reports its own peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``) and the RSS after imports; the
-  parent also reads ``getrusage(RUSAGE_CHILDREN)``. reservoirpy stores all states before its
+* memory: a freshly exec'd Python process fits ``ESNRegressor(n_units=1000, density=0.1)`` on
+  10^6 steps and prints its own peak RSS, read from ``/proc/self/status`` ``VmHWM`` (per address
+  space, starts afresh at exec), and the RSS after imports; the parent parses that line.
+  ``getrusage`` ``ru_maxrss`` is not used: on Linux a child carries the high-water mark of the
+  process it was forked from (inside examples/reproduce.py: the report's own process) across
+  fork + exec. reservoirpy stores all states before its
   ridge fit (10^6 x 1000 doubles = 8 GB), which this shared 24 GB machine should not be asked
   for by default: it is measured at ``--rpy-memory-steps`` (default 10^5) steps and extrapolated
   linearly; ``--rpy-memory-steps 1000000`` runs the real thing.
@@ -34,13 +44,12 @@ import argparse
 import json
 import os
 import platform
-import resource
-import subprocess
 import sys
 import time
 
 import numpy as np
 
+from rcpod.benchmarks import _timing
 
 GOALS = ("one series: >= 3x faster than reservoirpy at N = 100 and never slower at N >= 500; "
          "32 series: >= 8x throughput at N = 500; 10^6-step fit at N = 1000: peak RSS < 1 GB")
@@ -84,31 +93,7 @@ def machine_info():
     return info
 
 
-def load_average():
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:
-        return None
-
-
 # -- timing -------------------------------------------------------------------------------------
-def interleaved_best(fns, repeats, budget_s):
-    """Best wall time of each callable in ``fns`` (dict name -> fn), run in turns.
-
-    Stops after ``repeats`` rounds, or earlier (after at least one) once ``budget_s`` is spent.
-    """
-    best = {k: np.inf for k in fns}
-    start = time.perf_counter()
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-        if time.perf_counter() - start > budget_s:
-            break
-    return best
-
-
 def make_pair(n_units, lr, seed):
     """A reservoirpy Reservoir and the rcpod ESN with its W, Win and bias."""
     from reservoirpy.nodes import Reservoir
@@ -129,6 +114,7 @@ def task(T, seed):
 
 
 def bench_size(n_units, args):
+    """Time one reservoir size; the row holds best times and ``*_stats`` of the ratios."""
     from reservoirpy.nodes import Reservoir, Ridge
 
     from rcpod.reservoir import ReservoirRegressor, RidgeReadout
@@ -145,10 +131,12 @@ def bench_size(n_units, args):
     def rpy_single():
         res.reset()
         return res.run(u)
-    t = interleaved_best({"rpy": rpy_single, "ours": lambda: esn.run(u)},
-                         args.repeats, args.budget)
-    row["single_rpy_s"], row["single_ours_s"] = t["rpy"], t["ours"]
-    row["single_speedup"] = t["rpy"] / t["ours"]
+    t = _timing.interleaved_times({"rpy": rpy_single, "ours": lambda: esn.run(u)},
+                                  args.repeats, min_sample_s=args.min_sample,
+                                  budget_s=args.budget)
+    row["single_rpy_s"], row["single_ours_s"] = min(t["rpy"]), min(t["ours"])
+    row["single_stats"] = _timing.ratio_stats(t["rpy"], t["ours"])
+    row["single_speedup"] = row["single_stats"]["best"]
     row["max_abs_state_diff"] = float(np.max(np.abs(rpy_single() - esn.run(u))))
 
     # 32 series
@@ -161,14 +149,28 @@ def bench_size(n_units, args):
             res.reset()
             return res.run(U, workers=workers)
         return run
-    t = interleaved_best({"rpy_w1": rpy_batch(1), "rpy_wall": rpy_batch(-1),
-                          "ours": lambda: esn.run(U)}, args.batch_repeats, args.budget)
-    mode = "workers=1" if t["rpy_w1"] <= t["rpy_wall"] else "workers=-1"
-    row.update({"batch_steps": T32, "batch_rpy_workers1_s": t["rpy_w1"],
-                "batch_rpy_workers_all_s": t["rpy_wall"], "batch_rpy_s": min(t["rpy_w1"],
-                                                                             t["rpy_wall"]),
-                "batch_rpy_mode": mode, "batch_ours_s": t["ours"]})
-    row["batch_speedup"] = row["batch_rpy_s"] / row["batch_ours_s"]
+
+    def ours_batch():
+        return esn.run(U)
+    # round 1: both reservoirpy modes; later rounds: the faster one of round 1 only
+    first = _timing.interleaved_times({"rpy_w1": rpy_batch(1), "rpy_wall": rpy_batch(-1),
+                                       "ours": ours_batch}, 1, warmup=False)
+    mode_key = "rpy_w1" if first["rpy_w1"][0] <= first["rpy_wall"][0] else "rpy_wall"
+    later = _timing.interleaved_times({"rpy": rpy_batch(1 if mode_key == "rpy_w1" else -1),
+                                       "ours": ours_batch}, args.batch_repeats - 1,
+                                      warmup=False, budget_s=args.budget,
+                                      min_repeats=args.batch_repeats - 1)
+    rpy_times = first[mode_key] + (later["rpy"] if args.batch_repeats > 1 else [])
+    ours_times = first["ours"] + (later["ours"] if args.batch_repeats > 1 else [])
+    other = "rpy_wall" if mode_key == "rpy_w1" else "rpy_w1"
+    best_mode = {mode_key: min(rpy_times), other: first[other][0]}
+    row.update({"batch_steps": T32, "batch_rpy_workers1_s": best_mode["rpy_w1"],
+                "batch_rpy_workers_all_s": best_mode["rpy_wall"],
+                "batch_rpy_s": min(rpy_times),
+                "batch_rpy_mode": "workers=1" if mode_key == "rpy_w1" else "workers=-1",
+                "batch_ours_s": min(ours_times),
+                "batch_stats": _timing.ratio_stats(rpy_times, ours_times)})
+    row["batch_speedup"] = row["batch_stats"]["best"]
     check = esn.run(U[:3, :200])
     res.reset()
     row["batch_max_abs_state_diff"] = float(np.max(np.abs(np.asarray(res.run(U[:3, :200]))
@@ -187,25 +189,31 @@ def bench_size(n_units, args):
     def ours_fit_predict():
         model = ReservoirRegressor(esn, RidgeReadout(alpha=args.ridge), washout=args.washout)
         preds["ours"] = model.fit(u, y).predict(u)
-    t = interleaved_best({"rpy": rpy_fit_predict, "ours": ours_fit_predict},
-                         args.repeats, args.budget)
-    row.update({"fit_rpy_s": t["rpy"], "fit_ours_s": t["ours"],
-                "fit_speedup": t["rpy"] / t["ours"],
+    t = _timing.interleaved_times({"rpy": rpy_fit_predict, "ours": ours_fit_predict},
+                                  args.fit_repeats, min_sample_s=args.min_sample,
+                                  budget_s=args.budget)
+    row.update({"fit_rpy_s": min(t["rpy"]), "fit_ours_s": min(t["ours"]),
+                "fit_stats": _timing.ratio_stats(t["rpy"], t["ours"]),
                 "max_abs_prediction_diff": float(np.max(np.abs(preds["rpy"][:, 0]
                                                                - preds["ours"])))})
+    row["fit_speedup"] = row["fit_stats"]["best"]
     return row
 
 
-# -- memory (runs in a child process) -----------------------------------------------------------
+# -- memory (runs in a freshly exec'd child process) --------------------------------------------
 def memory_child(which, n_units, steps, seed):
-    """Fit on ``steps`` steps in this (fresh) process; print peak RSS as one JSON line."""
+    """Fit on ``steps`` steps in this (fresh) process; print its peak RSS as one JSON line.
+
+    The peak is ``VmHWM`` of this process (:func:`_timing.memory_report`), which starts afresh
+    at exec; ``ru_maxrss`` is printed for contrast only (it may hold the parent's peak).
+    """
     import gc
     if which == "ours":
         from rcpod.reservoir import ESNRegressor
     else:
         from reservoirpy.nodes import Reservoir, Ridge
     gc.collect()
-    base_kb = _current_rss_kb()
+    base_mb = _timing.current_rss_mb()
     u, y = task(steps, seed)
     t0 = time.perf_counter()
     if which == "ours":
@@ -217,91 +225,87 @@ def memory_child(which, n_units, steps, seed):
         model.fit(u, y[:, None], warmup=100)
         n_seen = steps - 100
     elapsed = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"which": which, "n_units": n_units, "steps": steps, "fit_s": elapsed,
-                      "samples_fitted": int(n_seen), "rss_after_imports_mb": base_kb / 1024,
-                      "peak_rss_mb": peak_kb / 1024}))
-
-
-def _current_rss_kb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+                      "samples_fitted": int(n_seen), "rss_after_imports_mb": base_mb,
+                      "pid": os.getpid(), **_timing.memory_report()}))
 
 
 def run_memory_child(which, n_units, steps, seed, blas_threads=None):
-    cmd = [sys.executable, os.path.abspath(__file__), "--memory-child", which,
-           "--memory-units", str(n_units), "--memory-steps", str(steps), "--seed", str(seed)]
+    """Peak memory of one fit, measured in a freshly exec'd Python process (its own VmHWM)."""
+    cmd = [os.path.abspath(__file__), "--memory-child", which, "--memory-units", str(n_units),
+           "--memory-steps", str(steps), "--seed", str(seed)]
     if blas_threads:
         cmd += ["--blas-threads", str(blas_threads)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        return {"which": which, "steps": steps, "error": done.stderr.strip()[-2000:]}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["ru_maxrss_children_mb"] = (
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    result = _timing.run_fresh_python(cmd)
+    if "error" in result:
+        result.update(which=which, steps=steps)
     return result
 
 
 # -- report -------------------------------------------------------------------------------------
-def goals(rows, memory):
-    by_n = {r["n_units"]: r for r in rows}
-    out = {}
-    if 100 in by_n:
-        out["single_N100_>=3x"] = by_n[100]["single_speedup"] >= 3.0
-    big = [r for r in rows if r["n_units"] >= 500]
-    if big:
-        out["single_N>=500_not_slower"] = all(r["single_speedup"] >= 1.0 for r in big)
-    if 500 in by_n:
-        out["batch32_N500_>=8x"] = by_n[500]["batch_speedup"] >= 8.0
+def _stats(row, name):
+    """The ratio statistics of ``name`` (single, batch, fit); one value for rows without."""
+    return row.get(f"{name}_stats") or _timing.single_stats(row[f"{name}_speedup"])
+
+
+def _memory_goal(memory):
     ours = memory.get("ours", {})
-    if "peak_rss_mb" in ours:
-        key = f"fit_{ours['steps']:.0e}_steps_N{ours['n_units']}_<1GB"
-        out[key] = ours["peak_rss_mb"] < 1024
+    if "peak_rss_mb" not in ours:
+        return None
+    key = f"fit_{ours['steps']:.0e}_steps_N{ours['n_units']}_<1GB"
+    return {"key": key, "label": f"peak RSS of a {ours['steps']:.0e}-step fit, N = "
+                                 f"{ours['n_units']}: < 1 GB",
+            "verdict": _timing.MET if ours["peak_rss_mb"] < 1024 else _timing.NOT_MET,
+            "cells": [f"{ours['peak_rss_mb']:.0f} MB", "", "", 1, "< 1024 MB"]}
+
+
+def goal_entries(rows, memory, load=None):
+    """The goals table's entries: every ratio a goal is about, with its verdict."""
+    by_n = {r["n_units"]: r for r in rows}
+    out = []
+    if 100 in by_n:
+        out.append(_timing.goal_entry("single_N100_>=3x", "one series, N = 100: >= 3x",
+                                      _stats(by_n[100], "single"), 3.0, load=load))
+    for r in rows:
+        if r["n_units"] >= 500:
+            out.append(_timing.goal_entry("single_N>=500_not_slower",
+                                          f"one series, N = {r['n_units']}: never slower",
+                                          _stats(r, "single"), 1.0, load=load))
+    if 500 in by_n:
+        out.append(_timing.goal_entry("batch32_N500_>=8x",
+                                      "32 series, N = 500: throughput >= 8x",
+                                      _stats(by_n[500], "batch"), 8.0, load=load))
+    mem = _memory_goal(memory)
+    if mem is not None:
+        out.append(mem)
     return out
 
 
-def markdown(rows, memory):
-    lines = ["| N | nnz | 1 series: reservoirpy s | rcpod s | speed-up | 32 series: steps "
-             "| reservoirpy s (mode) | rcpod s | throughput ratio | fit+predict: reservoirpy s "
-             "| rcpod s | speed-up | max abs state diff |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(
-            f"| {r['n_units']} | {r['nnz']} | {r['single_rpy_s']:.3f} | {r['single_ours_s']:.4f} "
-            f"| **{r['single_speedup']:.1f}x** | {r['batch_steps']} | {r['batch_rpy_s']:.2f} "
-            f"({r['batch_rpy_mode']}) | {r['batch_ours_s']:.3f} | **{r['batch_speedup']:.1f}x** "
-            f"| {r['fit_rpy_s']:.3f} | {r['fit_ours_s']:.3f} | **{r['fit_speedup']:.1f}x** "
-            f"| {r['max_abs_state_diff']:.1e} |")
-    lines += ["", "| peak memory of a fit | steps | N | peak RSS MB | RSS after imports MB "
-              "| fit s | note |", "|---|---:|---:|---:|---:|---:|---|"]
-    for name, m in memory.items():
-        if "error" in m:
-            lines.append(f"| {name} | {m['steps']} | | | | | failed: "
-                         f"{m['error'].splitlines()[-1] if m['error'] else '?'} |")
-        elif "peak_rss_mb" in m:
-            lines.append(f"| {name} | {m['steps']} | {m['n_units']} | {m['peak_rss_mb']:.0f} "
-                         f"| {m['rss_after_imports_mb']:.0f} | {m['fit_s']:.1f} "
-                         f"| {m.get('note', '')} |")
-    return "\n".join(lines)
+def goals(rows, memory, load=None):
+    """Goal name -> verdict: ``"MET"``, ``"NOT MET"`` or ``"NOT MEASURABLE (...)"``."""
+    return _timing.goals_from_entries(goal_entries(rows, memory, load))
 
 
-def tables(rows, memory):
-    """The measured numbers as report tables (``{"title", "columns", "rows"}``)."""
-    speed = {"title": "ESN speed: reservoirpy time / rcpod time on the same reservoirs (best of "
-                      "repeats, wall clock)",
+def _cell(row, name):
+    return _timing.ratio_cell(f"{row[f'{name}_speedup']:.1f}x", row.get(f"{name}_stats"))
+
+
+def tables(rows, memory, entries=None, load_before=None, load_after=None):
+    """The measured numbers as report tables (``{"title", "columns", "rows"}``); with
+    ``entries`` (:func:`goal_entries`) also the goals table with spreads and verdicts."""
+    speed = {"title": "ESN speed: reservoirpy time / rcpod time on the same reservoirs, wall "
+                      "clock, interleaved repeats; times = best; ratio = ratio of the best times "
+                      "(median, min-max of the per-round ratios)",
              "columns": ["N", "nnz", "steps", "1 series: reservoirpy s", "rcpod s", "speed-up",
                          "32 series: steps", "reservoirpy s (mode)", "rcpod s",
                          "throughput ratio", "fit+predict: reservoirpy s", "rcpod s",
                          "speed-up", "max abs state diff"],
              "rows": [[r["n_units"], r["nnz"], r["steps"], round(r["single_rpy_s"], 4),
-                       round(r["single_ours_s"], 5), f"{r['single_speedup']:.1f}x",
+                       round(r["single_ours_s"], 5), _cell(r, "single"),
                        r["batch_steps"], f"{r['batch_rpy_s']:.3f} ({r['batch_rpy_mode']})",
-                       round(r["batch_ours_s"], 4), f"{r['batch_speedup']:.1f}x",
+                       round(r["batch_ours_s"], 4), _cell(r, "batch"),
                        round(r["fit_rpy_s"], 4), round(r["fit_ours_s"], 4),
-                       f"{r['fit_speedup']:.1f}x", f"{r['max_abs_state_diff']:.1e}"]
+                       _cell(r, "fit"), f"{r['max_abs_state_diff']:.1e}"]
                       for r in rows]}
     mem_rows = []
     for name, m in memory.items():
@@ -312,10 +316,20 @@ def tables(rows, memory):
             mem_rows.append([name, m["steps"], m["n_units"], round(m["peak_rss_mb"]),
                              round(m["rss_after_imports_mb"]), round(m["fit_s"], 1),
                              m.get("note", "")])
-    mem = {"title": "Peak memory of one ESN fit (fresh subprocess, getrusage ru_maxrss)",
+    mem = {"title": "Peak memory of one ESN fit (freshly exec'd Python process, its own "
+                    "/proc/self/status VmHWM)",
            "columns": ["library", "steps", "N", "peak RSS MB", "RSS after imports MB", "fit s",
                        "note"], "rows": mem_rows}
-    return [speed, mem]
+    out = [speed, mem]
+    if entries is not None:
+        out.append(_timing.goals_table("Goals", entries, load_before, load_after))
+    return out
+
+
+def markdown(rows, memory, entries=None, load_before=None, load_after=None):
+    """The tables of :func:`tables` as markdown text."""
+    return "\n\n".join(_timing.markdown_table(t)
+                       for t in tables(rows, memory, entries, load_before, load_after))
 
 
 def command_line(argv):
@@ -327,20 +341,27 @@ def command_line(argv):
 def main(argv=None):
     """Run the benchmark, print its tables and return the results as a dict.
 
-    The dict holds ``tables`` (report tables), ``goals`` (goal name -> met), ``notes``,
-    ``command``, ``machine``, ``results`` (one dict per N), ``memory`` and ``config``; with
-    ``--json`` the same dict is written to that file. With ``--memory-child`` (internal) it
-    returns None after printing the child's JSON line.
+    The dict holds ``tables`` (report tables), ``goals`` (goal name -> verdict: "MET",
+    "NOT MET" or "NOT MEASURABLE (...)"), ``goal_entries`` (ratio, median, spread, verdict per
+    goal), ``notes``, ``command``, ``machine``, ``load_before`` / ``load_after``, ``results`` (one
+    dict per N), ``memory`` and ``config``; with ``--json`` the same dict is written to that file.
+    With ``--memory-child`` (internal) it returns None after printing the child's JSON line.
     """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="N = 100, 500, 1000 with 2000 steps; memory fit on 2e5 steps")
     ap.add_argument("--sizes", type=int, nargs="+", default=None)
     ap.add_argument("--steps", type=int, default=None)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--batch-repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="interleaved rounds of the one-series runs (default 5)")
+    ap.add_argument("--fit-repeats", type=int, default=3,
+                    help="interleaved rounds of fit + predict (default 3)")
+    ap.add_argument("--batch-repeats", type=int, default=3,
+                    help="interleaved rounds of the 32-series runs (default 3)")
+    ap.add_argument("--min-sample", type=float, default=0.02,
+                    help="seconds: shorter calls are repeated within one timing sample")
     ap.add_argument("--budget", type=float, default=60.0,
-                    help="seconds after which a measurement stops repeating")
+                    help="seconds after which a measurement stops repeating (after 3 rounds)")
     ap.add_argument("--batch-bytes", type=float, default=1.5e9,
                     help="caps the steps of the 32-series runs: 32 * steps * N * 8 <= this")
     ap.add_argument("--leak-rate", type=float, default=0.5)
@@ -357,7 +378,10 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="write all numbers to this JSON file")
     ap.add_argument("--memory-child", choices=["ours", "reservoirpy"], help=argparse.SUPPRESS)
+    _timing.add_stress_option(ap)
     args = ap.parse_args(argv)
+    if min(args.repeats, args.fit_repeats, args.batch_repeats) < 1:
+        ap.error("--repeats, --fit-repeats and --batch-repeats must be >= 1")
     if args.blas_threads:
         import scipy.linalg  # noqa: F401  (load every BLAS first: limits apply to loaded ones)
         import sklearn.linear_model  # noqa: F401
@@ -369,7 +393,11 @@ def main(argv=None):
     if args.memory_child:
         memory_child(args.memory_child, args.memory_units, args.memory_steps, args.seed)
         return None
+    with _timing.Stress(args.stress, args.stress_seconds):
+        return _run(args, argv)
 
+
+def _run(args, argv):
     sizes = args.sizes or ([100, 500, 1000] if args.quick else [100, 500, 1000, 2000])
     args.steps = args.steps or (2000 if args.quick else 10000)
     if args.quick:
@@ -388,14 +416,16 @@ def main(argv=None):
                                     "reservoirpy")))
     print(f"BLAS: {info['blas']}; numba threads: {info['numba_threads']}; env: {info['env']}; "
           f"--blas-threads: {args.blas_threads or 'not limited'}")
-    load_before = load_average()
-    print(f"load average before: {load_before}")
+    load_before = _timing.load_snapshot()
+    print(f"load average before: {_timing.load_text(load_before)}"
+          + (f"; --stress {args.stress}: {args.stress} busy processes running" if args.stress
+             else ""))
     print(f"config: sizes={sizes}, steps={args.steps}, leak_rate={args.leak_rate}, "
-          f"density=0.1, 1 input, ridge={args.ridge}, washout={args.washout}, "
-          f"repeats={args.repeats}/{args.batch_repeats} (best of), seed={args.seed}\n",
-          flush=True)
+          f"density=0.1, 1 input, ridge={args.ridge}, washout={args.washout}, interleaved "
+          f"rounds={args.repeats}/{args.batch_repeats}/{args.fit_repeats} (one series / 32 "
+          f"series / fit), seed={args.seed}\n", flush=True)
 
-    # memory first, before any joblib worker exists (they would count as children too)
+    # memory first, before any joblib worker exists
     memory = {"ours": run_memory_child("ours", args.memory_units, mem_steps, args.seed,
                                        args.blas_threads)}
     if rpy_mem_steps:
@@ -416,24 +446,31 @@ def main(argv=None):
     for n in sizes:
         row = bench_size(n, args)
         rows.append(row)
-        print(f"N={n}: one series {row['single_speedup']:.1f}x, 32 series "
-              f"{row['batch_speedup']:.1f}x, fit+predict {row['fit_speedup']:.1f}x "
-              f"(load {load_average()})", flush=True)
+        print(f"N={n}: " + "; ".join(
+            f"{label} {_cell(row, key)}" for label, key in
+            (("one series", "single"), ("32 series", "batch"), ("fit+predict", "fit")))
+            + f" (load {_timing.load_text(_timing.load_snapshot())})", flush=True)
 
-    load_after = load_average()
-    met = goals(rows, memory)
-    print("\n" + markdown(rows, memory) + "\n")
-    print(f"load average after: {load_after}")
+    load_after = _timing.load_snapshot()
+    entries = goal_entries(rows, memory, load=_timing.verdict_load(load_before, load_after))
+    met = _timing.goals_from_entries(entries)
+    print("\n" + markdown(rows, memory, entries, load_before, load_after) + "\n")
+    print(f"load average after: {_timing.load_text(load_after)}")
     print(f"goals ({GOALS}):")
     for k, v in met.items():
-        print(f"  {k}: {'MET' if v else 'NOT MET'}")
-    result = {"command": command, "machine": info, "load_average_before": load_before,
-              "load_average_after": load_after, "goals": met, "results": rows,
-              "memory": memory, "config": {k: v for k, v in vars(args).items()
-                                           if k != "memory_child"},
-              "tables": tables(rows, memory),
-              "notes": [f"Goals: {GOALS}."] + [f"{k}: {'MET' if v else 'NOT MET'}"
-                                                 for k, v in met.items()]}
+        print(f"  {k}: {v}")
+    print(_timing.VERDICT_RULE)
+    result = {"command": command, "machine": info, "load_before": load_before,
+              "load_after": load_after, "stress": args.stress, "goals": met,
+              "goal_entries": entries, "results": rows, "memory": memory,
+              "config": {k: v for k, v in vars(args).items() if k != "memory_child"},
+              "tables": tables(rows, memory, entries, load_before, load_after),
+              "notes": [f"Goals: {GOALS}.", _timing.VERDICT_RULE,
+                        f"Load average at start {_timing.load_text(load_before)}, at end "
+                        f"{_timing.load_text(load_after)}"
+                        + (f"; {args.stress} busy processes (--stress) ran during the "
+                           "benchmark." if args.stress else ".")]
+              + [f"{k}: {v}" for k, v in met.items()]}
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=2, default=float)

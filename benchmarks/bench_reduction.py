@@ -13,8 +13,15 @@ Both models are timed in their fastest implementation:
   local CSR loop compiled with reassociation allowed (``fastmath``); the faster one counts;
 * reduced: ``DEIMReservoir.run`` (compiled loop, A z as contiguous axpy, reassociation allowed).
 
-Per-step time = best of ``--repeats`` runs over ``--steps`` steps, divided by the steps (the input
-projections for the whole sequence are part of the timed run for both).
+All run() variants are timed in turns (full rcpod loop, full fastmath loop, POD-DEIM, POD,
+linearised Q-DEIM; ``--repeats`` rounds), runs shorter than ``--min-sample`` seconds repeated
+within a sample. Per-step time = time of a run over ``--steps`` steps divided by the steps (the
+input projections for the whole sequence are part of the timed run for both); the full ESN time
+of a round is the faster of its two loops in that round. A ratio is shown as the ratio of the
+best times with the median and the spread (min - max) of the per-round ratios; the goal is MET
+only if the whole spread reaches 20x, NOT MET only if all of it is below, otherwise NOT
+MEASURABLE (the machine's load made the spread cross the goal). The load average at start and
+end is recorded; ``--stress N`` runs N busy processes alongside, to see this on a loaded machine.
 The CasADi part builds ``(x0, u[0..H-1]) -> (y[0..H-1])`` for an H-step rollout and its Jacobian
 with respect to the input sequence (what a single-shooting MPC evaluates each iteration).
 """
@@ -28,6 +35,7 @@ import time
 
 import numpy as np
 
+from rcpod.benchmarks import _timing
 
 
 def machine_info():
@@ -75,17 +83,8 @@ def _fast_csr_kernel():
     return run_csr_fast
 
 
-def best_time(fn, repeats):
-    fn()  # warm-up / compile
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 GOAL = "POD-DEIM run() per step >= 20x faster than the full ESN's fastest compiled loop"
+GOAL_KEY = "pod_deim_per_step_>=20x"
 
 
 def command_line(argv):
@@ -94,31 +93,50 @@ def command_line(argv):
     return " ".join(["python", "benchmarks/bench_reduction.py"] + [str(a) for a in args])
 
 
-def _result(args, argv, info, model, steps, casadi_rows, notes):
+def _result(args, argv, info, model, steps, casadi_rows, notes, entries, loads):
     """The result dict: report tables, goals, notes and the raw numbers."""
-    step_rows = [[name, round(t * 1e6, 3), f"{ratio:.1f}x" if ratio is not None else ""]
-                 for name, t, ratio in steps]
-    tables = [{"title": f"Reduced vs full ESN: per-step time of run() over {args.steps} steps "
-                        f"(best of {args.repeats}); ratio = full ESN time / this time",
-               "columns": ["model", "us per step", "ratio"], "rows": step_rows}]
+    step_rows = [[name, round(min(times) * 1e6, 3), round(_median(times) * 1e6, 3),
+                  _timing.ratio_cell(f"{stats['best']:.1f}x", stats) if stats else ""]
+                 for name, times, stats in steps]
+    tables = [{"title": f"Reduced vs full ESN: per-step time of run() over {args.steps} steps, "
+                        f"{args.repeats} interleaved rounds; ratio = full ESN time / this time: "
+                        "ratio of the best times (median, min-max of the per-round ratios)",
+               "columns": ["model", "us per step", "us per step (median)", "ratio"],
+               "rows": step_rows}]
     if casadi_rows:
         tables.append({"title": f"CasADi {args.horizon}-step rollout + Jacobian dY/dU "
-                                "(best of 3 x 20 evaluations)",
-                       "columns": ["model", "expression graph", "ms per evaluation"],
-                       "rows": [[m, v, round(t * 1e3, 4)] for m, v, t in casadi_rows]})
+                                f"({args.casadi_repeats} interleaved rounds x 20 evaluations)",
+                       "columns": ["model", "expression graph", "ms per evaluation",
+                                   "ms per evaluation (median)"],
+                       "rows": [[m, v, round(min(t) * 1e3, 4), round(_median(t) * 1e3, 4)]
+                                for m, v, t in casadi_rows]})
+    tables.append(_timing.goals_table("Goal", entries, *loads))
+    goals = _timing.goals_from_entries(entries)
+    deim_text = _timing.ratio_cell(_timing.fmt_x(model["deim_ratio"]), model["deim_ratio_stats"])
     return {"command": command_line(argv), "machine": info, "model": model,
-            "goals": {"pod_deim_per_step_>=20x": model["deim_ratio"] >= 20.0},
+            "goals": goals, "goal_entries": entries, "load_before": loads[0],
+            "load_after": loads[1], "stress": args.stress,
             "config": dict(vars(args)), "tables": tables,
-            "notes": notes + [f"Goal: {GOAL}: "
-                              + ("MET" if model["deim_ratio"] >= 20.0 else "NOT MET")
-                              + f" ({model['deim_ratio']:.1f}x)."]}
+            "notes": notes + [_timing.VERDICT_RULE,
+                              f"Load average at start {_timing.load_text(loads[0])}, at end "
+                              f"{_timing.load_text(loads[1])}"
+                              + (f"; {args.stress} busy processes (--stress) ran during the "
+                                 "benchmark." if args.stress else "."),
+                              f"Goal: {GOAL}: {goals[GOAL_KEY]}; ratio {deim_text}."]
+            + [f"{k}: {v}" for k, v in goals.items()]}
+
+
+def _median(values):
+    return float(np.median(values))
 
 
 def main(argv=None):
     """Run the benchmark, print its numbers and return the results as a dict.
 
-    The dict holds ``tables`` (report tables), ``goals``, ``notes``, ``command``, ``machine``,
-    ``model`` (sizes, errors and per-step times) and ``config``.
+    The dict holds ``tables`` (report tables), ``goals`` (goal name -> verdict: "MET",
+    "NOT MET" or "NOT MEASURABLE (...)"), ``goal_entries`` (best and median ratio, spread,
+    verdict), ``notes``, ``command``, ``machine``, ``load_before`` / ``load_after``, ``model``
+    (sizes, errors, per-step times and ratio statistics) and ``config``.
     """
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
@@ -128,22 +146,36 @@ def main(argv=None):
     ap.add_argument("--points", type=int, default=100)
     ap.add_argument("--density", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=None, help="default 20000 (quick 5000)")
-    ap.add_argument("--repeats", type=int, default=5, help="best of this many runs (default 5)")
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="interleaved rounds of the run() timings (default 5)")
+    ap.add_argument("--casadi-repeats", type=int, default=3,
+                    help="interleaved rounds of the CasADi timings (default 3)")
+    ap.add_argument("--min-sample", type=float, default=0.05,
+                    help="seconds: shorter runs are repeated within one timing sample")
     ap.add_argument("--horizon", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    _timing.add_stress_option(ap)
     args = ap.parse_args(argv)
     if args.steps is None:
         args.steps = 5000 if args.quick else 20000
-    if args.repeats < 1:
-        ap.error("--repeats must be >= 1")
+    if args.repeats < 1 or args.casadi_repeats < 1:
+        ap.error("--repeats and --casadi-repeats must be >= 1")
+    with _timing.Stress(args.stress, args.stress_seconds):
+        return _run(args, argv)
 
+
+def _run(args, argv):
+    from rcpod import reduction
     from rcpod.reservoir import ESNRegressor
     from rcpod.reservoir.datasets import narma
-    from rcpod import reduction
 
     info = machine_info()
     print("command:", command_line(argv))
     print("machine:", info)
+    load_before = _timing.load_snapshot()
+    print(f"load average before: {_timing.load_text(load_before)}"
+          + (f"; --stress {args.stress}: {args.stress} busy processes running" if args.stress
+             else ""))
     N, r, m = args.n_units, args.rank, args.points
     u, y = narma(10, 4000, random_state=args.seed)
     t0 = time.perf_counter()
@@ -170,68 +202,95 @@ def main(argv=None):
     print(f"  output-weighted linearised Q-DEIM (LS weights) r={r} m={m_lin}: test NRMSE "
           f"{rep_lin.reduced_nrmse:.4f}, stable {rep_lin.stable}")
 
-    # ---- per-step time of a run -----------------------------------------------------------
+    # ---- per-step time of a run: all models timed in turns, round by round ------------------
     uu = np.random.default_rng(1).uniform(0, 0.5, (args.steps, 1))
     esn = est.reservoir_
     T = args.steps
-    t_full_rcpod = best_time(lambda: esn.run(uu), args.repeats) / T
     kern = _fast_csr_kernel()
     W = esn.W_
     x0 = np.zeros(N)
-    t_full_fast = best_time(lambda: kern(W.indptr, W.indices, W.data,
-                                         np.ascontiguousarray(esn.input_projection(uu)), x0,
-                                         float(esn.leak_rate)), args.repeats) / T
     ref = esn.run(uu[:500])
     alt = kern(W.indptr, W.indices, W.data, np.ascontiguousarray(esn.input_projection(uu[:500])),
                x0, float(esn.leak_rate))
     assert np.allclose(ref, alt, atol=1e-10), "local CSR kernel disagrees with ESN.run"
-    t_full = min(t_full_rcpod, t_full_fast)
-    t_deim = best_time(lambda: red.reservoir_.run(uu), args.repeats) / T
-    t_pod = best_time(lambda: pod_only.reservoir_.run(uu), args.repeats) / T
-    t_lin = best_time(lambda: lin.reservoir_.run(uu), args.repeats) / T
-    print("\nper-step time of run() over", T, "steps (best of", args.repeats, "):")
-    print(f"  full ESN, rcpod CSR loop      {t_full_rcpod * 1e6:9.2f} us")
-    print(f"  full ESN, fastmath CSR loop   {t_full_fast * 1e6:9.2f} us")
-    print(f"  POD-Galerkin r={r:<4d}          {t_pod * 1e6:9.2f} us   ratio {t_full / t_pod:6.1f}x")
-    print(f"  POD-DEIM r={r} m={m:<4d}        {t_deim * 1e6:9.2f} us   ratio "
-          f"{t_full / t_deim:6.1f}x   (goal >= 20x)")
-    print(f"  OW lin. Q-DEIM r={r} m={m_lin:<4d}  {t_lin * 1e6:9.2f} us   ratio "
-          f"{t_full / t_lin:6.1f}x")
+    t = _timing.interleaved_times(
+        {"full_rcpod": lambda: esn.run(uu),
+         "full_fast": lambda: kern(W.indptr, W.indices, W.data,
+                                   np.ascontiguousarray(esn.input_projection(uu)), x0,
+                                   float(esn.leak_rate)),
+         "deim": lambda: red.reservoir_.run(uu),
+         "pod": lambda: pod_only.reservoir_.run(uu),
+         "lin": lambda: lin.reservoir_.run(uu)},
+        args.repeats, min_sample_s=args.min_sample)
+    t = {k: _timing.scaled(v, 1.0 / T) for k, v in t.items()}
+    t_full = _timing.per_round_min(t["full_rcpod"], t["full_fast"])  # the faster loop per round
+    st = {k: _timing.ratio_stats(t_full, t[k]) for k in t}
+    print("\nper-step time of run() over", T, "steps (best and median of", args.repeats,
+          "interleaved rounds; ratio = full / this: best (median, min-max per round)):")
+    for label, k, extra in (("full ESN, rcpod CSR loop", "full_rcpod", ""),
+                            ("full ESN, fastmath CSR loop", "full_fast", ""),
+                            (f"POD-Galerkin r={r}", "pod", ""),
+                            (f"POD-DEIM r={r} m={m}", "deim", "   (goal >= 20x)"),
+                            (f"OW lin. Q-DEIM r={r} m={m_lin}", "lin", "")):
+        ratio = (f"   ratio {_timing.ratio_cell(_timing.fmt_x(st[k]['best']), st[k])}"
+                 if k not in ("full_rcpod", "full_fast") else "")
+        print(f"  {label:<30} {min(t[k]) * 1e6:9.2f} us  (median {_median(t[k]) * 1e6:9.2f})"
+              f"{ratio}{extra}")
 
     # ---- python step() calls (protocol overhead) -------------------------------------------
     def loop(res, n=2000):
         s = res.initial_state()
         for k in range(n):
             s = res.step(s, uu[k])
-    t_step_full = best_time(lambda: loop(esn), 3) / 2000
-    t_step_red = best_time(lambda: loop(red.reservoir_), 3) / 2000
-    print(f"\nstep() from Python: full {t_step_full * 1e6:.1f} us, POD-DEIM "
-          f"{t_step_red * 1e6:.1f} us, ratio {t_step_full / t_step_red:.1f}x")
+    ts = _timing.interleaved_times({"full": lambda: loop(esn),
+                                    "red": lambda: loop(red.reservoir_)}, args.repeats)
+    ts = {k: _timing.scaled(v, 1.0 / 2000) for k, v in ts.items()}
+    st_step = _timing.ratio_stats(ts["full"], ts["red"])
+    print(f"\nstep() from Python: full {min(ts['full']) * 1e6:.1f} us, POD-DEIM "
+          f"{min(ts['red']) * 1e6:.1f} us, ratio "
+          f"{_timing.ratio_cell(_timing.fmt_x(st_step['best']), st_step)}")
+    t_full_rcpod, t_full_fast = min(t["full_rcpod"]), min(t["full_fast"])
     summary = {"n_units": N, "rank": r, "points": m, "density": args.density,
-             "nnz": int(est.reservoir_.W_.nnz), "fit_s": t_fit, "reduce_s": t_red,
-             "full_nrmse": float(rep.full_nrmse), "reduced_nrmse": float(rep.reduced_nrmse),
-             "test_state_error": float(rep.test_state_error), "stable": bool(rep.stable),
-             "full_rcpod_step_s": t_full_rcpod, "full_fastmath_step_s": t_full_fast,
-             "pod_step_s": t_pod, "deim_step_s": t_deim, "deim_ratio": t_full / t_deim,
-             "pod_ratio": t_full / t_pod, "python_step_full_s": t_step_full,
-             "python_step_deim_s": t_step_red, "lin_points": m_lin, "lin_step_s": t_lin,
-             "lin_ratio": t_full / t_lin, "lin_nrmse": float(rep_lin.reduced_nrmse),
-             "lin_stable": bool(rep_lin.stable)}
-    steps = [(f"full ESN N={N}, rcpod CSR loop", t_full_rcpod, t_full / t_full_rcpod),
-             (f"full ESN N={N}, fastmath CSR loop", t_full_fast, t_full / t_full_fast),
-             (f"POD-Galerkin r={r}", t_pod, t_full / t_pod),
-             (f"POD-DEIM r={r} m={m}", t_deim, t_full / t_deim),
-             (f"output-weighted linearised Q-DEIM, LS weights, r={r} m={m_lin}", t_lin,
-              t_full / t_lin),
-             (f"step() from Python: full N={N}", t_step_full, None),
-             (f"step() from Python: POD-DEIM r={r} m={m}", t_step_red,
-              t_step_full / t_step_red)]
+               "nnz": int(est.reservoir_.W_.nnz), "fit_s": t_fit, "reduce_s": t_red,
+               "full_nrmse": float(rep.full_nrmse), "reduced_nrmse": float(rep.reduced_nrmse),
+               "test_state_error": float(rep.test_state_error), "stable": bool(rep.stable),
+               "full_rcpod_step_s": t_full_rcpod, "full_fastmath_step_s": t_full_fast,
+               "pod_step_s": min(t["pod"]), "deim_step_s": min(t["deim"]),
+               "deim_ratio": st["deim"]["best"], "deim_ratio_stats": st["deim"],
+               "pod_ratio": st["pod"]["best"], "pod_ratio_stats": st["pod"],
+               "python_step_full_s": min(ts["full"]), "python_step_deim_s": min(ts["red"]),
+               "python_step_ratio_stats": st_step, "lin_points": m_lin,
+               "lin_step_s": min(t["lin"]), "lin_ratio": st["lin"]["best"],
+               "lin_ratio_stats": st["lin"], "lin_nrmse": float(rep_lin.reduced_nrmse),
+               "lin_stable": bool(rep_lin.stable),
+               "step_times_s": {k: v for k, v in t.items()}}
+    steps = [(f"full ESN N={N}, rcpod CSR loop", t["full_rcpod"], st["full_rcpod"]),
+             (f"full ESN N={N}, fastmath CSR loop", t["full_fast"], st["full_fast"]),
+             (f"POD-Galerkin r={r}", t["pod"], st["pod"]),
+             (f"POD-DEIM r={r} m={m}", t["deim"], st["deim"]),
+             (f"output-weighted linearised Q-DEIM, LS weights, r={r} m={m_lin}", t["lin"],
+              st["lin"]),
+             (f"step() from Python: full N={N}", ts["full"], None),
+             (f"step() from Python: POD-DEIM r={r} m={m}", ts["red"], st_step)]
     notes = [f"ESN N={N} (density {args.density}, nnz {est.reservoir_.W_.nnz}) fitted on NARMA10 "
              f"(3000 steps, {t_fit:.2f} s), reduced by POD-Q-DEIM r={r} m={m} ({t_red:.2f} s). "
              f"NARMA10 test NRMSE full {rep.full_nrmse:.4f}, reduced {rep.reduced_nrmse:.4f}; "
              f"state error {rep.test_state_error:.2e}; stable {rep.stable}.",
-             "Full ESN time = the faster of its two compiled loops; the step() rows time "
-             "Python calls of step() (ratio full / reduced)."]
+             "Full ESN time = the faster of its two compiled loops in each round; the step() "
+             "rows time Python calls of step() (ratio full / reduced)."]
+
+    def finish(casadi_rows):
+        load_after = _timing.load_snapshot()
+        entries = [_timing.goal_entry(GOAL_KEY, f"POD-DEIM r={r} m={m} run() per step vs the "
+                                                "full ESN: >= 20x", st["deim"], 20.0,
+                                      load=_timing.verdict_load(load_before, load_after))]
+        result = _result(args, argv, info, summary, steps, casadi_rows, notes, entries,
+                         (load_before, load_after))
+        print("\n" + _timing.markdown_table(result["tables"][-1]))
+        print(f"\nload average after: {_timing.load_text(load_after)}")
+        print(f"goal ({GOAL}): {result['goals'][GOAL_KEY]}")
+        print(_timing.VERDICT_RULE)
+        return result
 
     # ---- CasADi closed loop -----------------------------------------------------------------
     try:
@@ -239,10 +298,11 @@ def main(argv=None):
     except ImportError:
         print("\ncasadi not installed: skipping the CasADi benchmark (pip install rcpod[mpc]).")
         notes.append("casadi not installed: CasADi benchmark skipped.")
-        return _result(args, argv, info, summary, steps, [], notes)
+        return finish([])
     H = args.horizon
     print(f"\nCasADi {H}-step rollout (x0, u[0..{H - 1}]) -> y[0..{H - 1}] and dY/dU:")
-    results = {}
+    funcs, outputs = {}, {}
+    n_eval = 20
     for name, model in (("full", est), ("POD-DEIM", red)):
         f = reduction.to_casadi(model)
         n = model.reservoir_.n_states_
@@ -259,25 +319,27 @@ def main(argv=None):
         if n <= 200:
             variants["SX (expanded)"] = roll.expand()
         for vname, fn in variants.items():
-            out = fn(z0, Uv)
-            n_eval = 20
-            tt = best_time(lambda: [fn(z0, Uv) for _ in range(n_eval)], 3) / n_eval
-            results[(name, vname)] = (tt, np.array(out[0]))
-            print(f"  {name:9s} {vname:14s} {tt * 1e3:9.3f} ms per rollout + Jacobian")
-    best_full = min(v[0] for k, v in results.items() if k[0] == "full")
-    best_red = min(v[0] for k, v in results.items() if k[0] == "POD-DEIM")
-    y_full = results[("full", "MX")][1]
-    y_red = results[("POD-DEIM", "MX")][1]
-    y_diff = float(np.max(np.abs(y_full - y_red)))
-    print(f"  ratio (best full / best reduced): {best_full / best_red:.1f}x;  "
+            outputs[(name, vname)] = np.array(fn(z0, Uv)[0])
+            funcs[(name, vname)] = (lambda fn=fn, z0=z0, Uv=Uv:
+                                    [fn(z0, Uv) for _ in range(n_eval)])
+    tc = _timing.interleaved_times(funcs, args.casadi_repeats)
+    tc = {k: _timing.scaled(v, 1.0 / n_eval) for k, v in tc.items()}
+    for (name, vname), times in tc.items():
+        print(f"  {name:9s} {vname:14s} {min(times) * 1e3:9.3f} ms per rollout + Jacobian "
+              f"(median {_median(times) * 1e3:.3f})")
+    best_full = _timing.per_round_min(*[v for k, v in tc.items() if k[0] == "full"])
+    best_red = _timing.per_round_min(*[v for k, v in tc.items() if k[0] == "POD-DEIM"])
+    st_ca = _timing.ratio_stats(best_full, best_red)
+    y_diff = float(np.max(np.abs(outputs[("full", "MX")] - outputs[("POD-DEIM", "MX")])))
+    ca_text = _timing.ratio_cell(_timing.fmt_x(st_ca["best"]), st_ca)
+    print(f"  ratio (best full / best reduced): {ca_text};  "
           f"max |y_full - y_red| over the rollout {y_diff:.2e}")
-    summary["casadi_ratio"] = best_full / best_red
+    summary["casadi_ratio"] = st_ca["best"]
+    summary["casadi_ratio_stats"] = st_ca
     summary["casadi_max_abs_output_diff"] = y_diff
-    notes.append(f"CasADi rollout + Jacobian: best full / best reduced = "
-                 f"{best_full / best_red:.1f}x; max |y_full - y_red| over the rollout "
-                 f"{y_diff:.2e}.")
-    casadi_rows = [(k[0], k[1], v[0]) for k, v in results.items()]
-    return _result(args, argv, info, summary, steps, casadi_rows, notes)
+    notes.append(f"CasADi rollout + Jacobian: best full / best reduced = {ca_text}; "
+                 f"max |y_full - y_red| over the rollout {y_diff:.2e}.")
+    return finish([(k[0], k[1], v) for k, v in tc.items()])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
     python examples/narma10.py --quick         # N = 50, 100; 3 seeds; small grid
     python examples/narma10.py --out DIR       # output directory (default results/narma10)
 
-Protocol (the textbook set-up, shared/reference/esn_pod_deim.md, section *NARMA*):
+Protocol (the textbook set-up: NARMA10 with ``U[0, 0.5]`` input after [1]_; the pinned indices of
+the recursion are a choice of this package, see :func:`rcpod.reservoir.narma`):
 
 * Data: ``rcpod.reservoir.datasets.narma`` (indices pinned), input ``u ~ U[0, 0.5]`` i.i.d., task
   input ``u[k]`` -> target ``y[k]``, the generator's first 200 samples discarded. For seed ``s`` one
@@ -27,6 +28,11 @@ Protocol (the textbook set-up, shared/reference/esn_pod_deim.md, section *NARMA*
 
 Writes ``results.json``, ``narma10_nrmse.png`` and ``narma10_prediction.png`` (if matplotlib is
 installed) into the output directory and prints the table and the configuration used.
+
+References
+----------
+.. [1] A. F. Atiya, A. G. Parlos, "New results on recurrent network training: unifying the
+   algorithms and accelerating convergence", IEEE TNN 11(3), 2000.
 """
 from __future__ import annotations
 

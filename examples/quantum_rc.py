@@ -4,7 +4,7 @@
     python examples/quantum_rc.py --quick         # 2 seeds; trained QRNN on one task, 20 epochs
     python examples/quantum_rc.py --out DIR       # output directory (default results/quantum_rc)
 
-Protocol (shared/reference/quantum_rnn_reservoirs.md, after Chen et al., arXiv:2211.02612):
+Protocol (after Chen et al. [1]_, as run by the authors' code [2]_; smooth NARMA input of [3]_):
 
 * Tasks (``rcpod.quantum.datasets.load_task``): damped oscillator, Bessel J2, delayed quantum control
   (series min-max scaled to [-1, 1]), NARMA5 and NARMA10 with the smooth input (unscaled); windows
@@ -30,6 +30,14 @@ Protocol (shared/reference/quantum_rnn_reservoirs.md, after Chen et al., arXiv:2
 Writes ``results.json``, ``quantum_rc_learning_curves.png``, ``quantum_rc_predictions.png`` and
 ``quantum_rc_trained.png`` (if matplotlib is installed) into the output directory and prints the
 tables.
+
+References
+----------
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022.
+.. [2] Authors' code, github.com/ycchen1989/FederatedQLSTM.
+.. [3] Suzuki et al., "Natural quantum reservoir computing for temporal information processing",
+   Sci. Rep. 12, 2022.
 """
 from __future__ import annotations
 

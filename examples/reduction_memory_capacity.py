@@ -5,8 +5,9 @@
     python examples/reduction_memory_capacity.py --smoke  # tiny sizes, seconds (for the tests)
     python examples/reduction_memory_capacity.py --out D  # results/reduction_memory_capacity
 
-Protocol (shared/reference/esn_pod_deim.md, sections *Memory capacity*, *POD-Galerkin*,
-*POD-DEIM*; Jordanou et al. 2023 judge reduced ESNs by their memory capacity):
+Protocol (memory capacity of Jaeger [1]_; POD-Galerkin and POD-DEIM reductions of a trained ESN
+as in Jordanou et al. [2]_, who judge reduced ESNs by their memory capacity; DEIM [3]_, Q-DEIM
+[4]_, stabilised POD-DEIM [5]_):
 
 * Full model: rcpod ``ESN(n_units=100, w_init="normal", density=1, spectral_radius=0.9,
   leak_rate=1, no bias, random_state=s)`` in the two regimes of examples/memory_capacity.py:
@@ -27,6 +28,17 @@ Protocol (shared/reference/esn_pod_deim.md, sections *Memory capacity*, *POD-Gal
 
 Writes ``results.json`` and ``reduction_memory_capacity.png`` (if matplotlib is installed) into the
 output directory and prints the tables.
+
+References
+----------
+.. [1] H. Jaeger, "Short term memory in echo state networks", GMD Report 152, 2001.
+.. [2] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
+.. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+.. [4] Z. Drmac, S. Gugercin, "A new selection operator for the discrete empirical interpolation
+   method", SIAM J. Sci. Comput. 38(2), 2016.
+.. [5] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023.
 """
 from __future__ import annotations
 

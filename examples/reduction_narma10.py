@@ -5,7 +5,9 @@
     python examples/reduction_narma10.py --smoke    # tiny sizes, seconds (for the test suite)
     python examples/reduction_narma10.py --out DIR  # default results/reduction_narma10
 
-Protocol (shared/reference/esn_pod_deim.md, sections *NARMA*, *POD-Galerkin*, *POD-DEIM*):
+Protocol (NARMA10 after [1]_, indices pinned by this package; POD-Galerkin and POD-DEIM
+reductions of a trained ESN as in [2]_, with DEIM [3]_, Q-DEIM [4]_ and the stabilised
+POD-DEIM of fastESN [5]_):
 
 * Data: ``rcpod.reservoir.datasets.narma`` (NARMA10, indices pinned), ``u ~ U[0, 0.5]`` i.i.d., task
   ``u[k] -> y[k]``, first 200 generator samples discarded. Seed ``s`` draws one series of
@@ -39,6 +41,18 @@ Protocol (shared/reference/esn_pod_deim.md, sections *NARMA*, *POD-Galerkin*, *P
 Writes ``results.json``, ``reduction_narma10_nrmse.png``, ``reduction_narma10_speedup.png`` and
 ``reduction_narma10_modes.png`` (if matplotlib is installed) into the output directory and prints
 the tables.
+
+References
+----------
+.. [1] A. F. Atiya, A. G. Parlos, "New results on recurrent network training: unifying the
+   algorithms and accelerating convergence", IEEE TNN 11(3), 2000.
+.. [2] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
+.. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+.. [4] Z. Drmac, S. Gugercin, "A new selection operator for the discrete empirical interpolation
+   method", SIAM J. Sci. Comput. 38(2), 2016.
+.. [5] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023.
 """
 from __future__ import annotations
 
@@ -211,7 +225,7 @@ def run_seed(seed, st):
 
 
 def ablation(full, u, y, seed, st):
-    """Options the reference suggests for an accurate reduced model, at r = ablation_rank."""
+    """Options that may make the reduced model more accurate, at r = ablation_rank."""
     W, TR = st["washout"], st["train"]
     end = W + TR
     r = st["ablation_rank"]

@@ -87,10 +87,11 @@ def check_extras(names, requires=None, find_spec=importlib.util.find_spec):
     Examples
     --------
     >>> check_extras(["narma10"])           # needs nothing optional
-    >>> check_extras(["mpc"], {"mpc": {"no_such_module_xyz": "mpc"}})
-    Traceback (most recent call last):
-    ...
-    rcpod.examples.reproduce.MissingExtraError: part 'mpc' needs no_such_module_xyz: pip install ...
+    >>> try:
+    ...     check_extras(["mpc"], {"mpc": {"no_such_module_xyz": "mpc"}})
+    ... except MissingExtraError as err:
+    ...     print(err)
+    part 'mpc' needs no_such_module_xyz: pip install 'rcpod[mpc]' (or leave it out: --only PART ...)
     """
     requires = REQUIRES if requires is None else requires
     missing = [(name, module, extra) for name in names

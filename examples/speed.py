@@ -3,19 +3,27 @@
     python examples/speed.py                 # full presets of the three benchmarks
     python examples/speed.py --quick         # their --quick presets (a few minutes in all)
     python examples/speed.py --out DIR       # output directory (default results/speed)
+    python examples/speed.py --quick --stress 2   # with 2 busy processes: see verdicts under load
 
 Runs, in this process and in order,
 
 * ``benchmarks/bench_esn.py``: rcpod's ESN against reservoirpy 0.4 on the same reservoirs (one
-  series, 32 series, fit + predict) and the peak memory of a long fit (measured in fresh
-  subprocesses of that script);
+  series, 32 series, fit + predict) and the peak memory of a long fit (measured in freshly
+  exec'd subprocesses of that script, each reading its own ``VmHWM``: not the ``ru_maxrss``
+  they would inherit from this process);
 * ``benchmarks/bench_quantum.py``: the fast exact quantum reservoirs against PennyLane QNodes;
 * ``benchmarks/bench_reduction.py``: per-step cost of a POD-DEIM reduced ESN against the full ESN
   and of CasADi rollouts with Jacobians;
 
-and collects their tables, their goals (met or not), the machine and the command that reruns each
-benchmark alone into one result dict, written to ``results.json``. Timings are wall clock on the
-machine of the run: on a loaded machine they are slower and the ratios noisier.
+and collects their tables, their goal verdicts, the machine, the load average and the command
+that reruns each benchmark alone into one result dict, written to ``results.json``.
+
+Timings are wall clock on the machine of the run. Each benchmark times the two sides of a ratio in
+turns (interleaved repeats) and shows the ratio of the best times with the median and the spread
+(min - max) of the per-round ratios. A goal is MET only if the whole spread reaches it, NOT MET
+only if the whole spread is below it, and otherwise NOT MEASURABLE: the machine's load (recorded
+at the start and end of every benchmark) made the spread cross the goal, and the run says so
+instead of flipping the verdict.
 """
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ import time
 import traceback
 
 
+from rcpod.benchmarks import _timing
 from rcpod.examples import _common
 from rcpod.examples.report import headline_row
 
@@ -48,10 +57,25 @@ def run_benchmark(module_name, argv):
     return result, time.perf_counter() - t0
 
 
+def verdict_text(value):
+    """A goal's verdict as text: benchmarks give "MET" / "NOT MET" / "NOT MEASURABLE (...)"
+    strings (older results: True / False); None is "not evaluated"."""
+    if value is None:
+        return "not evaluated"
+    if isinstance(value, str):
+        return value
+    return "MET" if value else "NOT MET"
+
+
 def _goal(raw, name, key, text):
-    """``text`` with MET / NOT MET from benchmark ``name``'s goals (or 'not evaluated')."""
-    met = raw.get(name, {}).get("goals", {}).get(key)
-    return f"{text} ({'not evaluated' if met is None else 'MET' if met else 'NOT MET'})"
+    """``text`` with the verdict of benchmark ``name``'s goal ``key`` (or 'not evaluated')."""
+    return f"{text} ({verdict_text(raw.get(name, {}).get('goals', {}).get(key))})"
+
+
+def _column(table, name, default):
+    """Index of the column ``name`` of a report table (``default`` if it has none)."""
+    columns = table.get("columns", [])
+    return columns.index(name) if name in columns else default
 
 
 def make_headline(raw):
@@ -93,9 +117,11 @@ def make_headline(raw):
                                     _goal(raw, "quantum", "fast_faster_than_pennylane_everywhere",
                                           "goal > 1x in every case")))
     if "tables" in raw.get("reduction", {}):
-        for row in raw["reduction"]["tables"][0]["rows"]:
+        table = raw["reduction"]["tables"][0]
+        col = _column(table, "ratio", 2)
+        for row in table["rows"]:
             if str(row[0]).startswith("POD-DEIM r="):
-                out.append(headline_row(f"{row[0]} run() per step vs the full ESN", row[2],
+                out.append(headline_row(f"{row[0]} run() per step vs the full ESN", row[col],
                                         _goal(raw, "reduction", "pod_deim_per_step_>=20x",
                                               "goal >= 20x")))
     return out
@@ -103,29 +129,32 @@ def make_headline(raw):
 
 def _machine():
     from rcpod.examples.reproduce import machine_info
-    import os
     info = machine_info()
-    try:
-        info["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
-    except OSError:
-        info["load_average_start"] = None
+    info["load_start"] = _timing.load_snapshot()
+    info["load_average_start"] = info["load_start"]["loadavg"]
     return info
 
 
 def main(argv=None):
     """Run the three speed benchmarks; returns the result dict (also written to results.json)."""
     parser = _common.make_parser(__doc__.split("\n\n")[0], "results/speed")
+    parser.add_argument("--stress", type=int, default=0, metavar="N",
+                        help="pass --stress N to every benchmark: N busy processes run alongside "
+                             "(to see the spreads and verdicts on a loaded machine)")
     args = parser.parse_args(argv)
     _common.setup_logging()
     out = _common.output_dir(args.out)
-    bench_argv = ["--quick"] if args.quick else []
+    bench_argv = (["--quick"] if args.quick else []) + (
+        ["--stress", str(args.stress)] if args.stress else [])
     machine = _machine()
     t_start = time.perf_counter()
 
     tables, notes, raw, seconds = [], [], {}, {}
     notes.append(f"Machine: {machine['cpu']}, {machine['n_cpus']} CPUs, {machine['platform']}; "
-                 f"load average at start {machine['load_average_start']} (the benchmarks time "
-                 "wall clock: a loaded machine makes them slower and the ratios noisier).")
+                 f"load average at start {_timing.load_text(machine['load_start'])}"
+                 + (f"; --stress {args.stress}: {args.stress} busy processes ran during each "
+                    "benchmark" if args.stress else "") + ".")
+    notes.append(_timing.VERDICT_RULE)
     for name, module, title in BENCHMARKS:
         log.info("speed: running %s %s", module, " ".join(bench_argv))
         try:
@@ -141,16 +170,21 @@ def main(argv=None):
         for table in result.get("tables", []):
             tables.append(dict(table, title=f"{title}: {table['title']}"))
         goals = result.get("goals", {})
-        met = ", ".join(f"{k}: {'MET' if v else 'NOT MET'}" for k, v in goals.items())
-        notes.append(f"{title} ({secs:.0f} s): goals {met or 'none stated'}. "
+        met = "; ".join(f"{k}: {verdict_text(v)}" for k, v in goals.items())
+        load = (f" Load average at start {_timing.load_text(result['load_before'])}, at end "
+                f"{_timing.load_text(result['load_after'])}." if result.get("load_before")
+                else "")
+        notes.append(f"{title} ({secs:.0f} s): goals {met or 'none stated'}.{load} "
                      f"Rerun alone: `{result.get('command', '')}`.")
         notes += [f"{title}: {n}" for n in result.get("notes", [])
-                  if not n.endswith(("MET", "NOT MET"))]
+                  if not n.startswith(tuple(f"{k}: " for k in goals))
+                  and n != _timing.VERDICT_RULE and not n.startswith("Load average at start")]
 
     result = dict(command=_common.command_line("speed.py", argv), seeds=[0],
                   quick=bool(args.quick), tables=tables, notes=notes, figures=[],
                   headline=make_headline(raw),
-                  machine=machine, benchmarks=raw, benchmark_seconds=seconds,
+                  machine=machine, load_end=_timing.load_snapshot(), stress=args.stress,
+                  benchmarks=raw, benchmark_seconds=seconds,
                   seconds=time.perf_counter() - t_start)
     return _common.finish(out, result)
 

@@ -4,13 +4,15 @@ Each kernel runs a whole batch of series through a cell with the same equations 
 :mod:`rcpod.quantum.cells` and the same circuit evaluation as :class:`rcpod.quantum.fast.VQCBank` (product
 state of the encoding, stacked precomputed unitaries, ``<Z_i>`` from probabilities). They remove
 the per-step Python and numpy call overhead, which dominates at 4 qubits. The numpy path in
-:mod:`rcpod.quantum.cells` stays the reference they are tested against
-(``tests/quantum/test_reservoir.py``).
+:mod:`rcpod.quantum.cells` stays the reference they are tested against (in the test suite).
+The cell equations are those of [1]_ and [2]_ (see :mod:`rcpod.quantum.cells`).
 
 References
 ----------
-Equations: Chen et al., arXiv:2211.02612 and arXiv:2009.01783; reference notes
-``shared/reference/quantum_rnn_reservoirs.md``.
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022 (QRNN, QLSTM and QGRU reservoirs).
+.. [2] S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783,
+   2020 (QLSTM cell and its VQC).
 """
 from __future__ import annotations
 

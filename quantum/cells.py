@@ -25,12 +25,16 @@ QGRU  (3 circuits)::
     r = sigmoid(VQC_1(v_t)[:H]), z = sigmoid(VQC_2(v_t)[:H])
     n_t = tanh(VQC_3([x_t ; r * h_{t-1}])[:H]) ;  h_t = z * h_{t-1} + (1 - z) * n_t
 
+QRNN and QLSTM follow [1]_, [2]_ and the authors' code [3]_. QGRU is the standard GRU with each
+affine map replaced by a VQC; it was not checked against the exact form of [1]_.
+
 References
 ----------
-Chen, Fry, Deshmukh, Rastunkov, Stefanski, "Reservoir Computing via Quantum Recurrent Neural
-Networks", arXiv:2211.02612 (2022); Chen, Yoo, Fang, "Quantum Long Short-Term Memory",
-arXiv:2009.01783 (2020); authors' code ycchen1989/FederatedQLSTM ``lstm_base_class.py``.
-Reference notes ``shared/reference/quantum_rnn_reservoirs.md``, section "Cells".
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022.
+.. [2] S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783,
+   2020 (QLSTM cell).
+.. [3] Authors' code, github.com/ycchen1989/FederatedQLSTM, ``lstm_base_class.py`` (``VQLSTM``).
 """
 from __future__ import annotations
 

@@ -17,12 +17,12 @@ valid gate and is skipped.
 
 References
 ----------
-S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via Quantum
-Recurrent Neural Networks", arXiv:2211.02612 (2022).
-S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783 (2020).
-Authors' code: ycchen1989/FederatedQLSTM, ``metaquantum/CircuitComponents.py``
-(``VQCVariationalLoadingFlex`` with ``hadamard_gate=True, more_entangle=True``).
-See also ``shared/reference/quantum_rnn_reservoirs.md``.
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022.
+.. [2] S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783,
+   2020 (the VQC).
+.. [3] Authors' code, github.com/ycchen1989/FederatedQLSTM, ``metaquantum/CircuitComponents.py``
+   (``VQCVariationalLoadingFlex`` with ``hadamard_gate=True, more_entangle=True``).
 """
 from __future__ import annotations
 

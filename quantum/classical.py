@@ -12,15 +12,20 @@ GRU::   [r, z] = sigmoid(W_i{r,z} x_t + b_i{r,z} + W_h{r,z} h_{t-1} + b_h{r,z})
 
 References
 ----------
-Chen et al., arXiv:2211.02612 (2022), classical baselines; PyTorch documentation of ``torch.nn.RNN``,
-``torch.nn.LSTM``, ``torch.nn.GRU``. Reference notes ``shared/reference/quantum_rnn_reservoirs.md``.
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022 (classical baselines: random frozen
+   RNN / LSTM / GRU with the same readout).
+.. [2] PyTorch documentation of ``torch.nn.RNN``, ``torch.nn.LSTM``, ``torch.nn.GRU``.
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.validation import Array, Interval, Options, check_params
 
 from .windows import window_features
 
@@ -62,18 +67,45 @@ class ClassicalRNNReservoir(BaseReservoir):
     ((5, 6), (5, 3))
     """
 
+    _parameter_constraints = {
+        "cell": [Options(_GATES)],
+        "hidden_size": [Interval(numbers.Integral, 1)],
+        "random_state": ["random_state"],
+    }
+    # Gate blocks have G*H rows, G set by ``cell`` (a table shape cannot multiply): checked
+    # with the state size in _validate_fitted, on load and before a run.
+    _fitted_schema = {
+        "W_ih_": [Array(shape=(None, "n_inputs_"))],
+        "W_hh_": [Array(shape=(None, "hidden_size"))],
+        "b_ih_": [Array(ndim=1)],
+        "b_hh_": [Array(ndim=1)],
+        "n_inputs_": [Interval(numbers.Integral, 1)],
+        "n_states_": [Interval(numbers.Integral, 1)],
+    }
+
     def __init__(self, cell="rnn", hidden_size=3, random_state=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.random_state = random_state
 
+    def _validate_fitted(self):
+        """The weights fit ``cell`` and ``hidden_size`` (``G*H`` gate rows, state ``H`` or
+        ``2 H``): what the table cannot express, checked on load and before a run."""
+        if not hasattr(self, "W_ih_"):
+            return
+        H = int(self.hidden_size)
+        G = _GATES[self.cell]
+        rows = {self.W_ih_.shape[0], self.W_hh_.shape[0], self.b_ih_.shape[0],
+                self.b_hh_.shape[0]}
+        n_states = 2 * H if self.cell == "lstm" else H
+        if rows != {G * H} or self.n_states_ != n_states:
+            raise ValueError(f"the weights do not fit a {self.cell} cell of hidden_size={H}: "
+                             f"gate rows {sorted(rows)} (expected {G * H}), n_states_="
+                             f"{self.n_states_} (expected {n_states}).")
+
     def _initialize(self, n_inputs):
-        if self.cell not in _GATES:
-            raise ValueError(f"cell must be one of {sorted(_GATES)}, got {self.cell!r}.")
-        H = self.hidden_size
-        if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
-            raise ValueError(f"hidden_size must be a positive integer, got {H!r}.")
-        H = int(H)
+        check_params(self)
+        H = int(self.hidden_size)
         G = _GATES[self.cell]
         rng = np.random.default_rng(self.random_state)
         k = 1.0 / np.sqrt(H)
@@ -103,12 +135,14 @@ class ClassicalRNNReservoir(BaseReservoir):
         return (1.0 - z) * n + z * h
 
     def _step(self, state, u):
+        self._validate_fitted()
         single = state.ndim == 1
         s2, u2 = np.atleast_2d(state), np.atleast_2d(u)
         new = self._cell(s2, u2 @ self.W_ih_.T + self.b_ih_)
         return new[0] if single else new
 
     def _run(self, inputs, state0):
+        self._validate_fitted()
         single = inputs.ndim == 2
         X = inputs[None] if single else inputs
         x = state0[None] if single else state0

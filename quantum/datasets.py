@@ -19,8 +19,11 @@ train.
 
 References
 ----------
-Chen et al., arXiv:2211.02612 (2022); Suzuki et al., Sci. Rep. 12 (2022) (smooth NARMA input).
-Reference notes ``shared/reference/quantum_rnn_reservoirs.md``, section "Tasks".
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022 (tasks and protocol; generators from
+   the authors' public data scripts named above).
+.. [2] Suzuki et al., "Natural quantum reservoir computing for temporal information processing",
+   Sci. Rep. 12, 2022 (smooth NARMA input).
 """
 from __future__ import annotations
 

@@ -50,6 +50,13 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     (299,)
     """
 
+    _parameter_constraints = {
+        **QuantumReservoir._parameter_constraints,
+        **{k: v for k, v in ReservoirRegressor._parameter_constraints.items()
+           if k not in ("reservoir", "readout")},
+        "ridge": RidgeReadout._parameter_constraints["alpha"],
+    }
+
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
                  backend="fast", device="default.qubit", shots=None, ridge=1e-6, washout=0,
                  include_input=False, chunk_size=10000, random_state=None):

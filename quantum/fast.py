@@ -22,15 +22,24 @@ Finite shots are modelled by drawing, for each circuit and series, ``shots`` sam
 computational-basis outcome from the exact probabilities (a multinomial draw, as a device would
 measure every wire of the same shots) and averaging the ``+-1`` eigenvalues.
 
+This evaluation scheme is a choice of this package (exact for frozen weights, tested against the
+PennyLane QNodes); the circuit is that of [1]_ and [2]_ (see :mod:`rcpod.quantum.circuits`).
+
 References
 ----------
-Reference notes ``shared/reference/quantum_rnn_reservoirs.md``, section "Fast exact evaluation";
-circuit from Chen et al., arXiv:2211.02612 and arXiv:2009.01783 (see :mod:`rcpod.quantum.circuits`).
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022.
+.. [2] S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783,
+   2020.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pennylane as qml
+
+from rcpod.reservoir.validation import Interval, check_value
 
 from .circuits import check_weights, variational_layers, variational_unitary
 
@@ -180,7 +189,7 @@ def sample_expvals(probs, signs, shots, rng):
         Exact outcome probabilities.
     signs : array of shape (2**n, n)
         From :func:`z_signs`.
-    shots : int
+    shots : int >= 1
         Number of shots per circuit evaluation.
     rng : numpy.random.Generator
 
@@ -202,6 +211,7 @@ def sample_expvals(probs, signs, shots, rng):
     >>> z.shape, bool(np.abs(z).max() < 0.2)
     ((5, 2), True)
     """
+    check_value("shots", shots, [Interval(numbers.Integral, 1)])
     p = np.clip(probs, 0.0, None)
     p = p / p.sum(axis=-1, keepdims=True)
     counts = rng.multinomial(int(shots), p)

@@ -26,12 +26,14 @@ The paper trains only the final linear layer of its quantum reservoirs, by gradi
 
 References
 ----------
-Chen, Fry, Deshmukh, Rastunkov, Stefanski, "Reservoir Computing via Quantum Recurrent Neural
-Networks", arXiv:2211.02612 (2022), training protocol (shared/reference/quantum_rnn_reservoirs.md,
-section "Protocol"). PyTorch documentation of ``torch.optim.RMSprop`` (the algorithm box above)
-and ``torch/optim/rmsprop.py`` (``square_avg.mul_(alpha).addcmul_(grad, grad, value=1-alpha)``,
-``avg = square_avg.sqrt().add_(eps)``, ``param.addcdiv_(grad, avg, value=-lr)``).
-T. Tieleman, G. Hinton, Lecture 6.5 "rmsprop", COURSERA: Neural Networks for Machine Learning (2012).
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022 (training protocol, as run by the
+   authors' code github.com/ycchen1989/FederatedQLSTM).
+.. [2] PyTorch documentation of ``torch.optim.RMSprop`` (the algorithm box above) and
+   ``torch/optim/rmsprop.py`` (``square_avg.mul_(alpha).addcmul_(grad, grad, value=1-alpha)``,
+   ``avg = square_avg.sqrt().add_(eps)``, ``param.addcdiv_(grad, avg, value=-lr)``).
+.. [3] T. Tieleman, G. Hinton, Lecture 6.5 "rmsprop", COURSERA: Neural Networks for Machine
+   Learning, 2012.
 """
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from rcpod.reservoir.validation import Array, Interval, check_params
 
 __all__ = ["RMSprop", "minibatches", "mse_linear_grad", "ReadoutTrainingResult",
            "train_linear_readout", "RMSpropReadout"]
@@ -410,6 +414,25 @@ class RMSpropReadout(RegressorMixin, BaseEstimator):
     Chen et al., arXiv:2211.02612 (2022); PyTorch ``torch.optim.RMSprop``.
     """
 
+    _parameter_constraints = {
+        "epochs": [Interval(numbers.Integral, 0)],
+        "batch_size": [Interval(numbers.Integral, 1)],
+        "lr": [Interval(numbers.Real, 0)],
+        "alpha": [Interval(numbers.Real, 0, 1, closed="left")],
+        "eps": [Interval(numbers.Real, 0)],
+        "momentum": [Interval(numbers.Real, 0)],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
+    _fitted_schema = {
+        "coef_": [Array(shape=("n_features_in_",)), Array(shape=(None, "n_features_in_"))],
+        "intercept_": [Interval(numbers.Real), Array(ndim=1)],
+        "train_mse_": [Array(ndim=1)],
+        "test_mse_": [None, Array(ndim=1)],
+        "n_iter_": [Interval(numbers.Integral, 0)],
+        "n_features_in_": [Interval(numbers.Integral, 1)],
+    }
+
     def __init__(self, epochs=100, batch_size=10, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0,
                  shuffle=True, random_state=None):
         self.epochs = epochs
@@ -431,6 +454,7 @@ class RMSpropReadout(RegressorMixin, BaseEstimator):
         eval_set : tuple (X_test, y_test), optional
             Scored after every epoch into ``test_mse_``.
         """
+        check_params(self)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
         Xt = yt = None
         if eval_set is not None:

@@ -1,20 +1,24 @@
 """Quantum RNN / LSTM / GRU reservoirs (QRNN-RC) in the rcpod reservoir protocol.
 
+As in [1]_, the circuits keep their random initial weights and only a final linear layer is
+trained; cells, circuit and protocol are documented in :mod:`rcpod.quantum.cells`,
+:mod:`rcpod.quantum.circuits` and :mod:`rcpod.quantum.windows`.
+
 References
 ----------
-S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via Quantum
-Recurrent Neural Networks", arXiv:2211.02612 (2022): the circuits keep their random initial
-weights and only a final linear layer is trained.
-Reference notes ``shared/reference/quantum_rnn_reservoirs.md``.
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022.
 """
 from __future__ import annotations
 
 import logging
+import numbers
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.validation import Array, InstanceOf, Interval, Options, check_params
 
 from . import _kernels
 from .cells import make_cell, init_weights, CELLS
@@ -27,10 +31,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["QuantumReservoir"]
 
 
-def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
+#: ``shot_seed_`` is drawn by ``rng.integers(2 ** 62)``
+_SHOT_SEED_END = 2 ** 62
 
 
 class QuantumReservoir(BaseReservoir):
@@ -95,6 +97,27 @@ class QuantumReservoir(BaseReservoir):
     (True, True)
     """
 
+    # n_qubits >= n_inputs + hidden_size and the fast backend's qubit limit depend on other
+    # values: checked by _validate_params / make_cell, and against the fitted state in
+    # _ensure_runtime (circuit count and state size of the cell).
+    _parameter_constraints = {
+        "cell": [Options(CELLS)],
+        "n_qubits": [Interval(numbers.Integral, 1)],
+        "n_layers": [Interval(numbers.Integral, 1)],
+        "hidden_size": [None, Interval(numbers.Integral, 1)],
+        "init": [Options({"paper", "uniform"})],
+        "backend": [Options({"fast", "pennylane"})],
+        "device": [InstanceOf(str)],
+        "shots": [None, Interval(numbers.Integral, 1)],
+        "random_state": ["random_state"],
+    }
+    _fitted_schema = {
+        "weights_": [Array(shape=(None, None, "n_qubits", 3))],
+        "shot_seed_": [Interval(numbers.Integral, 0, _SHOT_SEED_END, closed="left")],
+        "n_inputs_": [Interval(numbers.Integral, 1)],
+        "n_states_": [Interval(numbers.Integral, 1)],
+    }
+
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
                  backend="fast", device="default.qubit", shots=None, random_state=None):
         self.cell = cell
@@ -109,21 +132,11 @@ class QuantumReservoir(BaseReservoir):
 
     # -- construction ---------------------------------------------------------------------
     def _validate_params(self):
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {self.cell!r}.")
-        _check_positive_int("n_qubits", self.n_qubits)
-        _check_positive_int("n_layers", self.n_layers)
-        if self.init not in ("paper", "uniform"):
-            raise ValueError(f"init must be 'paper' or 'uniform', got {self.init!r}.")
-        if self.backend not in ("fast", "pennylane"):
-            raise ValueError(f"backend must be 'fast' or 'pennylane', got {self.backend!r}.")
-        if not isinstance(self.device, str):
-            raise TypeError(f"device must be a PennyLane device name (str), got {type(self.device).__name__}.")
+        check_params(self)
+        # what the table cannot express: the installed devices and the fast backend's limit
         known = available_devices()
         if known and self.device not in known:
             raise ValueError(f"Unknown PennyLane device {self.device!r}; installed devices: {', '.join(known)}.")
-        if self.shots is not None:
-            _check_positive_int("shots", self.shots)
         if self.backend == "fast" and self.n_qubits > MAX_FAST_QUBITS:
             raise ValueError(f"n_qubits={self.n_qubits} exceeds the fast backend's limit of "
                              f"{MAX_FAST_QUBITS} qubits; use backend='pennylane'.")
@@ -133,7 +146,7 @@ class QuantumReservoir(BaseReservoir):
         cell = make_cell(self.cell, int(self.n_qubits), n_inputs, self.hidden_size)
         rng = np.random.default_rng(self.random_state)
         self.weights_ = init_weights(cell.n_circuits, int(self.n_layers), cell.n_qubits, self.init, rng)
-        self.shot_seed_ = int(rng.integers(2 ** 62))
+        self.shot_seed_ = int(rng.integers(_SHOT_SEED_END))
         self.n_inputs_ = n_inputs
         self.n_states_ = cell.n_states
         self.__dict__.pop("_runtime", None)
@@ -154,6 +167,11 @@ class QuantumReservoir(BaseReservoir):
             return rt
         check_is_fitted(self, "weights_")
         cell = make_cell(self.cell, int(self.n_qubits), int(self.n_inputs_), self.hidden_size)
+        # the fitted state must fit the cell (a loaded file is checked here, before any run)
+        if self.weights_.shape[0] != cell.n_circuits or self.n_states_ != cell.n_states:
+            raise ValueError(f"weights_ {self.weights_.shape} and n_states_={self.n_states_} do "
+                             f"not fit the {self.cell} cell ({cell.n_circuits} circuits, "
+                             f"{cell.n_states} states).")
         rt = {"cell": cell, "bank": None, "qnodes": None,
               "shot_rng": np.random.default_rng(self.shot_seed_)}
         if self.backend == "fast":

@@ -29,15 +29,18 @@ Cost (measured on the shared 2-core project machine, 4 qubits, 2 layers, window 
 
 References
 ----------
-Chen, Fry, Deshmukh, Rastunkov, Stefanski, "Reservoir Computing via Quantum Recurrent Neural
-Networks", arXiv:2211.02612 (2022): fully trained QRNN/QLSTM/QGRU baselines.
-Chen, Yoo, Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783 (2020).
-PennyLane documentation: ``qml.grad``, ``qml.Rot``, ``qml.matrix``, backpropagation on
-``default.qubit``. Reference notes ``shared/reference/quantum_rnn_reservoirs.md``.
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022 (fully trained QRNN / QLSTM / QGRU
+   baselines).
+.. [2] S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783,
+   2020.
+.. [3] PennyLane documentation: ``qml.grad``, ``qml.Rot``, ``qml.matrix``, backpropagation on
+   ``default.qubit``.
 """
 from __future__ import annotations
 
 import logging
+import numbers
 import time
 
 import numpy as np
@@ -46,9 +49,12 @@ from pennylane import numpy as pnp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .cells import CELLS, init_weights, make_cell
+from rcpod.reservoir.validation import Array, Interval, Options, check_params
+
+from .cells import init_weights, make_cell
 from .circuits import entangler_pairs, vqc
-from .readout_training import RMSprop, _check_int, _check_real, minibatches
+from .readout_training import RMSprop, RMSpropReadout, minibatches
+from .reservoir import QuantumReservoir
 from .windows import check_windows
 
 logger = logging.getLogger(__name__)
@@ -409,7 +415,10 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         ``eval_set``).
     n_iter_ : int
     fit_seconds_ : float
+    n_inputs_ : int
     cell_ : rcpod.quantum.cells.QuantumCell
+        The cell description, a read-only property rebuilt from the parameters and
+        ``n_inputs_`` (so a saved model needs only its arrays).
 
     References
     ----------
@@ -425,6 +434,28 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     >>> model.predict(X).shape
     (10,)
     """
+
+    _parameter_constraints = {
+        **{k: QuantumReservoir._parameter_constraints[k]
+           for k in ("cell", "n_qubits", "n_layers", "hidden_size", "init")},
+        **{k: RMSpropReadout._parameter_constraints[k]
+           for k in ("epochs", "batch_size", "lr", "alpha", "eps", "momentum", "shuffle",
+                     "random_state")},
+        "backend": [Options({"matrix", "qnode"})],
+        "max_seconds": [None, Interval(numbers.Real, 0)],
+    }
+    # circuit count and feature count depend on the cell: checked by cell_ (before any use)
+    _fitted_schema = {
+        "weights_": [Array(shape=(None, None, "n_qubits", 3))],
+        "initial_weights_": [Array(shape=(None, None, "n_qubits", 3))],
+        "coef_": [Array(ndim=1)],
+        "intercept_": [Interval(numbers.Real)],
+        "train_mse_": [Array(ndim=1)],
+        "test_mse_": [None, Array(ndim=1)],
+        "n_iter_": [Interval(numbers.Integral, 0)],
+        "fit_seconds_": [Interval(numbers.Real, 0)],
+        "n_inputs_": [Interval(numbers.Integral, 1)],
+    }
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
                  epochs=100, batch_size=10, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0,
@@ -446,17 +477,26 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         self.random_state = random_state
 
     def _validate(self):
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {self.cell!r}.")
-        if self.init not in ("paper", "uniform"):
-            raise ValueError(f"init must be 'paper' or 'uniform', got {self.init!r}.")
-        if self.backend not in ("matrix", "qnode"):
-            raise ValueError(f"backend must be 'matrix' or 'qnode', got {self.backend!r}.")
-        _check_int("n_layers", self.n_layers)
-        _check_int("epochs", self.epochs, minimum=0)
-        _check_int("batch_size", self.batch_size)
-        if self.max_seconds is not None:
-            _check_real("max_seconds", self.max_seconds, low=0.0)
+        # n_qubits >= n_inputs + hidden_size is checked by make_cell in fit
+        check_params(self)
+
+    @property
+    def cell_(self):
+        """The cell description (:class:`rcpod.quantum.cells.QuantumCell`), rebuilt from the
+        parameters and ``n_inputs_``; the fitted weights must fit it (checked once)."""
+        cell = self.__dict__.get("_cell")
+        if cell is None:
+            check_is_fitted(self, "weights_")
+            cell = make_cell(self.cell, self.n_qubits, self.n_inputs_, self.hidden_size)
+            if (self.weights_.shape[0] != cell.n_circuits
+                    or self.initial_weights_.shape != self.weights_.shape
+                    or self.coef_.shape != (cell.n_features,)):
+                raise ValueError(f"weights_ {self.weights_.shape}, initial_weights_ "
+                                 f"{self.initial_weights_.shape} and coef_ {self.coef_.shape} do "
+                                 f"not fit the {self.cell} cell ({cell.n_circuits} circuits, "
+                                 f"{cell.n_features} features).")
+            self._cell = cell
+        return cell
 
     @staticmethod
     def _check_y(y, n):
@@ -480,6 +520,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
             Scored after every epoch into ``test_mse_``.
         """
         self._validate()
+        self.__dict__.pop("_cell", None)
         X = check_windows(X)
         y = self._check_y(y, X.shape[0])
         if eval_set is not None:
@@ -495,7 +536,6 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         coef = rng.uniform(-bound, bound, size=p)
         intercept = np.array(rng.uniform(-bound, bound))
         self.initial_weights_ = weights.copy()
-        self.cell_ = cell
         self.n_inputs_ = X.shape[2]
         opt = RMSprop([weights, coef, intercept], lr=self.lr, alpha=self.alpha, eps=self.eps,
                       momentum=self.momentum)
@@ -530,6 +570,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         self.train_mse_ = np.array(train_curve)
         self.test_mse_ = np.array(test_curve) if test_curve is not None else None
         self.n_iter_ = n_iter
+        self._cell = cell
         return self
 
     def features(self, X):

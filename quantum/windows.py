@@ -5,15 +5,21 @@ step's readout features are kept; all windows are run together as one batch.
 
 References
 ----------
-Chen et al., arXiv:2211.02612 (2022); authors' code ycchen1989/FederatedQLSTM (``VQLSTM.forward``
-with zero initial ``h``, ``c`` and ``seq[-1]``). Reference notes
-``shared/reference/quantum_rnn_reservoirs.md``, section "Protocol".
+.. [1] S. Y.-C. Chen, D. Fry, A. Deshmukh, V. Rastunkov, C. Stefanski, "Reservoir Computing via
+   Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022 (windowed protocol).
+.. [2] Authors' code, github.com/ycchen1989/FederatedQLSTM (``VQLSTM.forward`` with zero initial
+   ``h``, ``c`` and ``seq[-1]``).
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
+
+from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.validation import InstanceOf, Interval, check_params
 
 __all__ = ["check_windows", "window_features", "WindowFeatures"]
 
@@ -120,6 +126,8 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     reservoir_ : the initialized clone.
+    n_features_in_ : int
+        ``w * n_inputs`` of the windows seen in :meth:`fit`.
 
     Examples
     --------
@@ -130,12 +138,22 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     (7, 3)
     """
 
+    _parameter_constraints = {
+        "reservoir": [None, InstanceOf(BaseReservoir)],
+        "concat": ["boolean"],
+    }
+    _fitted_schema = {
+        "reservoir_": [InstanceOf(BaseReservoir)],
+        "n_features_in_": [Interval(numbers.Integral, 1)],
+    }
+
     def __init__(self, reservoir=None, concat=False):
         self.reservoir = reservoir
         self.concat = concat
 
     def fit(self, X, y=None):
         """Initialize a clone of ``reservoir`` for the windows' input width."""
+        check_params(self)
         if self.reservoir is None:
             from .reservoir import QuantumReservoir
             res = QuantumReservoir()

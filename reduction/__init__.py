@@ -7,7 +7,17 @@ protocol of :mod:`rcpod.reservoir.base`), the output-weighted basis (:func:`outp
 the reductor :func:`reduce`, which turns a fitted ESN estimator into a reduced one.
 
 Snapshot matrices are ``(n_dofs, n_snapshots)`` (one snapshot per column) throughout.
-See shared/reference/esn_pod_deim.md for the equations.
+The equations are given, with their sources, in :mod:`rcpod.reduction.reduced` (reduced ESNs,
+after [1]_ and [2]_), :mod:`rcpod.reduction.deim` (index selection, [3]_) and
+:mod:`rcpod.reduction.jacobians`.
+
+References
+----------
+.. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
+.. [2] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023.
+.. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010.
 """
 from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
 from .casadi_export import to_casadi

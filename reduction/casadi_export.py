@@ -6,11 +6,18 @@ exactly and it plugs into do-mpc (``Model('discrete')``, ``set_rhs``) or an ``Op
 
 CasADi is an optional dependency (extra ``rcpod[mpc]``); it is imported only when called.
 
+The exported models are the ESN of :mod:`rcpod.reservoir.esn` and the reduced ESNs of
+:mod:`rcpod.reduction.reduced` (POD-Galerkin and POD-DEIM reductions of a trained ESN after [1]_,
+with DEIM [2]_).
+
 References
 ----------
-shared/reference/esn_pod_deim.md, sections *ESN*, *POD-Galerkin*, *POD-DEIM*;
-J. A. E. Andersson et al., "CasADi: a software framework for nonlinear optimization and optimal
-control", Math. Prog. Comp. 11, 2019.
+.. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
+.. [2] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+.. [3] J. A. E. Andersson et al., "CasADi: a software framework for nonlinear optimization and
+   optimal control", Math. Prog. Comp. 11, 2019.
 """
 from __future__ import annotations
 

@@ -4,11 +4,11 @@ Pure algorithms over arrays. A *basis* has shape ``(n_dofs, n_basis)`` with line
 independent (usually orthonormal POD) columns ``U``; the functions return integer row indices
 ``p`` such that ``f ~ U (P^T U)^+ P^T f`` with ``P = I[:, p]``.
 
-* :func:`deim` -- greedy DEIM (Chaturantabut & Sorensen 2010).
-* :func:`qdeim` -- Q-DEIM, pivots of a column-pivoted QR of ``U^T`` (Drmac & Gugercin 2016).
+* :func:`deim` -- greedy DEIM (Chaturantabut & Sorensen 2010 [1]_).
+* :func:`qdeim` -- Q-DEIM, pivots of a column-pivoted QR of ``U^T`` (Drmac & Gugercin 2016 [2]_).
 * ``n_points > n_basis`` (both functions) -- oversampling for a least-squares ("gappy POD")
   reconstruction: after the ``n_basis`` interpolation points, each further point is chosen by the
-  deterministic greedy GPOD+E rule of Peherstorfer, Drmac & Gugercin (2020): add the row that
+  deterministic greedy GPOD+E rule of Peherstorfer, Drmac & Gugercin (2020) [3]_: add the row that
   maximises a lower bound on the growth of the smallest eigenvalue of ``(P^T U)^T (P^T U)``
   (i.e. of ``sigma_min(P^T U)``), obtained from eigenvalue perturbation theory with the gap
   between the two smallest eigenvalues.
@@ -17,12 +17,13 @@ independent (usually orthonormal POD) columns ``U``; the functions return intege
 
 References
 ----------
-Chaturantabut, Sorensen, "Nonlinear model reduction via discrete empirical interpolation",
-SIAM J. Sci. Comput. 32(5), 2010. Drmac, Gugercin, "A new selection operator for the discrete
-empirical interpolation method", SIAM J. Sci. Comput. 38(2), 2016. Peherstorfer, Drmac, Gugercin,
-"Stability of discrete empirical interpolation and gappy proper orthogonal decomposition with
-randomized and deterministic sampling points", SIAM J. Sci. Comput. 42(5), 2020.
-shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+.. [1] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+.. [2] Z. Drmac, S. Gugercin, "A new selection operator for the discrete empirical interpolation
+   method", SIAM J. Sci. Comput. 38(2), 2016.
+.. [3] B. Peherstorfer, Z. Drmac, S. Gugercin, "Stability of discrete empirical interpolation and
+   gappy proper orthogonal decomposition with randomized and deterministic sampling points", SIAM
+   J. Sci. Comput. 42(5), 2020.
 """
 from __future__ import annotations
 
@@ -83,8 +84,8 @@ def deim(basis, n_points=None):
 
     References
     ----------
-    Chaturantabut & Sorensen, SIAM J. Sci. Comput. 32(5), 2010, Algorithm 1;
-    shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+    .. [1] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+       interpolation", SIAM J. Sci. Comput. 32(5), 2010, Algorithm 1.
 
     Examples
     --------
@@ -140,8 +141,11 @@ def qdeim(basis, n_points=None):
 
     References
     ----------
-    Drmac & Gugercin, SIAM J. Sci. Comput. 38(2), 2016; Peherstorfer, Drmac & Gugercin,
-    SIAM J. Sci. Comput. 42(5), 2020; shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+    .. [1] Z. Drmac, S. Gugercin, "A new selection operator for the discrete empirical
+       interpolation method", SIAM J. Sci. Comput. 38(2), 2016 (Q-DEIM).
+    .. [2] B. Peherstorfer, Z. Drmac, S. Gugercin, "Stability of discrete empirical interpolation
+       and gappy proper orthogonal decomposition with randomized and deterministic sampling
+       points", SIAM J. Sci. Comput. 42(5), 2020 (oversampling).
 
     Examples
     --------

@@ -5,7 +5,7 @@
   the full model's, and against targets when given) on held-out inputs,
 * per-step run time of the full and the reduced reservoir and their ratio,
 * a stability indicator: spectral radius of the reduced step Jacobian
-  ``dz[k]/dz[k-1]`` along the reduced trajectory (shared/reference/esn_pod_deim.md, *Jacobians*),
+  ``dz[k]/dz[k-1]`` along the reduced trajectory (formulas in :mod:`rcpod.reduction.jacobians`),
 * a divergence check (non-finite or unbounded reduced trajectory, or a state error of the order
   of the states themselves) that warns with :class:`ReductionWarning`.
 
@@ -246,6 +246,10 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
     return report
 
 
+#: Upper bound of ``repeats`` in :func:`per_step_time` (a bound, so a typo cannot hang a run).
+MAX_REPEATS = 1000
+
+
 def per_step_time(reservoir, inputs, repeats=5):
     """Best-of-``repeats`` wall time of ``reservoir.run(inputs)`` divided by the number of steps.
 
@@ -255,7 +259,8 @@ def per_step_time(reservoir, inputs, repeats=5):
     ----------
     reservoir : an initialized reservoir
     inputs : array of shape (T, n_inputs)
-    repeats : int
+    repeats : int in [1, 1000], default=5
+        Timed runs; the best one counts.
 
     Returns
     -------
@@ -270,10 +275,13 @@ def per_step_time(reservoir, inputs, repeats=5):
     >>> bool(t > 0)
     True
     """
+    if (isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer))
+            or not 1 <= repeats <= MAX_REPEATS):
+        raise ValueError(f"repeats must be an integer in [1, {MAX_REPEATS}], got {repeats!r}.")
     inputs = np.asarray(inputs)
     reservoir.run(inputs[: min(len(inputs), 10)])
     best = np.inf
-    for _ in range(max(1, repeats)):
+    for _ in range(repeats):
         t0 = time.perf_counter()
         reservoir.run(inputs)
         best = min(best, time.perf_counter() - t0)

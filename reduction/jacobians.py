@@ -10,10 +10,13 @@ stabilised remainder ``tanh(v) - v``):
 
     dz[k]/dz[k-1] = (1-a) I + a (L + E diag(h'(v)) A),  dz[k]/du[k] = a (L_u + E diag(h'(v)) B)
 
+Both follow by differentiating the update equations (chain rule); the reduced models are those of
+:mod:`rcpod.reduction.reduced`, including the stabilised variant of [1]_.
+
 References
 ----------
-shared/reference/esn_pod_deim.md, section *Jacobians*; Wang, Long, Liu, fastESN, IEEE TNNLS
-34(12), 2023 (stabilised variant).
+.. [1] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023
+   (stabilised variant).
 """
 from __future__ import annotations
 

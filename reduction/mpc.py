@@ -29,15 +29,19 @@ CasADi is an optional dependency (extra ``rcpod[mpc]``), imported only when an M
 
 References
 ----------
-J. B. Rawlings, D. Q. Mayne, M. M. Diehl, *Model Predictive Control: Theory, Computation, and
-Design*, 2nd ed., Nob Hill (2017), sections 1.5 (offset-free MPC, output-disturbance model) and 8
-(single and multiple shooting); J. A. E. Andersson et al., "CasADi: a software framework for
-nonlinear optimization and optimal control", Math. Prog. Comp. 11 (2019); A. Waechter,
-L. T. Biegler, "On the implementation of an interior-point filter line-search algorithm for
-large-scale nonlinear programming", Math. Prog. 106 (2006) (IPOPT); Jordanou, Antonelo,
-Camponogara, "Echo state networks for practical nonlinear model predictive control of unknown
-dynamic systems", IEEE TNNLS 33(6), 2022 (ESN-based MPC of oil-production plants);
-shared/reference/esn_pod_deim.md.
+.. [1] J. B. Rawlings, D. Q. Mayne, M. M. Diehl, *Model Predictive Control: Theory, Computation,
+   and Design*, 2nd ed., Nob Hill, 2017, sections 1.5 (offset-free MPC, output-disturbance model)
+   and 8 (single and multiple shooting).
+.. [2] J. A. E. Andersson et al., "CasADi: a software framework for nonlinear optimization and
+   optimal control", Math. Prog. Comp. 11, 2019.
+.. [3] A. Waechter, L. T. Biegler, "On the implementation of an interior-point filter line-search
+   algorithm for large-scale nonlinear programming", Math. Prog. 106, 2006 (IPOPT).
+.. [4] J. P. Jordanou, E. A. Antonelo, E. Camponogara, "Echo state networks for practical nonlinear
+   model predictive control of unknown dynamic systems", IEEE TNNLS 33(6), 2022 (ESN-based MPC of
+   oil-production plants).
+.. [5] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179
+   (POD-reduced ESNs as prediction models for MPC).
 """
 from __future__ import annotations
 
@@ -500,6 +504,9 @@ class TrackingMPC:
         self.Q = _nonneg(Q, n_t, "Q")
         self.R = _nonneg(R, self.n_u, "R")
         self.S = _nonneg(S, self.n_u, "S")
+        if not (np.any(self.Q > 0) or np.any(self.R > 0) or np.any(self.S > 0)):
+            raise ValueError("Q, R and S are all zero: the MPC cost would be identically zero "
+                             "and its optimum undefined; give Q > 0 for some tracked output.")
         self.u_lower = _vector(u_lower, self.n_u, "u_lower", allow_inf=True)
         self.u_upper = _vector(u_upper, self.n_u, "u_upper", allow_inf=True)
         bad = np.flatnonzero(self.u_lower > self.u_upper)

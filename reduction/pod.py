@@ -4,7 +4,7 @@ A pure algorithm over arrays: snapshots in, orthonormal modes and singular value
 
 Convention (fixed for the whole ``reduction`` package): a snapshot matrix has shape
 ``(n_dofs, n_snapshots)`` -- one snapshot per **column**, ``X = [x[1] ... x[T]]`` as in the
-reference (``shared/reference/esn_pod_deim.md``, section *POD-Galerkin reduction*). Reservoir
+POD-Galerkin reduction of trained ESNs of Jordanou et al. (2023, see :func:`pod`). Reservoir
 states come out of ``reservoir.run`` as ``(T, N)``; pass ``states.T``.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def energy_rank(singular_values, energy):
     """Smallest rank whose modes capture at least the fraction ``energy`` of the energy.
 
     Returns the smallest ``r`` with ``sum_{j<=r} s_j^2 / sum_j s_j^2 >= energy``
-    (``energy = 1 - eps`` in the notation of the reference). The discarded tail
+    (``energy = 1 - eps`` for a tolerance ``eps`` on the discarded energy). The discarded tail
     ``sum_{j>r} s_j^2`` is summed from the small end, so ``energy=1`` keeps exactly the modes
     with non-zero singular value.
 
@@ -54,7 +54,8 @@ def energy_rank(singular_values, energy):
 
     References
     ----------
-    Jordanou et al., Neurocomputing (2023), arXiv 2211.17179; shared/reference/esn_pod_deim.md.
+    .. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+       Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
 
     Examples
     --------
@@ -115,9 +116,9 @@ def pod(snapshots, rank=None, energy=None, center=False):
 
     References
     ----------
-    Jordanou, Antonelo, Camponogara, Gildin, "Investigation of Proper Orthogonal Decomposition for
-    Echo State Networks", Neurocomputing (2023), arXiv 2211.17179 (POD of ESN states);
-    shared/reference/esn_pod_deim.md, section *POD-Galerkin reduction*.
+    .. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+       Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179
+       (POD of ESN states).
 
     Examples
     --------

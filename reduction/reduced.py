@@ -24,18 +24,24 @@ part ``L, L_u`` is kept exact). The full state is approximated by ``x ~ mean + P
 
 References
 ----------
-Jordanou, Antonelo, Camponogara, Gildin, Neurocomputing (2023), arXiv 2211.17179 (POD and
-POD-DEIM of trained ESNs); Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12),
-2023 (POD-DEIM of ESNs and the stabilised variant interpolating only ``tanh(v) - v``);
-Chaturantabut & Sorensen, SIAM J. Sci. Comput. 32(5), 2010 (DEIM);
-shared/reference/esn_pod_deim.md, sections *POD-Galerkin*, *POD-DEIM*.
+.. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179 (POD
+   and POD-DEIM of trained ESNs).
+.. [2] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023
+   (POD-DEIM of ESNs and the stabilised variant interpolating only ``tanh(v) - v``).
+.. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010 (DEIM).
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.esn import FLOAT_DTYPES
+from rcpod.reservoir.validation import Array, Interval, Options, check_params
 
 from . import _kernels
 from ._esn import esn_weights
@@ -88,12 +94,20 @@ class ReducedReservoir(BaseReservoir):
 
     Attributes
     ----------
+    modes_ : array (N, r)
+    mean_ : array (N,)
+    E_, A_, B_, c_ : arrays (r, m), (m, r), (m, n_inputs), (m,)
+        The operators in ``dtype``.
+    L_ : array (r, r), or (1, 1) zeros when ``has_linear_`` is False
+    Lu_, d_ : arrays (r, n_inputs), (r,)
+    has_linear_, remainder_ : bool
     n_states_ : int
         ``r``.
     n_points_ : int
         ``m``.
     n_units_ : int
         ``N`` of the full ESN.
+    n_inputs_ : int
 
     Examples
     --------
@@ -111,6 +125,43 @@ class ReducedReservoir(BaseReservoir):
     >>> z.shape, red.lift(z).shape, red.project(red.lift(z)).shape
     ((50, 4), (50, 20), (50, 4))
     """
+
+    # Shapes across parameters and the bounds of ``indices`` are checked in _initialize; the
+    # fitted state (L_ of has_linear_, indices within [0, n_units_)) in _validate_fitted, on
+    # load and before the first compiled run.
+    _parameter_constraints = {
+        "modes": [Array(ndim=2)],
+        "nl_weights": [Array(ndim=2)],
+        "nl_state": [Array(ndim=2)],
+        "nl_input": [Array(ndim=2)],
+        "nl_bias": [Array(ndim=1)],
+        "leak_rate": [Interval(numbers.Real, 0, 1, closed="right")],
+        "mean": [None, Array(ndim=1)],
+        "lin_state": [None, Array(ndim=2)],
+        "lin_input": [None, Array(ndim=2)],
+        "offset": [None, Array(ndim=1)],
+        "remainder": ["boolean"],
+        "indices": [None, Array(kinds="iu", ndim=1)],
+        "dtype": [Options(FLOAT_DTYPES)],
+        "backend": [Options(_BACKENDS)],
+    }
+    _fitted_schema = {
+        "modes_": [Array(shape=("n_units_", "n_states_"))],
+        "mean_": [Array(shape=("n_units_",))],
+        "E_": [Array(shape=("n_states_", "n_points_"))],
+        "A_": [Array(shape=("n_points_", "n_states_"))],
+        "B_": [Array(shape=("n_points_", "n_inputs_"))],
+        "c_": [Array(shape=("n_points_",))],
+        "has_linear_": ["boolean"],
+        "L_": [Array(shape=("n_states_", "n_states_")), Array(shape=(1, 1))],
+        "Lu_": [Array(shape=("n_states_", "n_inputs_"))],
+        "d_": [Array(shape=("n_states_",))],
+        "remainder_": ["boolean"],
+        "n_units_": [Interval(numbers.Integral, 1)],
+        "n_points_": [Interval(numbers.Integral, 1)],
+        "n_inputs_": [Interval(numbers.Integral, 1)],
+        "n_states_": [Interval(numbers.Integral, 1)],
+    }
 
     def __init__(self, modes, nl_weights, nl_state, nl_input, nl_bias, leak_rate=1.0, mean=None,
                  lin_state=None, lin_input=None, offset=None, remainder=False, indices=None,
@@ -147,12 +198,8 @@ class ReducedReservoir(BaseReservoir):
         return dt
 
     def _initialize(self, n_inputs):
+        check_params(self)
         dt = self._compute_dtype()
-        if self.backend not in _BACKENDS:
-            raise ValueError(f"backend must be one of {_BACKENDS}, got {self.backend!r}.")
-        a = self.leak_rate
-        if isinstance(a, bool) or not np.isscalar(a) or not np.isfinite(a) or not 0 < a <= 1:
-            raise ValueError(f"leak_rate must be a real number in (0, 1], got {a!r}.")
         Psi = check_matrix(self.modes, "modes")
         E = check_matrix(self.nl_weights, "nl_weights")
         A = check_matrix(self.nl_state, "nl_state")
@@ -178,10 +225,12 @@ class ReducedReservoir(BaseReservoir):
                 raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
             vals[name] = arr
         if self.indices is not None:
-            p = np.asarray(self.indices)
-            if p.shape != (m,) or not np.issubdtype(p.dtype, np.integer):
-                raise ValueError(f"indices must be an integer array of shape ({m},), got "
-                                 f"{p.dtype} {p.shape}.")
+            p = self.indices
+            if p.shape != (m,):
+                raise ValueError(f"indices must have shape ({m},) (m={m} points), got {p.shape}.")
+            if p.size and not (0 <= p.min() and p.max() < N):
+                raise ValueError(f"indices must be units of the full ESN, in [0, N={N}); got "
+                                 f"values in [{p.min()}, {p.max()}].")
         cast = lambda x: np.ascontiguousarray(x, dtype=dt)  # noqa: E731
         self.modes_ = cast(Psi)
         self.mean_ = cast(vals["mean"]) if vals["mean"] is not None else np.zeros(N, dtype=dt)
@@ -237,11 +286,27 @@ class ReducedReservoir(BaseReservoir):
         return _kernels.run_reduced_batch(*args, pnl, plin, np.ascontiguousarray(state0),
                                           self._leak())
 
+    def _validate_fitted(self):
+        """What the table cannot express: ``L_`` is ``(r, r)`` when ``has_linear_`` (the compiled
+        loop reads it so), and ``indices`` lie in ``[0, n_units_)``. Checked on load and before
+        the first run."""
+        if not hasattr(self, "A_"):
+            return
+        r = self.n_states_
+        if self.has_linear_ and self.L_.shape != (r, r):
+            raise ValueError(f"L_ must have shape (n_states_={r}, n_states_={r}) when "
+                             f"has_linear_ is True, got {self.L_.shape}.")
+        p = self.indices
+        if p is not None and p.size and not (0 <= p.min() and p.max() < self.n_units_):
+            raise ValueError(f"indices must lie in [0, n_units_={self.n_units_}), got values in "
+                             f"[{p.min()}, {p.max()}].")
+
     def _transposed(self):
         """``A^T, E^T, L^T`` in C order for the compiled loop (cached, rebuilt after load /
-        clone)."""
+        clone, after checking the fitted state)."""
         cache = self.__dict__.get("_transposed_cache")
         if cache is None:
+            self._validate_fitted()
             cache = self._transposed_cache = tuple(np.ascontiguousarray(M.T)
                                            for M in (self.A_, self.E_, self.L_))
         return cache
@@ -365,8 +430,9 @@ class PODReservoir(ReducedReservoir):
 
     References
     ----------
-    Jordanou et al., Neurocomputing (2023), arXiv 2211.17179; shared/reference/esn_pod_deim.md,
-    section *POD-Galerkin reduction*.
+    .. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+       Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179
+       (POD-Galerkin reduction of a trained ESN).
 
     Examples
     --------
@@ -416,8 +482,12 @@ class DEIMReservoir(ReducedReservoir):
 
     References
     ----------
-    Chaturantabut & Sorensen (2010); Jordanou et al. (2023); Wang, Long, Liu, fastESN (2023);
-    shared/reference/esn_pod_deim.md, section *POD-DEIM*.
+    .. [1] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+       interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+    .. [2] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+       Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
+    .. [3] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12),
+       2023.
 
     Examples
     --------
@@ -476,8 +546,8 @@ class StabilizedDEIMReservoir(ReducedReservoir):
 
     References
     ----------
-    Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023;
-    shared/reference/esn_pod_deim.md, section *POD-DEIM*, item 5.
+    .. [1] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023
+       (stabilised POD-DEIM: interpolate only the nonlinear remainder, keep the linear part exact).
 
     Examples
     --------
@@ -551,9 +621,10 @@ class LinearizedDEIMReservoir(ReducedReservoir):
 
     References
     ----------
-    Wang, Long, Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023 (DEIM of the
-    nonlinear remainder only); Chaturantabut & Sorensen (2010); shared/reference/esn_pod_deim.md,
-    section *POD-DEIM*.
+    .. [1] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023
+       (DEIM of the nonlinear remainder only).
+    .. [2] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+       interpolation", SIAM J. Sci. Comput. 32(5), 2010.
 
     Examples
     --------

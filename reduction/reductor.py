@@ -8,13 +8,14 @@ save / load, memory capacity) whose ``reservoir_`` is the reduced reservoir.
 
 References
 ----------
-Jordanou, Antonelo, Camponogara, Gildin, "Investigation of Proper Orthogonal Decomposition for
-Echo State Networks", Neurocomputing (2023), arXiv 2211.17179; Wang, Long, Liu, "fastESN: Fast
-Echo State Network", IEEE TNNLS 34(12), 2023; shared/reference/esn_pod_deim.md.
+.. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
+.. [2] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023.
 """
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -26,7 +27,8 @@ from ._esn import esn_weights, is_esn
 from ._validation import check_positive_int
 from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
 from .deim import deim, qdeim
-from .diagnostics import ReductionReport, check_trajectory
+from .diagnostics import ReductionReport, ReductionWarning, check_trajectory
+from .output_check import OUTPUT_TOL, check_outputs, split_holdout
 from .pod import pod
 from .reduced import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir, ReducedReservoir,
                       StabilizedDEIMReservoir)
@@ -122,7 +124,7 @@ def _projected_readout(estimator, red):
 def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, energy=None,
            n_points=None, nonlinear_rank=None, center=False, basis="pod", output_weight=0.5,
            nl_fit="interpolation", readout="projected", washout=None, check_stability=True,
-           divergence_tol=0.5):
+           divergence_tol=0.5, holdout=0.1, output_tol=OUTPUT_TOL):
     """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
 
     Parameters
@@ -174,12 +176,24 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     washout : int, optional
         Steps per series dropped from the snapshots; default the estimator's washout.
     check_stability : bool, default=True
-        Run the reduced model on ``X_train`` and check it against the full one
-        (:func:`rcpod.reduction.diagnostics.check_trajectory`); warns with ``ReductionWarning`` and sets
-        ``reduction_report_["stable"] = False`` if it diverges or its step Jacobian is
-        persistently expanding.
+        Run the reduced model on ``X_train`` and check it against the full one: its states
+        (:func:`rcpod.reduction.diagnostics.check_trajectory`) and its outputs on the held-back
+        steps (see ``holdout``); warns with ``ReductionWarning`` and sets
+        ``reduction_report_["stable"] = False`` if it diverges, its step Jacobian is
+        persistently expanding, or its outputs leave the tolerance.
     divergence_tol : float, default=0.5
         Relative state error above which the reduced model counts as diverged.
+    holdout : float in [0, 1), default=0.1
+        Share of the post-washout steps of every training series held back: left out of the
+        snapshots and the readout refit, and used to compare the reduced model's outputs with
+        the full model's (:func:`rcpod.reduction.output_check.check_outputs`). ``0`` uses all
+        data and compares on the training steps (in-sample).
+    output_tol : float, default=0.2
+        The reduced model counts as output-divergent when, on the held-back steps, the RMS
+        difference between its outputs and the full model's exceeds ``output_tol`` times the
+        standard deviation of the full model's outputs (for any output). It then warns with
+        ``ReductionWarning`` and ``reduction_report_["stable"]`` is False: ``stable`` means
+        stable states *and* outputs within the tolerance.
 
     Returns
     -------
@@ -202,14 +216,15 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     >>> import numpy as np
     >>> from rcpod.reservoir import ESNRegressor
     >>> from rcpod.reduction import reduce
-    >>> X = np.random.default_rng(0).uniform(-0.5, 0.5, (100, 1))
+    >>> X = np.random.default_rng(0).uniform(-0.5, 0.5, (400, 1))
     >>> y = np.roll(X, 2, axis=0)
     >>> est = ESNRegressor(n_units=30, washout=10, random_state=0).fit(X, y)
-    >>> red = reduce(est, X, method="pod-deim", rank=5, n_points=10)
+    >>> red = reduce(est, X, method="pod-deim", rank=10, n_points=20)
     >>> type(red.reservoir_).__name__, red.reservoir_.n_states_, red.predict(X).shape
-    ('DEIMReservoir', 5, (100, 1))
-    >>> red.reduction_report_["rank"]
-    5
+    ('DEIMReservoir', 10, (400, 1))
+    >>> rep = red.reduction_report_
+    >>> rep.rank, rep.output_check, rep.stable, bool(rep.output_error < rep.output_tol)
+    (10, 'held-back', True, True)
     """
     esn = _check_estimator(estimator)
     if method not in METHODS:
@@ -235,7 +250,9 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     if select is None and nl_fit != "interpolation":
         raise ValueError(f"nl_fit applies to the DEIM methods, not {method!r}.")
 
-    snaps = collect_snapshots(esn, X_train, washout=washout)
+    X_fit, y_fit, series, cuts = split_holdout(X_train, y_train, washout, holdout,
+                                               n_features=esn.n_inputs_)
+    snaps = collect_snapshots(esn, X_fit, washout=washout)
     N = snaps.states.shape[0]
     Psi, basis_report = _state_basis(esn, estimator, snaps, rank, energy, center, basis,
                                      output_weight)
@@ -284,9 +301,20 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
                                               target_1d=target_1d, **common)
     else:
         model = ReservoirRegressor(reservoir=red, readout=clone(estimator.readout_), **common)
-        model.fit(X_train, y_train)
+        model.fit(X_fit, y_fit)
+    report.update(holdout=float(holdout))
     if check_stability:
-        report.update(check_trajectory(esn, model.reservoir_, X_train, washout,
+        report.update(check_trajectory(esn, model.reservoir_, series, washout,
                                        divergence_tol=divergence_tol))
+        outputs = check_outputs(estimator, model, series, cuts, washout, tol=output_tol)
+        report.update(outputs)
+        if outputs["output_diverged"]:
+            msg = (f"its outputs differ from the full model's by {outputs['output_error']:.3g} "
+                   f"(RMS relative to the output's std, {outputs['output_check']} steps) > "
+                   f"output_tol={output_tol}.")
+            report["warnings"] = list(report["warnings"]) + [msg]
+            report["stable"] = False
+            warnings.warn("Inaccurate reduced ESN: " + msg + " Try a larger rank / n_points or "
+                          "another basis.", ReductionWarning, stacklevel=2)
     model.reduction_report_ = report
     return model

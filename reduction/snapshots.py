@@ -13,8 +13,13 @@ All snapshot matrices have shape ``(N, n_snapshots)`` (one snapshot per column, 
 
 References
 ----------
-shared/reference/esn_pod_deim.md, sections *POD-Galerkin reduction* (step 1) and *POD-DEIM*
-(step 1); Wang, Long, Liu, fastESN, IEEE TNNLS 34(12), 2023 (remainder snapshots).
+.. [1] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179 (state
+   and nonlinear snapshots of the trained ESN for POD and POD-DEIM).
+.. [2] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010 (nonlinear snapshots for the DEIM basis).
+.. [3] H. Wang, X. Long, X.-X. Liu, "fastESN: Fast Echo State Network", IEEE TNNLS 34(12), 2023
+   (remainder snapshots).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
     x[k] = (1 - a) x[k-1] + a tanh( W x[k-1] + proj[k] ),   proj[k] = W_in u[k] + b
 
-(shared/reference/esn_pod_deim.md, section "ESN"). The sparse kernels make
+(the ESN of :mod:`rcpod.reservoir.esn`, after Jaeger 2001). The sparse kernels make
 ``W_in u[k] + b`` step by step (no (T, N) projection array is stored); the dense ones take it
 precomputed. The plain numpy reference these loops are tested against is
 ``rcpod.reservoir.esn.ESN._run_numpy``.

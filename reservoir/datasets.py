@@ -1,7 +1,8 @@
 """Benchmark data sets: NARMA-n.
 
-NARMA-n (Atiya & Parlos 2000), with the indices pinned as in ``shared/reference/esn_pod_deim.md``
-(section *NARMA*)::
+NARMA-n (A. F. Atiya, A. G. Parlos, "New results on recurrent network training: unifying the
+algorithms and accelerating convergence", IEEE TNN 11(3), 2000), with the indices pinned (a choice
+of this package, because public implementations differ, see below)::
 
     y[k+1] = 0.3 y[k] + 0.05 y[k] * sum_{i=0}^{n-1} y[k-i] + 1.5 u[k-n+1] u[k] + 0.1
 
@@ -19,6 +20,8 @@ import math
 import numbers
 
 import numpy as np
+
+from .validation import check_allocation
 
 __all__ = ["narma", "NARMADivergenceError"]
 
@@ -112,9 +115,9 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
 
     References
     ----------
-    A. F. Atiya, A. G. Parlos, "New results on recurrent network training: unifying the
-    algorithms and accelerating convergence", IEEE TNN 11(3), 2000.
-    shared/reference/esn_pod_deim.md, section *NARMA* (pinned indices).
+    .. [1] A. F. Atiya, A. G. Parlos, "New results on recurrent network training: unifying the
+       algorithms and accelerating convergence", IEEE TNN 11(3), 2000 (NARMA task, input
+       ``U[0, 0.5]``). The pinned indices of the recursion above are a choice of this package.
 
     Examples
     --------
@@ -130,6 +133,7 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
     if not (isinstance(max_abs, numbers.Real) and math.isfinite(max_abs) and max_abs > 0):
         raise ValueError(f"max_abs must be a positive finite number, got {max_abs!r}.")
     total = discard + length
+    check_allocation(8 * 3 * total, "length", f"a NARMA series of {total} steps")
 
     if inputs is None:
         try:

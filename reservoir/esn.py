@@ -2,8 +2,8 @@
 
     x[k] = (1 - a) x[k-1] + a tanh( W x[k-1] + W_in u[k] + b )
 
-(Jaeger 2001; the leaky form as in reservoirpy's ``Reservoir``; equations in
-shared/reference/esn_pod_deim.md, section "ESN").
+(Jaeger 2001, see the references of :class:`ESN`; the leaky form as in reservoirpy's
+``Reservoir``).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from . import _kernels
 from .base import BaseReservoir
 from .initializers import (W_INITIALIZERS, make_bias, make_input, make_recurrent,
                            warn_if_doubtful)
+from .validation import Array, Interval, Options, Sparse, check_allocation, check_params
 
 __all__ = ["ESN"]
 
@@ -25,13 +26,9 @@ _BACKENDS = ("auto", "numba", "numpy")
 _MIN_GROUPED_BATCH = 3
 
 
-def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")
+#: the ways a float dtype may be given: names, numpy dtypes and scalar types
+FLOAT_DTYPES = ("float32", "float64", np.dtype("float32"), np.dtype("float64"), np.float32,
+                np.float64)
 
 
 def _check_dtype(dtype):
@@ -104,8 +101,8 @@ class ESN(BaseReservoir):
 
     References
     ----------
-    H. Jaeger, "The echo state approach to analysing and training recurrent neural networks",
-    GMD Report 148 (2001); shared/reference/esn_pod_deim.md.
+    .. [1] H. Jaeger, "The echo state approach to analysing and training recurrent neural
+       networks", GMD Report 148, 2001.
 
     Examples
     --------
@@ -115,6 +112,29 @@ class ESN(BaseReservoir):
     >>> esn.run(np.zeros((10, 1))).shape
     (10, 50)
     """
+
+    _parameter_constraints = {
+        "n_units": [Interval(numbers.Integral, 1)],
+        "spectral_radius": [Interval(numbers.Real, 0)],
+        "leak_rate": [Interval(numbers.Real, 0, 1, closed="right")],
+        "input_scaling": [Interval(numbers.Real), Array(ndim=1)],
+        "bias_scaling": [Interval(numbers.Real)],
+        "density": [Interval(numbers.Real, 0, 1, closed="right")],
+        "w_init": [Options(W_INITIALIZERS)],
+        "dtype": [Options(FLOAT_DTYPES)],
+        "backend": [Options(_BACKENDS)],
+        "random_state": ["random_state"],
+        "W": [None, Array(ndim=2), Sparse()],
+        "W_in": [None, Array(ndim=2)],
+        "bias": [None, Interval(numbers.Real), Array(ndim=1)],
+    }
+    _fitted_schema = {
+        "W_": [Array(shape=("n_states_", "n_states_")), Sparse(shape=("n_states_", "n_states_"))],
+        "W_in_": [Array(shape=("n_states_", "n_inputs_"))],
+        "bias_": [Array(shape=("n_states_",))],
+        "n_inputs_": [Interval(numbers.Integral, 1)],
+        "n_states_": [Interval(numbers.Integral, 1)],
+    }
 
     def __init__(self, n_units=100, spectral_radius=0.9, leak_rate=1.0, input_scaling=1.0,
                  bias_scaling=0.0, density=0.1, w_init="normal", dtype="float64",
@@ -135,22 +155,11 @@ class ESN(BaseReservoir):
 
     # -- parameters ---------------------------------------------------------------------------
     def _validate_params(self):
-        if (isinstance(self.n_units, bool) or not isinstance(self.n_units, numbers.Integral)
-                or self.n_units < 1):
-            raise ValueError(f"n_units must be a positive integer, got {self.n_units!r}.")
-        _check_real("spectral_radius", self.spectral_radius, low=0.0)
-        _check_real("leak_rate", self.leak_rate, low=0.0, high=1.0, low_open=True)
-        scaling = np.asarray(self.input_scaling, dtype=float)
-        if scaling.ndim > 1 or not np.all(np.isfinite(scaling)):
-            raise ValueError(f"input_scaling must be a finite float or 1-D array, got "
-                             f"{self.input_scaling!r}.")
-        _check_real("bias_scaling", self.bias_scaling)
-        _check_real("density", self.density, low=0.0, high=1.0, low_open=True)
-        if self.w_init not in W_INITIALIZERS:
-            raise ValueError(f"w_init must be one of {W_INITIALIZERS}, got {self.w_init!r}.")
-        if self.backend not in _BACKENDS:
-            raise ValueError(f"backend must be one of {_BACKENDS}, got {self.backend!r}.")
-        _check_dtype(self.dtype)
+        check_params(self)
+
+    def _validate_fitted(self):
+        if self.W is None and getattr(self, "n_states_", self.n_units) != self.n_units:
+            raise ValueError(f"n_states_={self.n_states_} differs from n_units={self.n_units}.")
 
     def _compute_dtype(self):
         # cached: called on every step
@@ -172,6 +181,10 @@ class ESN(BaseReservoir):
             raise ValueError(f"input_scaling has {scaling.shape[0]} entries but there are "
                              f"{n_inputs} inputs.")
         warn_if_doubtful(self.spectral_radius, self.leak_rate)
+        n = int(self.n_units)
+        nnz = {"ring": n, "orthogonal": n * n}.get(self.w_init, self.density * n * n)
+        check_allocation(int(16 * nnz), "n_units", f"the recurrent matrix of {n} units")
+        check_allocation(8 * n * int(n_inputs), "n_inputs", f"W_in of {n} units x {n_inputs} inputs")
         rng = np.random.default_rng(self.random_state)
         # One child stream per matrix, so changing n_inputs leaves W unchanged.
         rng_w, rng_in, rng_b = rng.spawn(3)

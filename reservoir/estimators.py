@@ -4,8 +4,14 @@
 ``ESNRegressor`` is the same model with the ESN's parameters flat, for grid searches.
 
 Training runs the reservoir chunk by chunk (``chunk_size`` steps at a time, the state carried
-across chunks) and, with the default :class:`~rcpod.reservoir.readout.RidgeReadout`, only accumulates the
-normal equations, so a long series never needs its whole state matrix in memory. Any other
+across chunks) and streams the post-washout features of every series into a readout that speaks
+the streaming-readout protocol (``reset`` / ``accumulate`` / ``end_series`` / ``solve``, see
+:mod:`rcpod.reservoir.readout`), such as the default
+:class:`~rcpod.reservoir.readout.RidgeReadout`: a long series never needs its whole state matrix
+in memory, and the fitted weights do not depend on ``chunk_size``, on 3-D versus list input or on
+fitting the series in one ``fit`` or one ``partial_fit`` each (the readout sees the same rows of
+the same series in the same order; the reservoir's states themselves are bit-identical across
+chunkings and between a batched 3-D run and per-series runs for a sparse ``W``). Any other
 scikit-learn regressor can be the readout; it then sees all post-washout features at once.
 """
 from __future__ import annotations
@@ -20,14 +26,21 @@ from sklearn.utils.validation import check_is_fitted
 from ._series import as_series, as_targets
 from .base import BaseReservoir
 from .esn import ESN
-from .readout import RidgeReadout
+from .readout import RidgeReadout, _one_blas_thread
+from .validation import InstanceOf, Interval, check_params
 
 __all__ = ["ReservoirRegressor", "ESNRegressor"]
 
+#: The readout keeps one (n_features, n_features) matrix per open series: a 3-D batch is trained
+#: in groups of series whose matrices fit in this many bytes (at least one series per group).
+TRAIN_GROUP_BYTES = 256 * 2 ** 20
 
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+_PROTOCOL = ("reset", "accumulate", "end_series", "solve")
+
+
+def _is_streaming(readout):
+    """Whether ``readout`` speaks the streaming-readout protocol (:mod:`.readout`)."""
+    return all(callable(getattr(readout, name, None)) for name in _PROTOCOL)
 
 
 class ReservoirRegressor(RegressorMixin, BaseEstimator):
@@ -39,7 +52,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         Any reservoir of the protocol; cloned at ``fit``. ``None`` uses ``ESN()``.
     readout : regressor, default=None
         ``None`` uses ``RidgeReadout(alpha=1e-6)`` (streaming normal equations). Any
-        scikit-learn regressor works.
+        scikit-learn regressor works; one with the streaming-readout protocol is streamed.
     washout : int, default=0
         Steps discarded at the start of every series before training (and scoring).
     include_input : bool, default=False
@@ -71,6 +84,23 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     (299,)
     """
 
+    _parameter_constraints = {
+        "reservoir": [None, InstanceOf(BaseReservoir)],
+        "readout": [None, InstanceOf(BaseEstimator)],
+        "washout": [Interval(numbers.Integral, 0)],
+        "include_input": ["boolean"],
+        "chunk_size": [Interval(numbers.Integral, 1)],
+    }
+    _fitted_schema = {
+        "reservoir_": [InstanceOf(BaseReservoir)],
+        "readout_": [InstanceOf(BaseEstimator)],
+        "n_features_in_": [Interval(numbers.Integral, 1)],
+        "n_targets_": [Interval(numbers.Integral, 1)],
+        "target_1d_": ["boolean"],
+        "reduction_report_": [InstanceOf(dict)],
+    }
+    _fitted_optional = frozenset({"reduction_report_"})
+
     def __init__(self, reservoir=None, readout=None, washout=0, include_input=False,
                  chunk_size=10000):
         self.reservoir = reservoir
@@ -97,10 +127,26 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         return clone(self.readout)
 
     def _check_params(self):
-        _check_int("washout", self.washout, 0)
-        _check_int("chunk_size", self.chunk_size, 1)
-        if not isinstance(self.include_input, (bool, np.bool_)):
-            raise ValueError(f"include_input must be True or False, got {self.include_input!r}.")
+        check_params(self)
+
+    def _validate_fitted(self):
+        """The fitted parts fit together (checked on load)."""
+        if not hasattr(self, "reservoir_"):
+            return
+        res, readout = self.reservoir_, self.readout_
+        if res.n_inputs_ != self.n_features_in_:
+            raise ValueError(f"n_features_in_={self.n_features_in_} differs from the "
+                             f"reservoir's n_inputs_={res.n_inputs_}.")
+        n_feats = res.n_features_out_ + (self.n_features_in_ if self.include_input else 0)
+        if getattr(readout, "n_features_in_", n_feats) != n_feats:
+            raise ValueError(f"the readout takes {readout.n_features_in_} features, the "
+                             f"reservoir gives {n_feats}.")
+        coef = getattr(readout, "coef_", None)
+        if coef is not None:
+            n_targets = 1 if np.ndim(coef) == 1 else np.shape(coef)[0]
+            if self.n_targets_ != n_targets or (self.target_1d_ and n_targets != 1):
+                raise ValueError(f"n_targets_={self.n_targets_} (target_1d_={self.target_1d_}) "
+                                 f"does not match the readout's {n_targets} outputs.")
 
     @classmethod
     def from_parts(cls, reservoir, readout, washout=0, include_input=False, target_1d=False,
@@ -123,21 +169,12 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     def _feature_chunks(self, reservoir, series):
         """Yield ``(index, start, features)`` per series and chunk of time steps; a 3-D batch
         runs as one batched reservoir run (``index`` is then a slice of series)."""
-        step = self.chunk_size
         if series.layout == "batch":
             groups = [(slice(0, len(series.arrays)), series.batch)]
         else:
             groups = [(i, a) for i, a in enumerate(series.arrays)]
         for index, u in groups:
-            state = None
-            T = u.shape[-2]
-            for t0 in range(0, T, step):
-                uc = u[..., t0:t0 + step, :]
-                states = reservoir.run(uc, state0=state)
-                state = states[..., -1, :]
-                feats = reservoir.features(states)
-                if self.include_input:
-                    feats = np.concatenate([feats, uc.astype(feats.dtype)], axis=-1)
+            for t0, feats in self._chunks(reservoir, u):
                 yield index, t0, feats
 
     def _validated_series(self, X, min_length=1):
@@ -158,15 +195,21 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        return self._fit(X, y, final=True)
+
+    def _fit(self, X, y, final):
         self._check_params()
         self.__dict__.pop("n_features_in_", None)
         series = as_series(X, name="X", min_length=self.washout + 1)
         targets, one_d = as_targets(y, series)
-        reservoir = self._make_reservoir().initialize(series.arrays[0].shape[1])
+        with _one_blas_thread():
+            # one BLAS thread: the spectral radius (ARPACK) then does not change in its last
+            # digits with the thread count, and neither does W nor anything fitted on its states
+            reservoir = self._make_reservoir().initialize(series.arrays[0].shape[1])
         readout = self._make_readout()
-        if hasattr(readout, "_reset"):
-            readout._reset()
-        self._train(reservoir, readout, series, targets, one_d)
+        if _is_streaming(readout):
+            readout.reset()
+        self._train(reservoir, readout, series, targets, one_d, final=final)
         self.reservoir_ = reservoir
         self.readout_ = readout
         self.n_features_in_ = series.arrays[0].shape[1]
@@ -177,51 +220,97 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     def partial_fit(self, X, y):
         """Add more series to the training data and re-solve the readout.
 
-        Each call's series start from the zero state with their own washout; the readout's
-        normal equations are summed over all calls, so ``fit(A); partial_fit(B)`` equals
-        ``fit([A, B])`` exactly. Needs a streaming readout (the default ``RidgeReadout``).
+        Each call's series start from the zero state with their own washout. The readout keeps
+        its statistics after ``partial_fit`` (and after ``fit`` only if asked, e.g.
+        ``RidgeReadout(keep_statistics=True)`` or ``ESNRegressor(keep_statistics=True)``; also
+        through save and load), and ``partial_fit(A); partial_fit(B)`` equals ``fit([A, B])``
+        bit for bit (two series also in the other order; more series in another order up to
+        rounding, see :class:`~rcpod.reservoir.RidgeReadout`). Needs a streaming readout (the
+        default ``RidgeReadout``).
         """
         if not hasattr(self, "readout_"):
             self._check_params()
             readout = self._make_readout()
-            if not (hasattr(readout, "accumulate") and hasattr(readout, "solve")):
-                raise TypeError(f"partial_fit needs a streaming readout with accumulate/solve "
-                                f"(e.g. RidgeReadout), got {type(readout).__name__}.")
-            return self.fit(X, y)
-        if not hasattr(self.readout_, "_xtx"):
-            raise ValueError("partial_fit cannot continue this model: its readout has no "
-                             "accumulated normal equations (a loaded model, or a "
-                             "non-streaming readout). Refit it with fit().")
+            if not _is_streaming(readout):
+                raise TypeError(f"partial_fit needs a streaming readout with "
+                                f"{'/'.join(_PROTOCOL)} (e.g. RidgeReadout), got "
+                                f"{type(readout).__name__}.")
+            return self._fit(X, y, final=False)
+        has_stats = getattr(self.readout_, "has_statistics", None)
+        if not _is_streaming(self.readout_) or (has_stats is not None and not has_stats()):
+            raise ValueError("partial_fit cannot continue this model: its readout kept no "
+                             "statistics (fitted with keep_statistics=False, or a "
+                             "non-streaming readout). Fit with keep_statistics=True to continue "
+                             "later, or refit with fit().")
         series = self._validated_series(X, min_length=self.washout + 1)
         targets, one_d = as_targets(y, series)
         if one_d != self.target_1d_ or targets[0].shape[1] != self.n_targets_:
             raise ValueError(f"y has {targets[0].shape[1]} target(s) (1-D: {one_d}); the model "
                              f"was fitted with {self.n_targets_} (1-D: {self.target_1d_}).")
-        self._train(self.reservoir_, self.readout_, series, targets, one_d)
+        self._train(self.reservoir_, self.readout_, series, targets, one_d, final=False)
         return self
 
-    def _train(self, reservoir, readout, series, targets, one_d):
-        """Feed post-washout features and targets to the readout and (re)fit it."""
-        streaming = hasattr(readout, "accumulate") and hasattr(readout, "solve")
-        kept_f, kept_y = [], []
-        for index, t0, feats in self._feature_chunks(reservoir, series):
-            tgt = (np.stack(targets) if isinstance(index, slice) else targets[index])
-            lo = max(self.washout - t0, 0)
-            f = feats[..., lo:, :]
-            if f.shape[-2] == 0:
-                continue
-            t = tgt[..., t0 + lo:t0 + lo + f.shape[-2], :]
-            f, t = f.reshape(-1, f.shape[-1]), t.reshape(-1, t.shape[-1])
-            if streaming:
-                readout.accumulate(f, t[:, 0] if one_d else t)
-            else:
-                kept_f.append(f)
-                kept_y.append(t)
-        if streaming:
-            readout.solve()
-        else:
+    def _train_groups(self, reservoir, series):
+        """``(indices, inputs)`` per group of series trained together: one series each, or
+        groups of a 3-D batch (run as one batched reservoir run) sized so that the readout's
+        open series fit in :data:`TRAIN_GROUP_BYTES`."""
+        if series.layout != "batch":
+            return [([i], a) for i, a in enumerate(series.arrays)]
+        n_feats = reservoir.n_features_out_ + (series.batch.shape[-1] if self.include_input
+                                               else 0)
+        size = max(1, min(len(series.arrays), TRAIN_GROUP_BYTES // (8 * n_feats ** 2)))
+        return [(list(range(lo, min(lo + size, len(series.arrays)))),
+                 series.batch[lo:lo + size]) for lo in range(0, len(series.arrays), size)]
+
+    def _chunks(self, reservoir, u):
+        """``(start, features)`` per chunk of ``chunk_size`` steps of one series (2-D ``u``) or
+        one batch of series (3-D ``u``), the state carried across chunks."""
+        state = None
+        for t0 in range(0, u.shape[-2], self.chunk_size):
+            uc = u[..., t0:t0 + self.chunk_size, :]
+            states = reservoir.run(uc, state0=state)
+            state = states[..., -1, :].copy()   # a copy: the chunk's states can then be freed
+            feats = reservoir.features(states)
+            del states
+            if self.include_input:
+                feats = np.concatenate([feats, uc.astype(feats.dtype)], axis=-1)
+            yield t0, feats
+            del feats   # only one chunk of states alive at a time (N = 20,000: 1.6 GB each)
+
+    def _train(self, reservoir, readout, series, targets, one_d, final=True):
+        """Feed post-washout features and targets to the readout and (re)fit it.
+
+        A streaming readout gets every series' rows in time order as that series
+        (``accumulate(..., series=i)``) and each series is closed in series order
+        (``end_series(i)``), whatever the chunk size and layout; the last ``solve`` is
+        ``final`` for ``fit`` (the readout may drop statistics it need not keep)."""
+        if not _is_streaming(readout):
+            kept_f, kept_y = [], []
+            for index, t0, feats in self._feature_chunks(reservoir, series):
+                tgt = (np.stack(targets) if isinstance(index, slice) else targets[index])
+                lo = max(self.washout - t0, 0)
+                f = feats[..., lo:, :]
+                if f.shape[-2] == 0:
+                    continue
+                t = tgt[..., t0 + lo:t0 + lo + f.shape[-2], :]
+                kept_f.append(f.reshape(-1, f.shape[-1]))
+                kept_y.append(t.reshape(-1, t.shape[-1]))
             Y = np.concatenate(kept_y)
             readout.fit(np.concatenate(kept_f), Y[:, 0] if one_d else Y)
+            return
+        for indices, u in self._train_groups(reservoir, series):
+            for t0, feats in self._chunks(reservoir, u):
+                lo = max(self.washout - t0, 0)
+                f = feats[..., lo:, :]
+                rows = f.shape[-2]
+                for j, i in enumerate(indices if rows else []):
+                    ti = targets[i][t0 + lo:t0 + lo + rows]
+                    readout.accumulate(f if f.ndim == 2 else f[j], ti[:, 0] if one_d else ti,
+                                       series=i)
+                del feats, f   # before the next chunk is run
+            for i in indices:
+                readout.end_series(i)
+        readout.solve(final=final)
 
     def _predict_series(self, series):
         outputs = [[] for _ in series.arrays]
@@ -298,6 +387,10 @@ class ESNRegressor(ReservoirRegressor):
     backend : see :class:`rcpod.reservoir.ESN`
     ridge : float, default=1e-6
         Ridge penalty of the readout.
+    keep_statistics : bool, default=False
+        Keep the readout's accumulated statistics (an n_units^2 matrix) after ``fit`` so that
+        ``partial_fit`` can continue it later, also after save and load (see
+        :class:`RidgeReadout`). ``partial_fit`` always keeps them.
     washout, include_input, chunk_size : see :class:`ReservoirRegressor`
     random_state : int, Generator or None
         Seed of the reservoir weights.
@@ -317,10 +410,18 @@ class ESNRegressor(ReservoirRegressor):
     True
     """
 
+    _parameter_constraints = {
+        **{k: v for k, v in ESN._parameter_constraints.items() if k not in ("W", "W_in", "bias")},
+        **{k: v for k, v in ReservoirRegressor._parameter_constraints.items()
+           if k not in ("reservoir", "readout")},
+        "ridge": RidgeReadout._parameter_constraints["alpha"],
+        "keep_statistics": RidgeReadout._parameter_constraints["keep_statistics"],
+    }
+
     def __init__(self, n_units=100, spectral_radius=0.9, leak_rate=1.0, input_scaling=1.0,
                  bias_scaling=0.0, density=0.1, w_init="normal", ridge=1e-6, washout=0,
                  include_input=False, dtype="float64", backend="auto", chunk_size=10000,
-                 random_state=None):
+                 random_state=None, keep_statistics=False):
         self.n_units = n_units
         self.spectral_radius = spectral_radius
         self.leak_rate = leak_rate
@@ -335,6 +436,7 @@ class ESNRegressor(ReservoirRegressor):
         self.backend = backend
         self.chunk_size = chunk_size
         self.random_state = random_state
+        self.keep_statistics = keep_statistics
 
     def _make_reservoir(self):
         return ESN(n_units=self.n_units, spectral_radius=self.spectral_radius,
@@ -343,4 +445,4 @@ class ESNRegressor(ReservoirRegressor):
                    dtype=self.dtype, backend=self.backend, random_state=self.random_state)
 
     def _make_readout(self):
-        return RidgeReadout(alpha=self.ridge)
+        return RidgeReadout(alpha=self.ridge, keep_statistics=self.keep_statistics)

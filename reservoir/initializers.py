@@ -4,7 +4,8 @@ Each W initializer returns an (N, N) matrix with spectral radius ``spectral_radi
 ``"normal"`` / ``"uniform"`` draw a random sparse matrix of the given density and rescale it;
 ``"orthogonal"`` is a Haar-random orthogonal matrix times rho; ``"ring"`` is the cyclic delay line
 (a permutation) times rho. Near-orthogonal reservoirs reach a memory capacity close to N, random
-normal ones about N/2 (Jaeger 2001; Strauss et al. 2012; see shared/reference/esn_pod_deim.md).
+normal ones about N/2 (H. Jaeger, "Short term memory in echo state networks", GMD Report 152,
+2001; Strauss et al. 2012).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 For each delay ``d = 1 .. k_max`` a linear readout ``y_d[k] ~ u[k-d]`` is trained on the reservoir
 states driven by an i.i.d. input ``u``; ``MC_d`` is the squared correlation between ``y_d`` and
 ``u[k-d]`` on held-out data, and ``MC = sum_d MC_d <= N`` for an N-dimensional state
-(shared/reference/esn_pod_deim.md, section *Memory capacity*).
+(H. Jaeger, "Short term memory in echo state networks", GMD Report 152, 2001).
 
 The protocol is exactly that of ``reservoirpy.observables.memory_capacity`` (reservoirpy 0.4), so
 that the two give the same numbers on the same weights and series:
@@ -30,6 +30,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from .base import BaseReservoir
+from .validation import check_allocation
 
 __all__ = ["memory_capacity", "memory_capacity_task", "resolve_reservoir"]
 
@@ -189,9 +190,10 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
 
     References
     ----------
-    H. Jaeger, "Short term memory in echo state networks", GMD Report 152 (2001).
-    reservoirpy 0.4 ``reservoirpy/observables.py`` (``memory_capacity``), whose protocol this
-    reproduces; shared/reference/esn_pod_deim.md, section *Memory capacity*.
+    .. [1] H. Jaeger, "Short term memory in echo state networks", GMD Report 152, 2001 (memory
+       capacity, ``MC <= N``).
+    .. [2] reservoirpy 0.4, ``reservoirpy/observables.py`` (``memory_capacity``), whose protocol
+       this reproduces.
 
     Examples
     --------
@@ -206,6 +208,9 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     if k_max is None:
         k_max = 2 * int(reservoir.n_states_)
     k_max = _check_int("k_max", k_max, 1)
+    n_steps = 10 * k_max if series is None else np.size(series)
+    check_allocation(8 * n_steps * (k_max + int(reservoir.n_states_) + 1), "k_max",
+                     f"the {k_max} delay targets and the states of {n_steps} steps")
     if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not np.isfinite(ridge) \
             or ridge < 0:
         raise ValueError(f"ridge must be a finite number >= 0, got {ridge!r}.")

@@ -6,8 +6,7 @@ time-series tables of rcpod::
     NRMSE = sqrt(mean((y_hat - y)^2)) / std(y)        (normalization="std", the default)
     NRMSE = sqrt(mean((y_hat - y)^2)) / (max y - min y)  (normalization="range")
 
-Standard-deviation normalisation is a choice of this project (see
-``shared/reference/esn_pod_deim.md``, section *Metrics*); note that
+Standard-deviation normalisation is a choice of this project; note that
 ``reservoirpy.observables.nrmse`` defaults to the min-max range, so always say which one a table
 uses. With ``normalization="std"``, predicting the mean of ``y`` gives NRMSE = 1.
 """
@@ -145,10 +144,10 @@ def nrmse(y_true, y_pred, normalization="std", multioutput="uniform_average"):
         On shape mismatch, empty input, NaN / infinity, an unknown option, or an output of
         ``y_true`` with zero standard deviation / range (the NRMSE is undefined).
 
-    References
-    ----------
-    shared/reference/esn_pod_deim.md, section *Metrics* (std normalisation is this project's
-    choice; reservoirpy's ``nrmse`` uses the min-max range by default).
+    Notes
+    -----
+    The std normalisation is this project's choice; reservoirpy's ``nrmse`` uses the min-max
+    range by default.
 
     Examples
     --------

@@ -1,26 +1,42 @@
 """Save and load fitted estimators and reservoirs without executing code on load.
 
-Format (version 1): one ``.npz`` file (read with ``allow_pickle=False``) holding every array of
-the model plus an entry ``__rcpod__`` with UTF-8 JSON metadata: the format name and version, a
-tree describing each object (its class, its constructor parameters, its fitted attributes), and a
-SHA-256 digest of all arrays, so truncated, tampered or foreign files are refused with a clear
-error. Classes are only ever looked up among rcpod's own packages (``rcpod.reservoir``,
-``rcpod.quantum``, ``rcpod.reduction``) and scikit-learn, and must be scikit-learn style
-estimators. Files written by rcpod 0.1.0, whose class paths name the packages without the
-``rcpod.`` prefix, load through the explicit map :data:`LEGACY_CLASS_PATHS`.
+Format (version 2): one ``.npz`` file, a zip of ``.npy`` entries stored uncompressed: every array
+of the model, plus ``__rcpod__``, UTF-8 JSON metadata holding the format name and version, the
+rcpod version that wrote it, a tree describing each object (its class, its constructor
+parameters, its fitted attributes) and the dtype, shape and memory order of every array. The zip
+comment at the end of the file holds one SHA-256 digest over every byte before it: metadata and
+arrays together, and the container around them.
+
+Loading trusts nothing in the file and executes none of it:
+
+* the container is read strictly (uncompressed entries of expected names whose sizes fit the file;
+  ``.npy`` headers checked against the entry sizes before any data is read; only native-endian
+  bool, integer, float32 and float64 arrays), so no file can make the reader allocate more than
+  its own size;
+* the digest must match (so must the recorded dtype, shape and order of every array), and every
+  array must be used by the tree;
+* classes come from an explicit allow-list, :data:`SAVEABLE_CLASSES`: rcpod's own estimators,
+  reservoirs and readouts and the scikit-learn readouts ``Ridge`` and ``LinearRegression``; the
+  class paths written by rcpod 0.1.0 (``reservoir.…``, ``quantum.…``, ``reduction.…``) are
+  translated through :data:`LEGACY_CLASS_PATHS`;
+* every parameter is checked against its class's declared constraints and every fitted attribute
+  against its declared schema (type, range, shape; :mod:`rcpod.reservoir.validation`).
+
+Whatever is wrong with a file, :func:`load` raises :class:`ModelFileError` naming it, and nothing
+else. Version-1 files (rcpod 0.1.0) still load; their digest covers the arrays only.
 
 Arrays come back with the dtype, shape and memory order (C or Fortran) they had when saved, so a
-loaded model runs the same BLAS kernels as the saved one: predictions are bit-identical by
-construction, on any CPU. (An array that is neither C- nor Fortran-contiguous, such as a strided
-view, is saved as a C-ordered copy.)
+loaded model runs the same code and BLAS kernels as the saved one: its outputs are bit-identical
+by construction, on any CPU. (An array that is neither C- nor Fortran-contiguous, such as a
+strided view, is saved as a C-ordered copy.) An object referenced twice (for example a reduced
+reservoir that is both a parameter and a fitted attribute) is stored once and comes back shared.
 
-What is saved of an object: ``get_params(deep=False)`` and every public attribute ending in
-``_`` (the fitted state). Private attributes (leading underscore: caches, compiled kernels,
+What is saved of an object: ``get_params(deep=False)`` and its fitted attributes (public names
+ending in ``_``) as its class declares them. Private attributes (caches, compiled kernels,
 PennyLane devices) are not saved; classes rebuild them lazily.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import numbers
@@ -31,12 +47,39 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-__all__ = ["save", "load", "ModelFileError", "FORMAT_VERSION", "LEGACY_CLASS_PATHS"]
+from rcpod import __version__
+
+from . import _savefile
+from .validation import Array, InstanceOf, Interval, Options, check_fitted, check_params
+
+__all__ = ["save", "load", "ModelFileError", "FORMAT_VERSION", "SAVEABLE_CLASSES",
+           "LEGACY_CLASS_PATHS"]
 
 FORMAT_NAME = "rcpod-model"
-FORMAT_VERSION = 1
-_META_KEY = "__rcpod__"
-_ALLOWED_PREFIXES = ("rcpod.reservoir.", "rcpod.quantum.", "rcpod.reduction.", "sklearn.")
+FORMAT_VERSION = 2
+
+#: Every class a model file may name (module:qualname): rcpod's own and the sklearn readouts.
+SAVEABLE_CLASSES = frozenset([
+    "rcpod.reservoir.esn:ESN",
+    "rcpod.reservoir.estimators:ESNRegressor",
+    "rcpod.reservoir.estimators:ReservoirRegressor",
+    "rcpod.reservoir.readout:RidgeReadout",
+    "rcpod.reservoir.oil_platform.identification:ARXModel",
+    "rcpod.reservoir.oil_platform.identification:Scaler",
+    "rcpod.quantum.classical:ClassicalRNNReservoir",
+    "rcpod.quantum.estimators:QuantumReservoirRegressor",
+    "rcpod.quantum.readout_training:RMSpropReadout",
+    "rcpod.quantum.reservoir:QuantumReservoir",
+    "rcpod.quantum.trained:TrainedQuantumRNN",
+    "rcpod.quantum.windows:WindowFeatures",
+    "rcpod.reduction.reduced:ReducedReservoir",
+    "rcpod.reduction.reduced:PODReservoir",
+    "rcpod.reduction.reduced:DEIMReservoir",
+    "rcpod.reduction.reduced:StabilizedDEIMReservoir",
+    "rcpod.reduction.reduced:LinearizedDEIMReservoir",
+    "sklearn.linear_model._ridge:Ridge",
+    "sklearn.linear_model._base:LinearRegression",
+])
 
 #: Class paths written by rcpod 0.1.0 (top-level packages ``reservoir``, ``quantum``,
 #: ``reduction``) and the classes they load into now. Only these old names are translated.
@@ -61,6 +104,28 @@ LEGACY_CLASS_PATHS = {f"{old}:{name}": f"rcpod.{old}:{name}" for old, name in [
     ("reduction.reduced", "LinearizedDEIMReservoir"),
 ]}
 
+_REAL = Interval(numbers.Real)
+_COUNT = Interval(numbers.Integral, 1)
+_COEF = [Array(ndim=1, shape=("n_features_in_",)), Array(ndim=2, shape=(None, "n_features_in_"))]
+#: The declared tables of the scikit-learn readouts: (parameters, fitted attributes, optional).
+_SKLEARN_TABLES = {
+    "Ridge": ({"alpha": [Interval(numbers.Real, 0), Array(ndim=1)], "fit_intercept": ["boolean"],
+               "copy_X": ["boolean"], "max_iter": [None, _COUNT], "tol": [_REAL],
+               "solver": [Options({"auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag",
+                                   "saga", "lbfgs"})],
+               "positive": ["boolean"], "random_state": ["random_state"]},
+              {"coef_": _COEF, "intercept_": [_REAL, Array(ndim=1)], "n_features_in_": [_COUNT],
+               "n_iter_": [None, Array(kinds="iu", ndim=1)], "solver_": [InstanceOf(str)]},
+              {"n_iter_", "solver_"}),
+    "LinearRegression": ({"fit_intercept": ["boolean"], "copy_X": ["boolean"],
+                          "n_jobs": [None, Interval(numbers.Integral)],
+                          "positive": ["boolean"], "tol": [_REAL]},
+                         {"coef_": _COEF, "intercept_": [_REAL, Array(ndim=1)],
+                          "n_features_in_": [_COUNT], "rank_": [Interval(numbers.Integral, 0)],
+                          "singular_": [Array(ndim=1)]},
+                         {"rank_", "singular_"}),
+}
+
 
 class ModelFileError(ValueError):
     """A file is not a valid rcpod model file (truncated, tampered, foreign or too new).
@@ -84,21 +149,40 @@ class ModelFileError(ValueError):
     """
 
 
+def _tables(cls):
+    """(parameter constraints, fitted schema, optional fitted names) declared for ``cls``."""
+    if cls.__module__.startswith("sklearn."):
+        return _SKLEARN_TABLES[cls.__name__]
+    return (cls._parameter_constraints, cls._fitted_schema,
+            getattr(cls, "_fitted_optional", frozenset()))
+
+
+def _class_path(cls):
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
 class _Encoder:
     def __init__(self):
         self.arrays = {}
+        self._array_keys = {}   # id(array) -> key: an array referenced twice is stored once
+        self._objects = {}      # id(object) -> index: likewise objects
+        self._keep = []         # keeps encoded objects alive so that ids stay unique
 
     def _array(self, a):
-        key = f"a{len(self.arrays)}"
-        # np.save keeps a Fortran-contiguous array in Fortran order: the memory order survives.
-        self.arrays[key] = a if (a.flags.c_contiguous or a.flags.f_contiguous) else \
-            np.ascontiguousarray(a)
+        key = self._array_keys.get(id(a))
+        if key is None:
+            key = f"a{len(self.arrays)}"
+            # np.save keeps a Fortran-contiguous array in Fortran order: the memory order survives
+            self.arrays[key] = a if (a.flags.c_contiguous or a.flags.f_contiguous) else \
+                np.ascontiguousarray(a)
+            self._array_keys[id(a)] = key
+            self._keep.append(a)
         return {"__ndarray__": key}
 
     def encode(self, value, where):
         if value is None or isinstance(value, (bool, str)):
             return value
-        if isinstance(value, np.generic):
+        if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
             value = value.item()
         if isinstance(value, numbers.Integral):
             return int(value)
@@ -106,9 +190,10 @@ class _Encoder:
             f = float(value)
             return f if np.isfinite(f) else {"__float__": repr(f)}
         if isinstance(value, np.ndarray):
-            if value.dtype == object:
-                raise TypeError(f"cannot save {where}: object arrays are not supported.")
-            return self._array(value)
+            if value.dtype not in _savefile.ALLOWED_DTYPES:
+                raise TypeError(f"cannot save {where}: arrays of dtype {value.dtype} are not "
+                                f"supported (bool, integer, float32 and float64 only).")
+            return self._array(value.astype(value.dtype.newbyteorder("="), copy=False))
         if sp.issparse(value):
             m = sp.csr_matrix(value)
             return {"__csr__": [self._array(m.data), self._array(m.indices),
@@ -130,15 +215,21 @@ class _Encoder:
                         f"supported by the rcpod format.")
 
     def encode_object(self, obj, where="model"):
+        if id(obj) in self._objects:
+            return {"__ref__": self._objects[id(obj)]}
         cls = type(obj)
-        if not cls.__module__.startswith(_ALLOWED_PREFIXES):
-            raise TypeError(f"cannot save {where}: class {cls.__module__}.{cls.__qualname__} is "
-                            f"not part of rcpod or scikit-learn.")
+        path = _class_path(cls)
+        if path not in SAVEABLE_CLASSES:
+            raise TypeError(f"cannot save {where}: class {path} is not one of the classes the "
+                            f"rcpod format stores (rcpod's own, sklearn Ridge / LinearRegression).")
+        index = len(self._objects)
+        self._objects[id(obj)] = index
+        self._keep.append(obj)
+        _, schema, _ = _tables(cls)
         params = {k: self.encode(v, f"{where}.{k}") for k, v in obj.get_params(deep=False).items()}
-        fitted = {k: self.encode(v, f"{where}.{k}") for k, v in vars(obj).items()
-                  if k.endswith("_") and not k.startswith("_") and k not in params}
-        return {"__object__": f"{cls.__module__}:{cls.__qualname__}", "params": params,
-                "fitted": fitted}
+        fitted = {k: self.encode(getattr(obj, k), f"{where}.{k}") for k in schema
+                  if k in vars(obj)}
+        return {"__object__": path, "id": index, "params": params, "fitted": fitted}
 
 
 def _jsonable_state(state):
@@ -149,88 +240,125 @@ def _jsonable_state(state):
     return state
 
 
+_OBJECT_KEYS = {"__object__", "id", "params", "fitted"}
+
+
 class _Decoder:
-    def __init__(self, arrays):
-        self.arrays = arrays
+    def __init__(self, arrays, version):
+        self.arrays, self.version = arrays, version
+        self.used = set()
+        self.objects = {}
 
-    def decode(self, value):
-        if isinstance(value, list):
-            return [self.decode(v) for v in value]
-        if not isinstance(value, dict):
+    def _expect(self, cond, what):
+        if not cond:
+            raise ModelFileError(what)
+
+    def array(self, node):
+        key = node["__ndarray__"]
+        self._expect(isinstance(key, str) and key in self.arrays,
+                     f"array {key!r} is missing from the file.")
+        self.used.add(key)
+        return self.arrays[key]
+
+    def decode(self, value, where):
+        if value is None or isinstance(value, (bool, str, int, float)):
             return value
-        if "__ndarray__" in value:
-            try:
-                return self.arrays[value["__ndarray__"]]
-            except KeyError:
-                raise ModelFileError(f"array {value['__ndarray__']!r} is missing from the file.")
-        if "__csr__" in value:
-            data, indices, indptr, shape = value["__csr__"]
-            return sp.csr_matrix((self.decode(data), self.decode(indices), self.decode(indptr)),
-                                 shape=tuple(shape))
-        if "__float__" in value:
+        if isinstance(value, list):
+            return [self.decode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        self._expect(isinstance(value, dict) and len(value) >= 1,
+                     f"{where}: unrecognised metadata value {value!r:.60}.")
+        tag = next(iter(value)) if len(value) == 1 else "__object__"
+        if tag == "__ndarray__":
+            return self.array(value)
+        if tag == "__csr__":
+            parts = value["__csr__"]
+            self._expect(isinstance(parts, list) and len(parts) == 4 and isinstance(parts[3], list)
+                         and len(parts[3]) == 2 and all(isinstance(d, int) and d >= 0
+                                                        for d in parts[3]),
+                         f"{where}: invalid sparse matrix entry.")
+            data, indices, indptr = (self.decode(v, where) for v in parts[:3])
+            self._expect(all(isinstance(a, np.ndarray) and a.ndim == 1
+                             for a in (data, indices, indptr))
+                         and indices.dtype.kind in "iu" and indptr.dtype.kind in "iu"
+                         and len(indptr) == parts[3][0] + 1 and len(indices) == len(data),
+                         f"{where}: inconsistent sparse matrix arrays.")
+            m = sp.csr_matrix((data, indices, indptr), shape=tuple(parts[3]))
+            m.check_format(full_check=True)
+            return m
+        if tag == "__float__":
+            self._expect(value["__float__"] in ("nan", "inf", "-inf"),
+                         f"{where}: invalid special float {value['__float__']!r:.30}.")
             return float(value["__float__"])
-        if "__dtype__" in value:
+        if tag == "__dtype__":
+            self._expect(value["__dtype__"] in ("float32", "float64"),
+                         f"{where}: unsupported dtype {value['__dtype__']!r:.30}.")
             return np.dtype(value["__dtype__"])
-        if "__tuple__" in value:
-            return tuple(self.decode(v) for v in value["__tuple__"])
-        if "__dict__" in value:
-            return {k: self.decode(v) for k, v in value["__dict__"].items()}
-        if "__generator__" in value:
-            state = value["__generator__"]
-            name = state.get("bit_generator")
-            bitgen = getattr(np.random, str(name), None)
-            if bitgen is None or not isinstance(bitgen, type) or not issubclass(
-                    bitgen, np.random.BitGenerator):
-                raise ModelFileError(f"unknown bit generator {name!r} in the file.")
-            g = np.random.Generator(bitgen())
-            g.bit_generator.state = state
-            return g
+        if tag == "__tuple__":
+            self._expect(isinstance(value["__tuple__"], list), f"{where}: invalid tuple.")
+            return tuple(self.decode(value["__tuple__"], where))
+        if tag == "__dict__":
+            self._expect(isinstance(value["__dict__"], dict), f"{where}: invalid dict.")
+            return {k: self.decode(v, f"{where}[{k!r}]") for k, v in value["__dict__"].items()}
+        if tag == "__generator__":
+            return _generator(value["__generator__"], where)
+        if tag == "__ref__":
+            self._expect(self.version >= 2 and value["__ref__"] in self.objects,
+                         f"{where}: reference to an unknown object {value['__ref__']!r:.30}.")
+            return self.objects[value["__ref__"]]
         if "__object__" in value:
-            return self.decode_object(value)
-        raise ModelFileError(f"unrecognised entry in the model metadata: {sorted(value)}.")
+            return self.decode_object(value, where)
+        raise ModelFileError(f"{where}: unrecognised metadata entry {sorted(value)}.")
 
-    def decode_object(self, node):
+    def decode_object(self, node, where="model"):
+        allowed = _OBJECT_KEYS if self.version >= 2 else _OBJECT_KEYS - {"id"}
+        self._expect(isinstance(node, dict) and "__object__" in node and set(node) <= allowed
+                     and isinstance(node.get("params", {}), dict)
+                     and isinstance(node.get("fitted", {}), dict),
+                     f"{where}: invalid object entry with keys {sorted(node)[:8]}.")
         cls = _resolve_class(node["__object__"])
-        params = {k: self.decode(v) for k, v in node.get("params", {}).items()}
-        try:
-            obj = cls(**params)
-        except TypeError as exc:
-            raise ModelFileError(f"parameters in the file do not fit {cls.__name__}: {exc}")
-        for k, v in node.get("fitted", {}).items():
-            if not (k.endswith("_") and not k.startswith("_")):
-                raise ModelFileError(f"invalid fitted attribute name {k!r} in the file.")
-            setattr(obj, k, self.decode(v))
-        if hasattr(obj, "_after_load"):
-            obj._after_load()
+        constraints, schema, optional = _tables(cls)
+        unknown = set(node.get("params", {})) - set(constraints)
+        self._expect(not unknown, f"{where}: {cls.__name__} has no parameters {sorted(unknown)}.")
+        params = {k: self.decode(v, f"{where}.{k}") for k, v in node.get("params", {}).items()}
+        obj = cls(**params)
+        check_params(obj, constraints)
+        fitted = node.get("fitted", {})
+        unknown = set(fitted) - set(schema)
+        self._expect(not unknown, f"{where}: {cls.__name__} has no fitted attributes "
+                                  f"{sorted(unknown)}.")
+        missing = set(schema) - set(optional) - set(fitted)
+        self._expect(not fitted or not missing, f"{where}: the fitted {cls.__name__} lacks "
+                                                f"{sorted(missing)}.")
+        for k, v in fitted.items():
+            setattr(obj, k, self.decode(v, f"{where}.{k}"))
+        check_fitted(obj, schema)
+        if self.version >= 2:
+            self._expect(isinstance(node.get("id"), int) and node["id"] not in self.objects,
+                         f"{where}: invalid object id.")
+            self.objects[node["id"]] = obj
         return obj
 
 
+def _generator(state, where):
+    if not (isinstance(state, dict) and isinstance(state.get("bit_generator"), str)):
+        raise ModelFileError(f"{where}: invalid random generator state.")
+    bitgen = getattr(np.random, state["bit_generator"], None)
+    if not (isinstance(bitgen, type) and issubclass(bitgen, np.random.BitGenerator)):
+        raise ModelFileError(f"{where}: unknown bit generator {state['bit_generator']!r:.30}.")
+    g = np.random.Generator(bitgen())
+    g.bit_generator.state = state
+    return g
+
+
 def _resolve_class(path):
-    if not isinstance(path, str) or ":" not in path:
-        raise ModelFileError(f"invalid class reference {path!r} in the file.")
+    if not isinstance(path, str):
+        raise ModelFileError(f"invalid class reference {path!r:.60} in the file.")
     path = LEGACY_CLASS_PATHS.get(path, path)
+    if path not in SAVEABLE_CLASSES:
+        raise ModelFileError(f"class {path!r:.80} is not an rcpod class the format stores; "
+                             f"refusing to load it.")
     module, qualname = path.split(":", 1)
-    if not module.startswith(_ALLOWED_PREFIXES) or "." in qualname:
-        raise ModelFileError(f"class {path!r} is not an rcpod class; refusing to load it.")
-    try:
-        cls = getattr(importlib.import_module(module), qualname)
-    except (ImportError, AttributeError):
-        raise ModelFileError(f"class {path!r} named in the file does not exist in this version "
-                             f"of rcpod.")
-    if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
-        raise ModelFileError(f"{path!r} is not an estimator class; refusing to load it.")
-    return cls
-
-
-def _digest(arrays):
-    h = hashlib.sha256()
-    for key in sorted(arrays):
-        a = arrays[key]
-        h.update(key.encode())
-        h.update(str(a.dtype.str).encode())
-        h.update(str(a.shape).encode())
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
+    return getattr(importlib.import_module(module), qualname)
 
 
 def save(model, path):
@@ -264,14 +392,14 @@ def save(model, path):
                         f"{type(model).__name__}.")
     enc = _Encoder()
     tree = enc.encode_object(model)
-    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "model": tree,
-            "sha256": _digest(enc.arrays)}
+    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "rcpod": __version__,
+            "model": tree,
+            "arrays": {k: {"dtype": a.dtype.str, "shape": list(a.shape),
+                           "order": _savefile.array_order(a)} for k, a in enc.arrays.items()}}
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
-    blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    with open(path, "wb") as fh:
-        np.savez(fh, **{_META_KEY: blob}, **enc.arrays)
+    _savefile.write(path, meta, enc.arrays)
     return path
 
 
@@ -314,27 +442,61 @@ def load(path):
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} does not exist.")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if _META_KEY not in npz.files:
-                raise ModelFileError(f"{path} is not an rcpod model file (no {_META_KEY} entry).")
-            arrays = {k: npz[k] for k in npz.files if k != _META_KEY}
-            raw = npz[_META_KEY]
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
+        return _load(path)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ModelFileError(f"{path} is not a readable rcpod model file (truncated or "
-                             f"corrupt): {exc}") from exc
+                             f"corrupt): {exc}") from None
+    except Exception as exc:  # noqa: BLE001
+        # The checks above name most problems; this is the net under them, so that load never
+        # raises anything but its file error, whatever a crafted file does.
+        raise ModelFileError(f"{path} is not a valid rcpod model file: "
+                             f"{type(exc).__name__}: {exc}") from None
+
+
+def _load(path):
     try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: the metadata is corrupt: {exc}") from exc
+        raw, arrays, signed = _savefile.read(path)
+    except ValueError as exc:
+        raise ModelFileError(f"not a valid rcpod model file: {exc}") from None
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"the metadata is corrupt: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{path} is not an rcpod model file (format "
-                             f"{meta.get('format') if isinstance(meta, dict) else None!r}).")
-    if meta.get("version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path} has format version {meta.get('version')!r}; this rcpod "
-                             f"reads version {FORMAT_VERSION}.")
-    if meta.get("sha256") != _digest(arrays):
-        raise ModelFileError(f"{path}: the arrays do not match their recorded checksum (the file "
-                             f"was modified or corrupted).")
-    return _Decoder(arrays).decode_object(meta["model"])
+        raise ModelFileError(f"not an rcpod model file (format "
+                             f"{meta.get('format') if isinstance(meta, dict) else None!r:.40}).")
+    version = meta.get("version")
+    if version == 1:   # rcpod 0.1.0: no file signature, a digest of the arrays in the metadata
+        expected = {"format", "version", "model", "sha256"}
+        ok = not signed and meta.get("sha256") == _savefile.digest_v1(arrays)
+    elif version == FORMAT_VERSION:
+        expected = {"format", "version", "rcpod", "model", "arrays"}
+        ok = signed
+    else:
+        raise ModelFileError(f"format version {version!r:.20}; this rcpod reads versions 1 and "
+                             f"{FORMAT_VERSION}.")
+    if not ok:
+        raise ModelFileError("the contents do not match their recorded checksum (the file was "
+                             "modified or corrupted).")
+    if set(meta) != expected:
+        raise ModelFileError(f"unexpected metadata fields {sorted(set(meta) ^ expected)}.")
+    if version >= 2:
+        _check_array_records(meta["arrays"], arrays)
+    decoder = _Decoder(arrays, version)
+    model = decoder.decode_object(meta["model"])
+    unused = set(arrays) - decoder.used
+    if unused:
+        raise ModelFileError(f"the file holds arrays no object uses: {sorted(unused)[:5]}.")
+    return model
+
+
+def _check_array_records(records, arrays):
+    if not isinstance(records, dict) or set(records) != set(arrays):
+        raise ModelFileError("the array records do not match the arrays in the file.")
+    for key, a in arrays.items():
+        want = {"dtype": a.dtype.str, "shape": list(a.shape), "order": _savefile.array_order(a)}
+        if records[key] != want:
+            raise ModelFileError(f"array {key}: recorded as {records[key]!r:.80}, the file "
+                                 f"holds {want}.")

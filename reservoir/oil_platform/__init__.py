@@ -1,11 +1,10 @@
 """Oil-platform benchmark plant: two gas-lifted wells, a manifold and a pipeline-riser.
 
-The plant is the public network model of Jahanshahi, Krishnamoorthy, Codas, Foss and Skogestad,
-"Plantwide control of an oil production network", Computers & Chemical Engineering (2020) (Modelica
-model tuned to OLGA, github.com/esmjah/PlantwideControl); wells after Jahanshahi, Skogestad and
-Hansen (IFAC ADCHEM 2012) with modifications, pipeline-riser after Jahanshahi and Skogestad (SPE Oil
-and Gas Facilities 2014). It stands in for the unpublished "oil platform with two wells and one
-riser" of the POD-ESN paper (Jordanou et al. 2023). Equations: ``shared/reference/oil_platform.md``.
+The plant is the public network model of Jahanshahi, Krishnamoorthy, Codas, Foss and Skogestad
+[1]_ (Modelica model tuned to OLGA, github.com/esmjah/PlantwideControl); wells after Jahanshahi,
+Skogestad and Hansen [2]_ with modifications, pipeline-riser after Jahanshahi and Skogestad [3]_.
+It stands in for the unpublished "oil platform with two wells and one riser" of the POD-ESN paper
+[4]_. Equations: :mod:`rcpod.reservoir.oil_platform.model`, transcribed from the Modelica model.
 
 The open-loop network is unstable at its nominal point (casing heading); by default it is
 stabilised by the source's PI cascade ``netPres_PIDstruc2``, and identification / MPC act on the
@@ -21,6 +20,17 @@ Quick start::
 Modules: :mod:`.parameters` (parameter records), :mod:`.model` (pure right-hand side and
 algebraics), :mod:`.regulatory` (PI layer), :mod:`.plant` (network + PI layer), :mod:`.simulate`
 (zero-order-hold simulation), :mod:`.excitation` (APRBS), :mod:`.dataset` (cached data sets).
+
+References
+----------
+.. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020.
+.. [2] E. Jahanshahi, S. Skogestad, H. Hansen, "Control structure design for stabilizing unstable
+   gas-lift oil wells", IFAC ADCHEM, 2012.
+.. [3] E. Jahanshahi, S. Skogestad, "Simplified dynamic models for control of riser slugging in
+   offshore oil production", SPE Oil and Gas Facilities, 2014.
+.. [4] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179.
 """
 from .dataset import (DEFAULT_ENVELOPE, PIDNET_INNER_ENVELOPE, OilPlatformDataset, default_cache_dir,
                       make_oil_platform_dataset)

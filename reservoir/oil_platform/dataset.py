@@ -12,10 +12,10 @@ drops over the production chokes 5-15 bar and over the topside choke 1.5-4 bar, 
 10-60 min, 60 s sampling, runs started at the steady state at the envelope centre. Measured: 50 of
 50 ten-hour runs (seeds 0-49) and 30 of 30 (seeds 0-29, a second sweep) completed, valves saturated
 0.1-0.2 % of the samples, oil production 20.8-37.3 kg/s, bottom-hole pressures 98-118 bar. Topside
-set points down to 1 bar (the reference's range) gave 28 of 30: at high gas rates the topside choke
-saturates open, the PI integrators wind up (the source's PI has no anti-windup) and the wells
-collapse after the unwinding. Wider ranges (gas 0.7-1.8, wellhead 3-18 bar, topside 1.5-5 bar)
-gave 22 of 30.
+set points down to 1 bar (the range found with an independent transcription of the plant) gave 28
+of 30: at high gas rates the topside choke saturates open, the PI integrators wind up (the
+source's PI has no anti-windup) and the wells collapse after the unwinding. Wider ranges (gas
+0.7-1.8, wellhead 3-18 bar, topside 1.5-5 bar) gave 22 of 30.
 
 Cache: ``<cache_dir>/oil_platform_<hash>.npz`` (``allow_pickle=False``), keyed by a SHA-256 of
 every setting (including all plant parameters and the PI layer); ``cache_dir`` defaults to
@@ -23,8 +23,9 @@ every setting (including all plant parameters and the PI layer); ``cache_dir`` d
 
 References
 ----------
-``shared/reference/oil_platform.md``; E. Jahanshahi et al., "Plantwide control of an oil production
-network", Computers & Chemical Engineering (2020).
+.. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020 (the plant and its PI layer, see
+   :mod:`rcpod.reservoir.oil_platform`).
 """
 from __future__ import annotations
 
@@ -64,8 +65,9 @@ DEFAULT_ENVELOPE = {
 }
 
 
-#: Envelope for the ``pidnet_inner`` layer (the reference's annulus ranges, 3-7 bar above this
-#: model's nominal annulus-top pressures of 85.6 / 89.5 bar). Measured with
+#: Envelope for the ``pidnet_inner`` layer (the annulus ranges found with an independent
+#: transcription of the plant, 3-7 bar above this model's nominal annulus-top pressures of
+#: 85.6 / 89.5 bar). Measured with
 #: ``benchmarks/oil_platform_envelope.py --grid full --only pidnet``: it needs
 #: ``setpoint_filter_time`` of about 1200 s (20/20 ten-hour runs; 0/20 without a filter, 0/10
 #: with 300 s); around the nominal annulus pressures the layer fails even with the filter.

@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from ..validation import check_allocation
+
 __all__ = ["aprbs"]
 
 
@@ -56,6 +58,8 @@ def aprbs(n_samples, bounds, hold_min, hold_max, random_state=None, synchronous=
     ((100, 2), True)
     """
     n_samples = _check_int(n_samples, "n_samples", 1)
+    check_allocation(8 * n_samples * max(1, np.size(bounds) // 2), "n_samples",
+                     f"a signal of {n_samples} samples")
     hold_min = _check_int(hold_min, "hold_min", 1)
     hold_max = _check_int(hold_max, "hold_max", 1)
     if hold_max < hold_min:

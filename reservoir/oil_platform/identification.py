@@ -25,11 +25,16 @@ Time convention of the data set: ``y[k]`` is the output at the end of the interv
 
 References
 ----------
-L. Ljung, *System Identification: Theory for the User*, 2nd ed., Prentice Hall (1999), sections
-4.2 (ARX) and 7.3 (least squares; simulation vs. prediction error); J. P. Jordanou, E. A.
-Antonelo, E. Camponogara, "Echo state networks for practical nonlinear model predictive control
-of unknown dynamic systems", IEEE TNNLS 33(6), 2022 (ESN models of oil-production plants from
-their supervisory inputs); shared/reference/oil_platform.md; shared/reference/esn_pod_deim.md.
+.. [1] L. Ljung, *System Identification: Theory for the User*, 2nd ed., Prentice Hall, 1999,
+   sections 4.2 (ARX) and 7.3 (least squares; simulation vs. prediction error).
+.. [2] J. P. Jordanou, E. A. Antonelo, E. Camponogara, "Echo state networks for practical nonlinear
+   model predictive control of unknown dynamic systems", IEEE TNNLS 33(6), 2022 (ESN models of
+   oil-production plants from their supervisory inputs).
+.. [3] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020 (the plant).
+.. [4] J. P. Jordanou, E. A. Antonelo, E. Camponogara, E. Gildin, "Investigation of Proper
+   Orthogonal Decomposition for Echo State Networks", Neurocomputing, 2023, arXiv:2211.17179 (ESN
+   and POD-reduced ESN models of an oil platform with two wells and one riser).
 """
 from __future__ import annotations
 
@@ -42,6 +47,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+
+from ..validation import Array, InstanceOf, Interval, Options, check_params
 
 __all__ = ["DEFAULT_OUTPUTS", "DEFAULT_ESN_CONFIG", "Scaler", "ARXModel", "IdentifiedModel",
            "fit_identification_esn", "make_scalers", "output_indices", "with_warmup",
@@ -131,14 +138,24 @@ class Scaler(TransformerMixin, BaseEstimator):
     ([2.0], [1.0], [[3.0]])
     """
 
+    # feature_range is a pair low < high: checked in fit (a table entry cannot compare them)
+    _parameter_constraints = {
+        "method": [Options(_SCALER_METHODS)],
+        "feature_range": [InstanceOf(tuple, list, np.ndarray)],
+    }
+    _fitted_schema = {
+        "offset_": [Array(shape=("n_features_in_",))],
+        "scale_": [Array(shape=("n_features_in_",))],
+        "n_features_in_": [Interval(numbers.Integral, 1)],
+    }
+
     def __init__(self, method="standard", feature_range=(-1.0, 1.0)):
         self.method = method
         self.feature_range = feature_range
 
     def fit(self, X, y=None):
         """Fit offset and scale on ``X`` (all series pooled)."""
-        if self.method not in _SCALER_METHODS:
-            raise ValueError(f"method must be one of {_SCALER_METHODS}, got {self.method!r}.")
+        check_params(self)
         arrays = _as_2d_list(X, "X")
         A = np.concatenate(arrays)
         if A.shape[0] < 1:
@@ -326,6 +343,23 @@ class ARXModel(RegressorMixin, BaseEstimator):
     (2.0, 0.5)
     """
 
+    _parameter_constraints = {
+        "output_lags": [Interval(numbers.Integral, 0)],
+        "input_lags": [Interval(numbers.Integral, 1)],
+        "structure": [Options(_STRUCTURES)],
+        "ridge": [Interval(numbers.Real, 0)],
+    }
+    # The lag dimensions are not tied to output_lags / input_lags: predict reads them from the
+    # arrays (a model whose parameters were changed after fit still saves and loads as fitted).
+    _fitted_schema = {
+        "A_": [Array(shape=(None, "n_outputs_", "n_outputs_"))],
+        "B_": [Array(shape=(None, "n_outputs_", "n_inputs_"))],
+        "c_": [Array(shape=("n_outputs_",))],
+        "n_inputs_": [Interval(numbers.Integral, 1)],
+        "n_outputs_": [Interval(numbers.Integral, 1)],
+        "n_features_in_": [Interval(numbers.Integral, 1)],
+    }
+
     def __init__(self, output_lags=2, input_lags=2, structure="full", ridge=0.0):
         self.output_lags = output_lags
         self.input_lags = input_lags
@@ -333,14 +367,8 @@ class ARXModel(RegressorMixin, BaseEstimator):
         self.ridge = ridge
 
     def _check_params(self):
-        na = _check_int(self.output_lags, "output_lags", 0)
-        nb = _check_int(self.input_lags, "input_lags", 1)
-        if self.structure not in _STRUCTURES:
-            raise ValueError(f"structure must be one of {_STRUCTURES}, got {self.structure!r}.")
-        if (isinstance(self.ridge, bool) or not isinstance(self.ridge, numbers.Real)
-                or not np.isfinite(self.ridge) or self.ridge < 0):
-            raise ValueError(f"ridge must be a finite float >= 0, got {self.ridge!r}.")
-        return na, nb
+        check_params(self)
+        return int(self.output_lags), int(self.input_lags)
 
     @staticmethod
     def _regressors(u, y, na, nb):
@@ -381,10 +409,14 @@ class ARXModel(RegressorMixin, BaseEstimator):
                 theta[:], c[:] = coef, icpt
             else:
                 theta[cols, j], c[j] = coef[:, 0], icpt[0]
-        self.A_ = np.stack([theta[i * n_y:(i + 1) * n_y].T for i in range(na)]) if na else \
+        # C order (np.stack of transposed views is neither C nor F): the layout, and so the
+        # BLAS rounding of predict, must be the one a saved and loaded model has.
+        self.A_ = np.ascontiguousarray(np.stack([theta[i * n_y:(i + 1) * n_y].T
+                                                 for i in range(na)])) if na else \
             np.zeros((0, n_y, n_y))
         off = na * n_y
-        self.B_ = np.stack([theta[off + j * n_u:off + (j + 1) * n_u].T for j in range(nb)])
+        self.B_ = np.ascontiguousarray(np.stack([theta[off + j * n_u:off + (j + 1) * n_u].T
+                                                 for j in range(nb)]))
         self.c_ = c
         self.n_inputs_, self.n_outputs_ = n_u, n_y
         self.n_features_in_ = n_u

@@ -5,12 +5,19 @@ Skogestad, *Plantwide control of an oil production network*, Computers & Chemica
 (Modelica model tuned to OLGA, repository esmjah/PlantwideControl): two gas-lifted wells
 (Jahanshahi, Skogestad & Hansen 2012, modified) feeding through a manifold a 4300 m pipeline and
 300 m riser (Jahanshahi & Skogestad 2014) that ends at a topside choke and a separator. The
-equations, including the smooth max/min operators, are transcribed from
-``shared/reference/oil_platform.md`` (sections "Well" and "Pipeline-riser").
+equations, including the smooth max/min operators, are transcribed from the Modelica model of
+[1]_ (well model after [2]_, pipeline-riser model after [3]_).
 
 State order (15): per well A then B ``(w_G_f, P_bh_f, m_Ga, m_Gw, m_Lw)``, then the riser
 ``(P1_f, m_gp, m_lp, m_gr, m_lr)``. Open-loop input order (5): ``(w_inj_A, w_inj_B, z_A, z_B,
 z_top)``.
+
+Argument checks (the NaN policy): the public functions here (and :class:`OilPlatform`'s) refuse
+what the model cannot mean with a ValueError naming the argument: non-finite values, states with
+a non-positive mass or pressure or a negative filtered flow, negative gas-injection rates and
+choke openings outside [0, 1]. Inside an ODE solve the private right-hand side is called
+unchecked for speed; a solve that produces NaN is reported by
+:func:`rcpod.reservoir.oil_platform.simulate` as a ``PlantSimulationError``.
 
 One function, :func:`_network_eval`, holds the equations. It is generic in the elementary
 operations: with ``math.sqrt``/``math.log10`` on Python floats it is the fast scalar right-hand
@@ -19,12 +26,13 @@ states at once (vectorised finite-difference Jacobians, batch outputs).
 
 References
 ----------
-E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an oil
-production network", Computers & Chemical Engineering (2020); code: github.com/esmjah/PlantwideControl.
-E. Jahanshahi, S. Skogestad, H. Hansen, "Control structure design for stabilizing unstable gas-lift
-oil wells", IFAC ADCHEM (2012).
-E. Jahanshahi, S. Skogestad, "Simplified dynamic models for control of riser slugging in offshore
-oil production", SPE Oil and Gas Facilities (2014).
+.. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020; code:
+   github.com/esmjah/PlantwideControl.
+.. [2] E. Jahanshahi, S. Skogestad, H. Hansen, "Control structure design for stabilizing unstable
+   gas-lift oil wells", IFAC ADCHEM, 2012.
+.. [3] E. Jahanshahi, S. Skogestad, "Simplified dynamic models for control of riser slugging in
+   offshore oil production", SPE Oil and Gas Facilities, 2014.
 """
 from __future__ import annotations
 
@@ -50,6 +58,8 @@ __all__ = [
     "network_mass_flows",
     "held_mass",
     "compiled_constants",
+    "check_states",
+    "check_open_loop_inputs",
 ]
 
 STATE_NAMES = (
@@ -253,6 +263,88 @@ def _as_vector(a, n, name):
     return a
 
 
+def _check_bounded(a, name, names, low, high, low_open):
+    """``a`` of shape (n,) or (m, n), finite, each column within its bounds; else a ValueError
+    naming the entry. Returns the float array."""
+    a = np.asarray(a, dtype=float)
+    n = len(names)
+    if a.ndim not in (1, 2) or a.shape[-1] != n:
+        raise ValueError(f"{name} must have shape ({n},) or (m, {n}), got {a.shape}.")
+    rows = np.atleast_2d(a)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(rows) | (rows < low) | (low_open & (rows == low)) | (rows > high)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        where = f"{name}[{j}]" if a.ndim == 1 else f"{name}[{i}, {j}]"
+        if not np.isfinite(rows[i, j]):
+            what = "finite"
+        elif np.isfinite(high[j]):
+            what = f"in [{low[j]:g}, {high[j]:g}]"
+        else:
+            what = f"{'>' if low_open[j] else '>='} {low[j]:g}"
+        raise ValueError(f"{where} ({names[j]}) must be {what}, got {float(rows[i, j])!r}.")
+    return a
+
+
+#: States that must be > 0 (masses and pressures); the filtered flows must be >= 0.
+_POSITIVE_STATES = np.array([unit != "kg/s" for unit in STATE_UNITS])
+#: Open-loop inputs that are openings in [0, 1]; the injections are >= 0.
+_OPENINGS = np.array([False, False, True, True, True])
+
+
+def check_states(x, name="x"):
+    """Check states (..., 15): finite, masses and pressures > 0, filtered flows >= 0.
+
+    Parameters
+    ----------
+    x : array_like of shape (15,) or (m, 15)
+    name : str
+        Argument name for the message.
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.oil_platform.model import LISTED_EQUILIBRIUM, check_states
+    >>> check_states(LISTED_EQUILIBRIUM).shape
+    (15,)
+    >>> check_states(np.zeros(15))
+    Traceback (most recent call last):
+        ...
+    ValueError: x[1] (A.P_bh_f) must be > 0, got 0.0.
+    """
+    return _check_bounded(x, name, STATE_NAMES, np.zeros(15), np.full(15, np.inf),
+                          _POSITIVE_STATES)
+
+
+def check_open_loop_inputs(u, name="u"):
+    """Check open-loop inputs (..., 5): finite, injections >= 0, choke openings in [0, 1].
+
+    Parameters
+    ----------
+    u : array_like of shape (5,) or (m, 5)
+    name : str
+        Argument name for the message.
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> from rcpod.reservoir.oil_platform.model import check_open_loop_inputs
+    >>> check_open_loop_inputs([1.0, 1.0, 0.5, 0.5, 1.5])
+    Traceback (most recent call last):
+        ...
+    ValueError: u[4] (z_top) must be in [0, 1], got 1.5.
+    """
+    return _check_bounded(u, name, OPEN_LOOP_INPUT_NAMES, np.zeros(5),
+                          np.where(_OPENINGS, 1.0, np.inf), np.zeros(5, dtype=bool))
+
+
 def network_rhs(x, u, params: NetworkParameters | None = None):
     """Open-loop right-hand side ``dx/dt = f(x, u)`` of the network.
 
@@ -271,8 +363,9 @@ def network_rhs(x, u, params: NetworkParameters | None = None):
 
     References
     ----------
-    ``shared/reference/oil_platform.md`` (Jahanshahi et al., plantwide control of an oil
-    production network; esmjah/PlantwideControl).
+    .. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of
+       an oil production network", Computers & Chemical Engineering, 2020; Modelica model ``net``
+       of github.com/esmjah/PlantwideControl.
 
     Examples
     --------
@@ -297,8 +390,8 @@ def network_rhs(x, u, params: NetworkParameters | None = None):
         ...
     ValueError: x must have shape (15,), got (10,).
     """
-    x = _as_vector(x, 15, "x")
-    u = _as_vector(u, 5, "u")
+    x = check_states(_as_vector(x, 15, "x"))
+    u = check_open_loop_inputs(_as_vector(u, 5, "u"))
     C = compiled_constants(params)
     return np.array(_network_eval(x.tolist(), u.tolist(), C))
 
@@ -306,7 +399,7 @@ def network_rhs(x, u, params: NetworkParameters | None = None):
 def network_rhs_batch(X, U, params: NetworkParameters | None = None):
     """Vectorised right-hand side for many states: ``X`` (m, 15), ``U`` (m, 5) or (5,) -> (m, 15).
 
-    Invalid states give NaN rows (numpy semantics) instead of raising.
+    States and inputs are checked as by :func:`network_rhs` (ValueError naming the row).
 
     Parameters
     ----------
@@ -342,6 +435,8 @@ def network_rhs_batch(X, U, params: NetworkParameters | None = None):
         U = np.broadcast_to(U, (X.shape[0], U.shape[0]))
     if U.shape != (X.shape[0], 5):
         raise ValueError(f"U must have shape (5,) or ({X.shape[0]}, 5), got {U.shape}.")
+    check_states(X, "X")
+    check_open_loop_inputs(U, "U")
     C = compiled_constants(params)
     with np.errstate(all="ignore"):
         d = _network_eval(list(X.T), list(U.T), C, np.sqrt, np.log10)
@@ -381,8 +476,8 @@ def network_algebraics(x, u, params: NetworkParameters | None = None):
     u = np.asarray(u, dtype=float)
     C = compiled_constants(params)
     if x.ndim == 1:
-        _as_vector(x, 15, "x")
-        _as_vector(u, 5, "u")
+        check_states(_as_vector(x, 15, "x"))
+        check_open_loop_inputs(_as_vector(u, 5, "u"))
         _, alg = _network_eval(x.tolist(), u.tolist(), C, full=True)
     else:
         if x.ndim != 2 or x.shape[1] != 15:
@@ -390,6 +485,8 @@ def network_algebraics(x, u, params: NetworkParameters | None = None):
         u = np.broadcast_to(u, (x.shape[0], 5)) if u.ndim == 1 else u
         if u.shape != (x.shape[0], 5):
             raise ValueError(f"u must have shape (5,) or ({x.shape[0]}, 5), got {u.shape}.")
+        check_states(x)
+        check_open_loop_inputs(u)
         with np.errstate(all="ignore"):
             _, alg = _network_eval(list(x.T), list(u.T), C, np.sqrt, np.log10, full=True)
     return dict(zip(ALGEBRAIC_NAMES, alg))
@@ -418,6 +515,10 @@ def held_mass(x):
     (4,)
     """
     x = np.asarray(x, dtype=float)
+    if x.ndim < 1 or x.shape[-1] < 15:   # plant states may append controller states
+        raise ValueError(f"x must have shape (..., 15) (network states first), got {x.shape}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x must be finite (it holds NaN or inf).")
     return x[..., [2, 3, 4, 7, 8, 9, 11, 12, 13, 14]].sum(axis=-1)
 
 

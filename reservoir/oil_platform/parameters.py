@@ -1,14 +1,13 @@
 """Parameter sets of the oil-platform network: two gas-lifted wells, a manifold and a pipeline-riser.
 
 All values are SI except the reservoir pressures (bar), exactly as in the public Modelica model of
-Jahanshahi et al. (see :mod:`rcpod.reservoir.oil_platform` for the references) and as transcribed in
-``shared/reference/oil_platform.md``.
+Jahanshahi et al. (see :mod:`rcpod.reservoir.oil_platform` for the references).
 
 Temperatures: the source writes them as ``273 + 50`` (annulus), ``273 + 96`` (tubing), ``273 + 95``
-(pipeline) and ``273 + 71.5`` (riser), i.e. 323, 369, 368 and 344.5 K. The reference note lists
-them with ``273.15`` (323.15, 369.15, 368.15, 344.65 K); with those values the listed equilibrium is
-missed by ~4e-4 and the authors' Jacobian by ~1e-3, with the source's values both are met (~5e-6
-and ~1e-11), so the source's values are the defaults here. The gas constant ``R`` and the flash-pressure parameters
+(pipeline) and ``273 + 71.5`` (riser), i.e. 323, 369, 368 and 344.5 K. Written with ``273.15``
+instead (323.15, 369.15, 368.15, 344.65 K), the listed equilibrium is missed by ~4e-4 and the
+authors' Jacobian by ~1e-3, with the source's values both are met (~5e-6 and ~1e-11), so the
+source's values are the defaults here. The gas constant ``R`` and the flash-pressure parameters
 ``P_z`` are parameters so the authors' linearisation can be reproduced (R = 8.314472 J/(mol K), the
 Modelica library value the source was compiled with).
 
@@ -43,7 +42,8 @@ G_N = 9.80665
 class WellParameters:
     """Parameters of one gas-lifted well (base values of ``gasliftWellParameters``).
 
-    Field names follow the reference (``shared/reference/oil_platform.md``, section "Well").
+    Field names follow the source's Modelica record ``gasliftWellParameters``
+    (github.com/esmjah/PlantwideControl).
     Temperatures are the source's ``273 + 50`` and ``273 + 96`` K (see the module docstring).
     Wells A and B of the network are :func:`well_a_parameters` and :func:`well_b_parameters`.
 
@@ -300,8 +300,9 @@ def riser_constants_KgKo(p: RiserParameters, R: float = R_MODELICA, g: float = G
                          soft_approx: float = 1e-3):
     """Valve-like constants ``K_g`` and ``K_o`` of the pipeline-riser from the OLGA steady state.
 
-    Implements the "K_g and K_o" block of ``shared/reference/oil_platform.md`` (source:
-    ``pipelineRiserParemeters.mo`` of esmjah/PlantwideControl; Jahanshahi & Skogestad 2014).
+    Implements the computation of ``K_g`` and ``K_o`` in ``pipelineRiserParemeters.mo`` of
+    github.com/esmjah/PlantwideControl (the Modelica code of Jahanshahi et al. 2020, pipeline-riser
+    model of Jahanshahi & Skogestad 2014; see :mod:`rcpod.reservoir.oil_platform`).
 
     Parameters
     ----------

@@ -7,8 +7,9 @@ steady states and linearisations; :mod:`.simulate` integrates it under zero-orde
 
 References
 ----------
-``shared/reference/oil_platform.md``; E. Jahanshahi et al., "Plantwide control of an oil production
-network", Computers & Chemical Engineering (2020), github.com/esmjah/PlantwideControl.
+.. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020,
+   github.com/esmjah/PlantwideControl.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from scipy.optimize import root
 
 from .model import (ALGEBRAIC_NAMES, LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
                     OPEN_LOOP_INPUT_NAMES, OPEN_LOOP_INPUT_UNITS, STATE_NAMES, STATE_SCALES,
-                    STATE_UNITS, _network_eval, compiled_constants)
+                    STATE_UNITS, _network_eval, check_states, compiled_constants)
 from .parameters import NetworkParameters
 from .regulatory import controller_eval, get_layer, inverse_soft_saturation, measurements
 
@@ -179,27 +180,33 @@ class OilPlatform:
         return r[0] + tuple(dq), r[1], up
 
     def check_input(self, v, name="u"):
-        """Validate one supervisory input vector (shape, finiteness, bounds); returns float array."""
+        """Validate supervisory inputs, one vector (n_inputs,) or rows (m, n_inputs): shape,
+        finiteness, bounds. Returns a float array."""
         v = np.asarray(v, dtype=float)
-        if v.shape != (self.n_inputs,):
+        if v.ndim not in (1, 2) or v.shape[-1] != self.n_inputs:
             raise ValueError(f"{name} must have shape ({self.n_inputs},) for inputs "
                              f"{self.input_names}, got {v.shape}.")
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} must be finite, got {v!r}.")
+        rows = np.atleast_2d(v)
         lo, hi = self.input_bounds.T
-        bad = np.flatnonzero((v < lo) | (v > hi))
-        if bad.size:
-            j = bad[0]
-            raise ValueError(f"{name}[{j}] ({self.input_names[j]}) = {v[j]!r} is outside its bounds "
-                             f"[{lo[j]!r}, {hi[j]!r}] {self.input_units[j]}.")
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(rows) | (rows < lo) | (rows > hi)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            where = f"{name}[{j}]" if v.ndim == 1 else f"{name}[{i}, {j}]"
+            if not np.isfinite(rows[i, j]):
+                raise ValueError(f"{where} ({self.input_names[j]}) must be finite, got "
+                                 f"{float(rows[i, j])!r}.")
+            raise ValueError(f"{where} ({self.input_names[j]}) = {float(rows[i, j])!r} is outside its "
+                             f"bounds [{lo[j]!r}, {hi[j]!r}] {self.input_units[j]}.")
         return v
 
     def _check_state(self, x, name="x"):
         x = np.asarray(x, dtype=float)
         if x.shape != (self.n_states,):
             raise ValueError(f"{name} must have shape ({self.n_states},), got {x.shape}.")
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"{name} must be finite.")
+        check_states(x[:15], name)                   # the network; then controller states
+        if not np.all(np.isfinite(x[15:])):
+            raise ValueError(f"{name} must be finite (a controller state is NaN or inf).")
         return x
 
     def rhs(self, x, u):
@@ -293,6 +300,10 @@ class OilPlatform:
         if U.shape != (X.shape[0], self.n_inputs):
             raise ValueError(f"u must have shape ({self.n_inputs},) or ({X.shape[0]}, {self.n_inputs}), "
                              f"got {u.shape}.")
+        check_states(X[:, :15], "x")                # the network; then controller states
+        if not np.all(np.isfinite(X[:, 15:])):
+            raise ValueError("x must be finite (a controller state is NaN or inf).")
+        self.check_input(u)
         with np.errstate(all="ignore"):
             xs, vs = list(X.T), list(U.T)
             if self._comp is None:

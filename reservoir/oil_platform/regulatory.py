@@ -1,7 +1,7 @@
 """Regulatory layer of stabilising PI controllers for the oil-platform network.
 
-PI form of the source (``networkComponents/PI.mo`` of esmjah/PlantwideControl, see
-``shared/reference/oil_platform.md``, section "Regulatory layer")::
+PI form of the source (``networkComponents/PI.mo`` of esmjah/PlantwideControl, the code of
+[1]_)::
 
     setPoint = minSetPoint + (maxSetPoint - minSetPoint) * extSetPoint
     error    = setPoint - measurement
@@ -32,9 +32,10 @@ Configurations
 
 References
 ----------
-E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an oil
-production network", Computers & Chemical Engineering (2020), Table 3 and the model
-``gasliftNetworks.mo`` (``pidNet``, ``netPres_PIDstruc2``) of github.com/esmjah/PlantwideControl.
+.. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020, Table 3 and the model
+   ``gasliftNetworks.mo`` (``pidNet``, ``netPres_PIDstruc2``) of
+   github.com/esmjah/PlantwideControl.
 """
 from __future__ import annotations
 
@@ -461,7 +462,7 @@ def measurements(x, C, sqrt=math.sqrt):
 
     Examples
     --------
-    At the reference's listed equilibrium: the nominal annulus-top pressures (85.6 / 89.5 bar)
+    At the source's listed equilibrium: the nominal annulus-top pressures (85.6 / 89.5 bar)
     and the riser-inlet pressure, which is state 10 (21.8 bar):
 
     >>> from rcpod.reservoir.oil_platform import LISTED_EQUILIBRIUM

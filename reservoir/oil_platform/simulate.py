@@ -18,8 +18,8 @@ say what and when, and a :class:`PlantSimulationWarning` is issued (or
 
 References
 ----------
-``shared/reference/oil_platform.md``; E. Jahanshahi et al., "Plantwide control of an oil production
-network", Computers & Chemical Engineering (2020).
+.. [1] E. Jahanshahi, D. Krishnamoorthy, A. Codas, B. Foss, S. Skogestad, "Plantwide control of an
+   oil production network", Computers & Chemical Engineering, 2020.
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Shared helpers of the quantum tests: an independent PennyLane reference of the circuit.
 
-The reference circuit is written here from ``shared/reference/quantum_rnn_reservoirs.md``
-directly with PennyLane gates, independently of ``rcpod.quantum.circuits``.
+The reference circuit is written here from the published description of the VQC (Chen et al.,
+arXiv:2211.02612; Chen, Yoo, Fang, arXiv:2009.01783; authors' code ycchen1989/FederatedQLSTM,
+``metaquantum/CircuitComponents.py``) directly with PennyLane gates, independently of
+``rcpod.quantum.circuits``.
 """
 import numpy as np
 import pennylane as qml

@@ -1,37 +1,12 @@
-"""QuantumReservoirRegressor and the windowed pipeline; scikit-learn's estimator contract."""
+"""QuantumReservoirRegressor and the windowed pipeline (the scikit-learn contract: tests/test_sklearn_contract.py)."""
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rcpod.quantum import QuantumReservoir, WindowFeatures
 from rcpod.quantum.datasets import load_task
 from rcpod.quantum.estimators import QuantumReservoirRegressor
-from rcpod.reservoir import ReservoirRegressor
-
-# As for the ESN estimators (tests/reservoir/test_sklearn_checks.py): a time series is not a set
-# of exchangeable rows; the recurrent state makes predictions depend on the order of the steps.
-TIME_SERIES_EXPECTED_FAILURES = {
-    "check_methods_sample_order_invariance":
-        "predictions depend on the order of time steps (recurrent state)",
-    "check_methods_subset_invariance":
-        "predicting on a subset of time steps restarts the recurrent state",
-}
-
-# The checks feed up to 10 input features and the cells need one wire per feature plus hidden
-# wires, hence 11 qubits (gate-by-gate fast path); include_input=True because a single hidden
-# wire alone does not reach the R^2 > 0.5 that check_regressors_train demands on i.i.d. rows.
-@parametrize_with_checks(
-    [QuantumReservoirRegressor(cell="rnn", n_qubits=11, n_layers=1, init="uniform", washout=2,
-                               include_input=True, random_state=0),
-     ReservoirRegressor(QuantumReservoir(cell="rnn", n_qubits=11, n_layers=2, random_state=1),
-                        washout=1, include_input=True)],
-    expected_failed_checks=lambda est: TIME_SERIES_EXPECTED_FAILURES,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
-
 
 def test_regressor_equals_manual_reservoir_plus_ridge():
     u = np.sin(np.linspace(0, 20, 300))[:, None]

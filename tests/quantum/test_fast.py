@@ -134,3 +134,11 @@ def test_dense_unitary_from_gates_equals_qml_matrix():
     W = np.random.default_rng(2).uniform(0, 2 * np.pi, (2, 3, 5, 3))
     np.testing.assert_allclose(dense_unitaries(W, use_qml_matrix=False),
                                dense_unitaries(W, use_qml_matrix=True), atol=1e-12)
+
+
+@pytest.mark.parametrize("shots, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError),
+                                          (None, TypeError)])
+def test_shot_sampling_refuses_bad_shots(shots, error):
+    from rcpod.quantum.fast import sample_expvals, z_signs
+    with pytest.raises(error, match="shots"):
+        sample_expvals(np.full(4, 0.25), z_signs(2), shots, np.random.default_rng(0))

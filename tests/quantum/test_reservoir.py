@@ -216,12 +216,13 @@ def test_too_many_qubits_for_fast_backend():
         QuantumReservoir(n_qubits=MAX_FAST_QUBITS + 1).initialize(1)
 
 
-@pytest.mark.parametrize("param, value, match", [
-    ("cell", "transformer", "cell"), ("init", "zeros", "init"), ("backend", "qiskit", "backend"),
-    ("n_layers", 0, "n_layers"), ("shots", 0, "shots"), ("n_qubits", 2.5, "n_qubits"),
+@pytest.mark.parametrize("param, value, error", [
+    ("cell", "transformer", ValueError), ("init", "zeros", ValueError),
+    ("backend", "qiskit", ValueError), ("n_layers", 0, ValueError), ("shots", 0, ValueError),
+    ("n_qubits", 2.5, TypeError), ("device", 3, TypeError),
 ])
-def test_invalid_parameters(param, value, match):
-    with pytest.raises(ValueError, match=match):
+def test_invalid_parameters(param, value, error):
+    with pytest.raises(error, match=param):
         QuantumReservoir(**{param: value}).initialize(1)
 
 

@@ -95,7 +95,7 @@ def test_float32_really_runs_in_float32():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(n_units=-3), "n_units"), (dict(n_units=0), "n_units"), (dict(n_units=2.5), "n_units"),
+    (dict(n_units=-3), "n_units"), (dict(n_units=0), "n_units"),
     (dict(leak_rate=0.0), "leak_rate"), (dict(leak_rate=1.5), "leak_rate"),
     (dict(density=0.0), "density"), (dict(density=1.2), "density"),
     (dict(spectral_radius=-1.0), "spectral_radius"), (dict(w_init="foo"), "w_init"),
@@ -104,6 +104,15 @@ def test_float32_really_runs_in_float32():
 ])
 def test_invalid_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
+        ESN(**kwargs).initialize(1)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(n_units=2.5), "n_units"), (dict(leak_rate="0.5"), "leak_rate"),
+    (dict(W=[[0.0]]), "W"),
+])
+def test_parameters_of_the_wrong_type(kwargs, match):
+    with pytest.raises(TypeError, match=match):
         ESN(**kwargs).initialize(1)
 
 

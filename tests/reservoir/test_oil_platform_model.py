@@ -12,13 +12,14 @@ from rcpod.reservoir.oil_platform import (LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_
 from rcpod.reservoir.oil_platform.model import STATE_SCALES
 from rcpod.reservoir.oil_platform.parameters import riser_constants_KgKo
 
-JAC_FILE = Path("/work/shared/reference/data/oil_platform_nominal_jacobian.npz")
+# The authors' linearisation of the source model at its listed equilibrium (A, B and metadata),
+# computed from their Modelica code (Jahanshahi et al. 2020, esmjah/PlantwideControl); kept as
+# test data, not shipped with rcpod.
+JAC_FILE = Path(__file__).resolve().parents[1] / "data" / "oil_platform_nominal_jacobian.npz"
 
 
 @pytest.fixture(scope="module")
 def authors():
-    if not JAC_FILE.exists():
-        pytest.skip("authors' Jacobian file not available")
     with np.load(JAC_FILE, allow_pickle=False) as d:
         return dict(A=d["A"], B=d["B"], meta=json.loads(str(d["meta"])))
 
