@@ -50,6 +50,7 @@ import time
 import numpy as np
 
 from rcpod.benchmarks import _timing
+from rcpod.benchmarks.machine import cpu_model, memory_gb
 
 GOALS = ("one series: >= 3x faster than reservoirpy at N = 100 and never slower at N >= 500; "
          "32 series: >= 8x throughput at N = 500; 10^6-step fit at N = 1000: peak RSS < 1 GB")
@@ -60,18 +61,7 @@ def machine_info():
     import numba
     import scipy
     import sklearn
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        with open("/proc/meminfo") as fh:
-            mem_gb = int(fh.readline().split()[1]) / 2**20
-    except (OSError, ValueError, IndexError):
-        mem_gb = float("nan")
+    cpu, mem_gb = cpu_model(), memory_gb()
     info = {"cpu": cpu, "nproc": len(os.sched_getaffinity(0)), "memory_gb": round(mem_gb, 1),
             "platform": platform.platform(), "python": platform.python_version(),
             "numpy": np.__version__, "scipy": scipy.__version__, "numba": numba.__version__,

@@ -44,24 +44,14 @@ import time
 import numpy as np
 
 from rcpod.benchmarks import _timing
+from rcpod.benchmarks.machine import cpu_model, memory_gb
 
 
 def machine_info():
     """CPU model, CPUs, memory, versions and the BLAS libraries (threadpoolctl)."""
     import scipy
     import scipy.linalg  # loads scipy's BLAS, so that threadpoolctl lists it
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        with open("/proc/meminfo") as fh:
-            mem_gb = int(fh.readline().split()[1]) / 2**20
-    except (OSError, ValueError, IndexError):
-        mem_gb = float("nan")
+    cpu, mem_gb = cpu_model(), memory_gb()
     info = {"cpu": cpu, "nproc": len(os.sched_getaffinity(0)), "memory_gb": round(mem_gb, 1),
             "platform": platform.platform(), "python": platform.python_version(),
             "numpy": np.__version__, "scipy": scipy.__version__,

@@ -30,20 +30,13 @@ import sys
 import numpy as np
 
 from rcpod.benchmarks import _timing
+from rcpod.benchmarks.machine import cpu_model
 from rcpod.quantum import QuantumReservoir
 from rcpod.quantum.datasets import load_task
 
 
 def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    model = cpu_model()
     return f"nproc={os.cpu_count()}  CPU: {model}  Python {platform.python_version()}"
 
 

@@ -36,20 +36,13 @@ import time
 import numpy as np
 
 from rcpod.benchmarks import _timing
+from rcpod.benchmarks.machine import cpu_model
 
 
 def machine_info():
     import numba
     import scipy
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_model()
     info = {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
             "cores": os.cpu_count(), "numpy": np.__version__, "scipy": scipy.__version__,
             "numba": numba.__version__,

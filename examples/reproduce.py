@@ -37,6 +37,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from rcpod.benchmarks.machine import cpu_model
 from rcpod.examples import _common
 from rcpod.examples import report as report_md
 
@@ -104,14 +105,7 @@ def check_extras(names, requires=None, find_spec=importlib.util.find_spec):
 
 def machine_info():
     """What the numbers were measured on."""
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     versions = {}
     for mod in ("numpy", "scipy", "sklearn", "numba", "reservoirpy", "pennylane", "casadi"):
         try:
