@@ -26,8 +26,10 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     Parameters
     ----------
     cell, n_qubits, n_layers, hidden_size, init, backend, device, shots :
-        See :class:`rcpod.quantum.QuantumReservoir`. ``n_qubits`` must be at least the number of input
-        features plus one.
+        See :class:`rcpod.quantum.QuantumReservoir`. A cell needs one wire per input feature plus
+        its hidden wires: ``fit`` raises a ValueError naming ``n_qubits`` and the number of
+        features when ``n_qubits < n_features + (hidden_size or 1)`` (scikit-learn has no tag
+        for a maximum number of features).
     ridge : float, default=1e-6
         Ridge penalty of the readout.
     washout, include_input, chunk_size :
@@ -53,7 +55,7 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     _parameter_constraints = {
         **QuantumReservoir._parameter_constraints,
         **{k: v for k, v in ReservoirRegressor._parameter_constraints.items()
-           if k not in ("reservoir", "readout")},
+           if k not in ("reservoir", "readout", "random_state")},
         "ridge": RidgeReadout._parameter_constraints["alpha"],
     }
 
@@ -81,3 +83,13 @@ class QuantumReservoirRegressor(ReservoirRegressor):
 
     def _make_readout(self):
         return RidgeReadout(alpha=self.ridge)
+
+    def _check_n_features(self, n_features):
+        hidden = 1 if self.hidden_size is None else int(self.hidden_size)
+        need = n_features + hidden
+        if self.n_qubits < need:
+            what = ("at least one hidden wire" if self.hidden_size is None
+                    else f"hidden_size={self.hidden_size} hidden wires")
+            raise ValueError(f"{type(self).__name__}(n_qubits={self.n_qubits}) cannot take X with "
+                             f"{n_features} features: the {self.cell} cell needs one input wire "
+                             f"per feature plus {what}, i.e. n_qubits >= {need}.")

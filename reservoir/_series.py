@@ -92,6 +92,14 @@ def as_series(X, name="X", n_features=None, dtype=np.float64, min_length=1, esti
         if isinstance(X, (list, tuple)) and len(X) == 0:
             raise ValueError(f"{name} is an empty list; expected at least one series.")
         nd = 2 if hasattr(X, "tocsr") else np.asarray(X).ndim
+        if nd == 1:
+            # not sklearn's reshape(1, -1) hint: a 1-D array is a series of one feature, not a
+            # single sample of T features
+            T = np.shape(X)[0]
+            raise ValueError(f"{name} is 1-D with shape ({T},). Reshape your data: a single "
+                             f"series of one feature is {name}.reshape(-1, 1) (n_timesteps, "
+                             f"n_features); several features per step need a 2-D {name} "
+                             f"(n_timesteps, n_features).")
         a = check_array(X, dtype=dtype, allow_nd=nd == 3, input_name=name, ensure_min_samples=1,
                         accept_sparse=False)
         if a.ndim == 2:

@@ -21,9 +21,10 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._series import as_series, as_targets
+from ._series import _is_series_list, as_series, as_targets
 from .base import BaseReservoir
 from .esn import ESN
 from .readout import RidgeReadout, _one_blas_thread
@@ -43,6 +44,23 @@ def _is_streaming(readout):
     return all(callable(getattr(readout, name, None)) for name in _PROTOCOL)
 
 
+def _can_stream(model):
+    """Whether ``model.partial_fit`` is offered: its readout (the fitted one, else the one
+    ``fit`` would make) speaks the streaming-readout protocol."""
+    readout = getattr(model, "readout_", None)
+    if readout is None:
+        try:
+            readout = model._make_readout()
+        except (TypeError, ValueError):
+            return True   # an invalid readout: partial_fit then says what is wrong with it
+    return _is_streaming(readout)
+
+
+def _names_source(X):
+    """What the feature names are read from: ``X``, or the first series of a list."""
+    return X[0] if _is_series_list(X) else X
+
+
 class ReservoirRegressor(RegressorMixin, BaseEstimator):
     """Reservoir + washout + linear readout, with ``fit`` / ``predict`` / ``score``.
 
@@ -59,12 +77,25 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         Feed ``[features(x[k]); u[k]]`` to the readout instead of the features alone.
     chunk_size : int, default=10000
         Time steps per chunk when running long series.
+    random_state : int, Generator or None, default=None
+        Seed of the reservoir made at ``fit`` when the reservoir would otherwise be unseeded:
+        with ``reservoir=None`` the default is ``ESN(random_state=random_state)``, and a given
+        reservoir whose own ``random_state`` parameter is None is cloned with
+        ``random_state=random_state``. A reservoir with its own (non-None) ``random_state``, or
+        without such a parameter, is cloned unchanged. With ``random_state=None`` nothing is
+        seeded (each ``fit`` may draw other reservoir weights).
 
     Attributes
     ----------
     reservoir_ : the initialized reservoir
     readout_ : the fitted readout
     n_features_in_ : int
+    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+        The column names of ``X`` at ``fit`` (the first series' for a list of series), only
+        when they are all strings (a pandas DataFrame); ``predict``, ``score``,
+        ``readout_features`` and ``partial_fit`` then check the names and order of the
+        columns as scikit-learn does. Not saved by :func:`~rcpod.reservoir.save`: a loaded
+        model checks only the number of features.
     n_targets_ : int
 
     Notes
@@ -90,6 +121,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         "washout": [Interval(numbers.Integral, 0)],
         "include_input": ["boolean"],
         "chunk_size": [Interval(numbers.Integral, 1)],
+        "random_state": ESN._parameter_constraints["random_state"],
     }
     _fitted_schema = {
         "reservoir_": [InstanceOf(BaseReservoir)],
@@ -102,21 +134,26 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     _fitted_optional = frozenset({"reduction_report_"})
 
     def __init__(self, reservoir=None, readout=None, washout=0, include_input=False,
-                 chunk_size=10000):
+                 chunk_size=10000, random_state=None):
         self.reservoir = reservoir
         self.readout = readout
         self.washout = washout
         self.include_input = include_input
         self.chunk_size = chunk_size
+        self.random_state = random_state
 
     # -- construction hooks (ESNRegressor overrides) --------------------------------------------
     def _make_reservoir(self):
         if self.reservoir is None:
-            return ESN()
+            return ESN(random_state=self.random_state)
         if not isinstance(self.reservoir, BaseReservoir):
             raise TypeError(f"reservoir must be a reservoir of the protocol (a "
                             f"rcpod.reservoir.BaseReservoir), got {type(self.reservoir).__name__}.")
-        return clone(self.reservoir)
+        reservoir = clone(self.reservoir)
+        params = reservoir.get_params(deep=False)
+        if "random_state" in params and params["random_state"] is None:
+            reservoir.set_params(random_state=self.random_state)
+        return reservoir
 
     def _make_readout(self):
         if self.readout is None:
@@ -128,6 +165,9 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
 
     def _check_params(self):
         check_params(self)
+
+    def _check_n_features(self, n_features):
+        """Hook: raise if the model cannot take ``n_features`` input features (at ``fit``)."""
 
     def _validate_fitted(self):
         """The fitted parts fit together (checked on load)."""
@@ -177,7 +217,15 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
             for t0, feats in self._chunks(reservoir, u):
                 yield index, t0, feats
 
+    def _check_feature_names(self, X, reset):
+        """Record (``reset``) or check ``feature_names_in_`` as scikit-learn does."""
+        # y="no_validation": only the names are looked at here (a regressor's predict has no y,
+        # and as_series validates X itself); ensure_2d=False skips the 2-D n_features check
+        validate_data(self, _names_source(X), y="no_validation", reset=reset,
+                      skip_check_array=True, ensure_2d=False)
+
     def _validated_series(self, X, min_length=1):
+        self._check_feature_names(X, reset=False)
         n_features = getattr(self, "n_features_in_", None)
         return as_series(X, name="X", n_features=n_features, min_length=min_length,
                          estimator=self)
@@ -202,6 +250,8 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.__dict__.pop("n_features_in_", None)
         series = as_series(X, name="X", min_length=self.washout + 1)
         targets, one_d = as_targets(y, series)
+        self._check_n_features(series.arrays[0].shape[1])
+        self._check_feature_names(X, reset=True)
         with _one_blas_thread():
             # one BLAS thread: the spectral radius (ARPACK) then does not change in its last
             # digits with the thread count, and neither does W nor anything fitted on its states
@@ -217,6 +267,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.target_1d_ = bool(one_d)
         return self
 
+    @available_if(_can_stream)
     def partial_fit(self, X, y):
         """Add more series to the training data and re-solve the readout.
 
@@ -225,8 +276,9 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         ``RidgeReadout(keep_statistics=True)`` or ``ESNRegressor(keep_statistics=True)``; also
         through save and load), and ``partial_fit(A); partial_fit(B)`` equals ``fit([A, B])``
         bit for bit (two series also in the other order; more series in another order up to
-        rounding, see :class:`~rcpod.reservoir.RidgeReadout`). Needs a streaming readout (the
-        default ``RidgeReadout``).
+        rounding, see :class:`~rcpod.reservoir.RidgeReadout`). Offered only with a streaming
+        readout (the default ``RidgeReadout``): ``hasattr(model, "partial_fit")`` is False when
+        the readout (the fitted one, else ``readout``) lacks the streaming-readout protocol.
         """
         if not hasattr(self, "readout_"):
             self._check_params()
@@ -413,7 +465,7 @@ class ESNRegressor(ReservoirRegressor):
     _parameter_constraints = {
         **{k: v for k, v in ESN._parameter_constraints.items() if k not in ("W", "W_in", "bias")},
         **{k: v for k, v in ReservoirRegressor._parameter_constraints.items()
-           if k not in ("reservoir", "readout")},
+           if k not in ("reservoir", "readout", "random_state")},
         "ridge": RidgeReadout._parameter_constraints["alpha"],
         "keep_statistics": RidgeReadout._parameter_constraints["keep_statistics"],
     }

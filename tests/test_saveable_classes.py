@@ -30,7 +30,9 @@ from rcpod.reservoir.oil_platform.identification import ARXModel, Scaler
 from rcpod.reservoir.persistence import SAVEABLE_CLASSES, ModelFileError, _tables, load, save
 
 #: Public fitted attributes deliberately not saved: {class name: {attribute: reason}}.
-NOT_SAVED = {}
+NOT_SAVED = {name: {"feature_names_in_": "an object array of str, which the format cannot store "
+                                         "(a loaded model checks only n_features_in_)"}
+             for name in ("ReservoirRegressor", "ESNRegressor", "QuantumReservoirRegressor")}
 
 RCPOD_CLASSES = sorted(p for p in SAVEABLE_CLASSES if p.startswith("rcpod."))
 

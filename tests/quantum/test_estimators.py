@@ -31,3 +31,27 @@ def test_window_pipeline_on_damped_oscillator():
     np.testing.assert_array_equal(feats, pipe[0].reservoir_.run_windows(t.X_test))
     with pytest.raises(ValueError, match="w >= 1"):
         pipe.predict(np.zeros((3, 0)))
+
+
+def test_too_many_features_for_the_qubits_is_a_clear_error():
+    u = np.random.default_rng(0).uniform(-1, 1, (30, 4))
+    with pytest.raises(ValueError, match=r"n_qubits=4.*4 features.*n_qubits >= 5"):
+        QuantumReservoirRegressor(n_qubits=4).fit(u, u[:, 0])
+    with pytest.raises(ValueError, match=r"n_qubits=4.*3 features.*hidden_size=2.*n_qubits >= 5"):
+        QuantumReservoirRegressor(n_qubits=4, hidden_size=2).fit(u[:, :3], u[:, 0])
+    # one input wire per feature plus one hidden wire is enough
+    QuantumReservoirRegressor(n_qubits=5, n_layers=1, random_state=0).fit(u, u[:, 0])
+
+
+def test_quantum_regressor_sklearn_conventions():
+    u = np.sin(np.linspace(0, 20, 60))[:, None]
+    model = QuantumReservoirRegressor(n_qubits=3, n_layers=1, random_state=0)
+    assert model.get_params()["random_state"] == 0
+    assert hasattr(model, "partial_fit")
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+        model.fit(u[:, 0], u[:, 0])
+    pd = pytest.importorskip("pandas")
+    model.fit(pd.DataFrame(u, columns=["x"]), u[:, 0])
+    assert list(model.feature_names_in_) == ["x"]
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(pd.DataFrame(u, columns=["z"]))

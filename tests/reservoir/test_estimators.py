@@ -104,7 +104,7 @@ def test_float32_estimator():
 @pytest.mark.parametrize("X, match", [
     (np.full((50, 1), np.nan), "NaN"),
     (np.r_[np.zeros((49, 1)), [[np.inf]]], "infinity"),
-    (np.zeros(50), "2D array"),
+    (np.zeros(50), r"1-D with shape \(50,\).*reshape\(-1, 1\)"),
     (np.zeros((2, 3, 4, 1)), "dim"),
 ])
 def test_bad_X_at_fit(X, match):
@@ -163,7 +163,8 @@ def test_partial_fit_equals_fit_on_all_series():
     np.testing.assert_array_equal(rev.partial_fit(A, yA).readout_.coef_, both.readout_.coef_)
     with pytest.raises(ValueError, match="target"):
         inc.partial_fit(B, np.c_[yB, yB])
-    with pytest.raises(TypeError, match="streaming"):
+    # partial_fit is offered only with a streaming readout (test_partial_fit_only_with_...)
+    with pytest.raises(AttributeError, match="partial_fit"):
         ReservoirRegressor(ESN(10), readout=LinearRegression()).partial_fit(A, yA)
 
 
@@ -280,3 +281,97 @@ def test_narma10_1e5_steps_n300_bit_identical(config):
     np.testing.assert_array_equal(ESNRegressor(**kw).fit(U, Y).readout_.coef_, ml)
     with threadpool_limits(1, user_api="blas"):
         np.testing.assert_array_equal(ESNRegressor(**kw).fit(u, y).readout_.coef_, ref)
+
+
+# -- scikit-learn conventions: random_state, partial_fit, feature names, 1-D X -------------------
+def test_reservoir_regressor_random_state_seeds_an_unseeded_reservoir():
+    u, y = _task(120)
+    a = ReservoirRegressor(washout=5, random_state=0).fit(u, y)
+    b = ReservoirRegressor(washout=5, random_state=0).fit(u, y)
+    assert a.reservoir_.random_state == 0
+    np.testing.assert_array_equal(a.predict(u), b.predict(u))
+    # a given reservoir without a seed gets it, in the clone only
+    res = ESN(n_units=20)
+    model = ReservoirRegressor(res, random_state=4).fit(u, y)
+    assert model.reservoir_.random_state == 4 and res.random_state is None
+    np.testing.assert_array_equal(
+        model.reservoir_.W_.toarray(),
+        ESN(n_units=20, random_state=4).initialize(1).W_.toarray())
+    # a reservoir with its own seed keeps it
+    assert ReservoirRegressor(ESN(n_units=20, random_state=3),
+                              random_state=4).fit(u, y).reservoir_.random_state == 3
+    # random_state=None seeds nothing
+    assert ReservoirRegressor(ESN(n_units=20)).fit(u, y).reservoir_.random_state is None
+    assert ReservoirRegressor().get_params()["random_state"] is None
+    with pytest.raises((TypeError, ValueError), match="random_state"):
+        ReservoirRegressor(random_state="seed").fit(u, y)
+
+
+def test_esn_regressor_random_state_unchanged():
+    u, y = _task(120)
+    model = ESNRegressor(n_units=20, random_state=2).fit(u, y)
+    np.testing.assert_array_equal(
+        model.reservoir_.W_.toarray(), ESN(n_units=20, random_state=2).initialize(1).W_.toarray())
+
+
+def test_partial_fit_only_with_a_streaming_readout():
+    u, y = _task(100)
+    assert hasattr(ReservoirRegressor(), "partial_fit")
+    assert hasattr(ESNRegressor(), "partial_fit")
+    lin = ReservoirRegressor(ESN(n_units=10, random_state=0), readout=LinearRegression())
+    assert not hasattr(lin, "partial_fit")
+    assert not hasattr(lin.fit(u, y), "partial_fit")
+    assert "partial_fit" not in dir(lin)
+    # an invalid readout: partial_fit is offered and says what is wrong
+    with pytest.raises(TypeError, match="readout"):
+        ReservoirRegressor(readout=object()).partial_fit(u, y)
+
+
+def test_feature_names_recorded_and_checked():
+    pd = pytest.importorskip("pandas")
+    u, y = _task(120)
+    u = np.c_[u, u ** 2]
+    df = pd.DataFrame(u, columns=["flow", "pressure"])
+    model = ReservoirRegressor(ESN(n_units=20, random_state=0), washout=5).fit(df, y)
+    assert model.feature_names_in_.dtype == object
+    assert list(model.feature_names_in_) == ["flow", "pressure"]
+    assert model.predict(df).shape == (120,)
+    for bad in (df[["pressure", "flow"]], df.rename(columns={"flow": "rate"})):
+        for method in (model.predict, model.readout_features):
+            with pytest.raises(ValueError, match="feature names"):
+                method(bad)
+        with pytest.raises(ValueError, match="feature names"):
+            model.score(bad, y)
+        with pytest.raises(ValueError, match="feature names"):
+            ReservoirRegressor(ESN(n_units=20, random_state=0)).partial_fit(df, y).partial_fit(
+                bad, y)
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        model.predict(u)
+    # a list of DataFrames: the names of the first series
+    listed = ReservoirRegressor(ESN(n_units=20, random_state=0)).fit([df, df], [y, y])
+    assert list(listed.feature_names_in_) == ["flow", "pressure"]
+    # refitting on an array forgets the names; fitted on an array, a DataFrame warns
+    model.fit(u, y)
+    assert not hasattr(model, "feature_names_in_")
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        model.predict(df)
+
+
+def test_feature_names_are_not_saved(tmp_path):
+    pd = pytest.importorskip("pandas")
+    u, y = _task(120)
+    df = pd.DataFrame(u, columns=["flow"])
+    model = ESNRegressor(n_units=20, washout=5, random_state=0).fit(df, y)
+    loaded = load(save(model, tmp_path / "m.npz"))
+    assert not hasattr(loaded, "feature_names_in_")
+    np.testing.assert_array_equal(loaded.predict(u), model.predict(df))
+
+
+def test_one_d_x_gets_a_time_series_hint():
+    u, y = _task(50)
+    for X in (u[:, 0], list(u[:, 0])):
+        with pytest.raises(ValueError, match=r"1-D with shape \(50,\).*reshape\(-1, 1\)"):
+            ReservoirRegressor(ESN(n_units=10, random_state=0)).fit(X, y)
+    model = ESNRegressor(n_units=10, random_state=0).fit(u, y)
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\) \(n_timesteps, n_features\)"):
+        model.predict(u[:, 0])
