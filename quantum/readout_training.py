@@ -473,6 +473,11 @@ class RMSpropReadout(RegressorMixin, BaseEstimator):
         self.n_iter_ = int(self.epochs)
         return self
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True   # every target gets its own row of coef_
+        return tags
+
     def predict(self, X):
         """``X coef^T + intercept``."""
         check_is_fitted(self, "coef_")

@@ -154,6 +154,18 @@ class QuantumReservoir(BaseReservoir):
         logger.debug("QuantumReservoir(%s): %d circuits, %d qubits, %d layers, backend=%s",
                      self.cell, cell.n_circuits, cell.n_qubits, self.n_layers, self.backend)
 
+    def _validate_fitted(self):
+        """The fitted state fits the cell (circuit count, state size): what the table cannot
+        state, checked on load and before the first run. Returns the cell (None if unfitted)."""
+        if not hasattr(self, "weights_"):
+            return None
+        cell = make_cell(self.cell, int(self.n_qubits), int(self.n_inputs_), self.hidden_size)
+        if self.weights_.shape[0] != cell.n_circuits or self.n_states_ != cell.n_states:
+            raise ValueError(f"weights_ {self.weights_.shape} and n_states_={self.n_states_} do "
+                             f"not fit the {self.cell} cell ({cell.n_circuits} circuits, "
+                             f"{cell.n_states} states).")
+        return cell
+
     def _ensure_runtime(self):
         """Build (once) the private runtime objects from the public fitted state.
 
@@ -166,12 +178,7 @@ class QuantumReservoir(BaseReservoir):
         if rt is not None:
             return rt
         check_is_fitted(self, "weights_")
-        cell = make_cell(self.cell, int(self.n_qubits), int(self.n_inputs_), self.hidden_size)
-        # the fitted state must fit the cell (a loaded file is checked here, before any run)
-        if self.weights_.shape[0] != cell.n_circuits or self.n_states_ != cell.n_states:
-            raise ValueError(f"weights_ {self.weights_.shape} and n_states_={self.n_states_} do "
-                             f"not fit the {self.cell} cell ({cell.n_circuits} circuits, "
-                             f"{cell.n_states} states).")
+        cell = self._validate_fitted()
         rt = {"cell": cell, "bank": None, "qnodes": None,
               "shot_rng": np.random.default_rng(self.shot_seed_)}
         if self.backend == "fast":

@@ -47,7 +47,7 @@ import numpy as np
 import pennylane as qml
 from pennylane import numpy as pnp
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from rcpod.reservoir.validation import Array, Interval, Options, check_params
 
@@ -455,7 +455,9 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         "n_iter_": [Interval(numbers.Integral, 0)],
         "fit_seconds_": [Interval(numbers.Real, 0)],
         "n_inputs_": [Interval(numbers.Integral, 1)],
+        "n_features_in_": [Interval(numbers.Integral, 1)],
     }
+    _fitted_optional = frozenset({"n_features_in_"})   # absent from files written before 0.2
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
                  epochs=100, batch_size=10, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0,
@@ -480,6 +482,12 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         # n_qubits >= n_inputs + hidden_size is checked by make_cell in fit
         check_params(self)
 
+    def _validate_fitted(self):
+        """The fitted weights and readout fit the cell (checked on load, via :attr:`cell_`)."""
+        if hasattr(self, "weights_"):
+            self.__dict__.pop("_cell", None)
+            self.cell_
+
     @property
     def cell_(self):
         """The cell description (:class:`rcpod.quantum.cells.QuantumCell`), rebuilt from the
@@ -500,9 +508,11 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _check_y(y, n):
+        if y is None:
+            raise ValueError("requires y to be passed, but the target y is None.")
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
+            y = column_or_1d(y, warn=True)   # DataConversionWarning, as scikit-learn does
         if y.shape != (n,):
             raise ValueError(f"y must have shape ({n},) (one target per window), got {y.shape}.")
         if not np.all(np.isfinite(y)):
@@ -537,6 +547,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         intercept = np.array(rng.uniform(-bound, bound))
         self.initial_weights_ = weights.copy()
         self.n_inputs_ = X.shape[2]
+        self.n_features_in_ = X.shape[1] * X.shape[2]   # a window, flattened, is one sample
         opt = RMSprop([weights, coef, intercept], lr=self.lr, alpha=self.alpha, eps=self.eps,
                       momentum=self.momentum)
         cache = {}
@@ -573,10 +584,21 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         self._cell = cell
         return self
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # a few-qubit one-step-ahead series model, not a regressor of static i.i.d. features
+        tags.regressor_tags.poor_score = True
+        return tags
+
     def features(self, X):
         """Last-step features of each window with the current circuit weights."""
         check_is_fitted(self, "weights_")
         X = check_windows(X, self.n_inputs_)
+        n_in = getattr(self, "n_features_in_", None)
+        if n_in is not None and X.shape[1] * X.shape[2] != n_in:
+            raise ValueError(f"X has {X.shape[1] * X.shape[2]} features, but "
+                             f"{type(self).__name__} is expecting {n_in} features as input "
+                             f"(windows of {X.shape[1]} steps x {X.shape[2]} inputs).")
         evaluate = make_evaluator(self.weights_, self.cell_.n_qubits, self.backend)
         return np.asarray(window_features_autograd(self.cell_, evaluate, X), dtype=np.float64)
 

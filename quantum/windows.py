@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
+from scipy.sparse import issparse
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from rcpod.reservoir.base import BaseReservoir
@@ -58,23 +60,28 @@ def check_windows(windows, n_inputs=None):
     ...
     ValueError: windows have 2 input features, expected 1.
     """
-    windows = np.asarray(windows)
-    if not np.issubdtype(windows.dtype, np.number):
-        raise TypeError(f"windows must be numeric, got dtype {windows.dtype}.")
-    if windows.ndim == 2:
-        windows = windows[:, :, None]
-    if windows.ndim != 3:
+    if issparse(windows):
+        raise TypeError("windows must be a dense array; sparse input is not supported.")
+    arr = np.asarray(windows)
+    if arr.dtype.kind in "USV":
+        raise TypeError(f"windows must be numeric, got dtype {arr.dtype}.")
+    if arr.ndim not in (2, 3):
         raise ValueError(f"windows must have shape (n_windows, w) or (n_windows, w, n_inputs), "
-                         f"got {windows.shape}.")
-    if windows.shape[0] < 1:
-        raise ValueError("windows must contain at least one window.")
-    if windows.shape[1] < 1:
-        raise ValueError(f"windows must have length w >= 1, got w={windows.shape[1]}.")
-    if n_inputs is not None and windows.shape[2] != n_inputs:
-        raise ValueError(f"windows have {windows.shape[2]} input features, expected {n_inputs}.")
-    windows = np.asarray(windows, dtype=np.float64)
+                         f"got {arr.shape}. Reshape your data: a single window of a scalar "
+                         f"input is x.reshape(1, -1).")
+    if arr.shape[1] == 0:
+        raise ValueError(f"windows must have length w >= 1, got w=0: found array with 0 "
+                         f"feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    # sklearn's check_array: rejects complex values, converts object arrays of numbers and
+    # gives sklearn's message for zero windows
+    windows = check_array(windows, dtype=np.float64, allow_nd=True, ensure_all_finite=False,
+                          input_name="windows")
     if not np.all(np.isfinite(windows)):
         raise ValueError("windows contains NaN or infinity.")
+    if windows.ndim == 2:
+        windows = windows[:, :, None]
+    if n_inputs is not None and windows.shape[2] != n_inputs:
+        raise ValueError(f"windows have {windows.shape[2]} input features, expected {n_inputs}.")
     return windows
 
 
@@ -127,7 +134,8 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     ----------
     reservoir_ : the initialized clone.
     n_features_in_ : int
-        ``w * n_inputs`` of the windows seen in :meth:`fit`.
+        ``w * n_inputs`` of the windows seen in :meth:`fit`; :meth:`transform` requires the
+        same window length.
 
     Examples
     --------
@@ -167,4 +175,12 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Features of each window."""
         check_is_fitted(self, "reservoir_")
-        return window_features(self.reservoir_, X, concat=self.concat)
+        X3 = check_windows(X, self.reservoir_.n_inputs_)
+        # the readout after this transformer was fitted on windows of the fit length: a window
+        # of another length has other features (and another width when concat=True)
+        n_features = X3.shape[1] * X3.shape[2]
+        if n_features != self.n_features_in_:
+            raise ValueError(f"X has {n_features} features, but WindowFeatures is expecting "
+                             f"{self.n_features_in_} features as input (w * n_inputs of the fit "
+                             f"windows).")
+        return window_features(self.reservoir_, X3, concat=self.concat)

@@ -28,7 +28,7 @@ from ._series import _is_series_list, as_series, as_targets
 from .base import BaseReservoir
 from .esn import ESN
 from .readout import RidgeReadout, _one_blas_thread
-from .validation import InstanceOf, Interval, check_params
+from .validation import Array, InstanceOf, Interval, check_params
 
 __all__ = ["ReservoirRegressor", "ESNRegressor"]
 
@@ -94,8 +94,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         The column names of ``X`` at ``fit`` (the first series' for a list of series), only
         when they are all strings (a pandas DataFrame); ``predict``, ``score``,
         ``readout_features`` and ``partial_fit`` then check the names and order of the
-        columns as scikit-learn does. Not saved by :func:`~rcpod.reservoir.save`: a loaded
-        model checks only the number of features.
+        columns as scikit-learn does. Saved and loaded with the model.
     n_targets_ : int
 
     Notes
@@ -130,8 +129,9 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         "n_targets_": [Interval(numbers.Integral, 1)],
         "target_1d_": ["boolean"],
         "reduction_report_": [InstanceOf(dict)],
+        "feature_names_in_": [Array(kinds="O", shape=("n_features_in_",))],
     }
-    _fitted_optional = frozenset({"reduction_report_"})
+    _fitted_optional = frozenset({"reduction_report_", "feature_names_in_"})
 
     def __init__(self, reservoir=None, readout=None, washout=0, include_input=False,
                  chunk_size=10000, random_state=None):

@@ -189,6 +189,9 @@ class _Encoder:
         if isinstance(value, numbers.Real):
             f = float(value)
             return f if np.isfinite(f) else {"__float__": repr(f)}
+        if isinstance(value, np.ndarray) and value.dtype == object and value.ndim == 1 and all(
+                isinstance(v, str) for v in value):
+            return {"__strarray__": [str(v) for v in value]}   # e.g. feature_names_in_
         if isinstance(value, np.ndarray):
             if value.dtype not in _savefile.ALLOWED_DTYPES:
                 raise TypeError(f"cannot save {where}: arrays of dtype {value.dtype} are not "
@@ -293,6 +296,11 @@ class _Decoder:
             self._expect(value["__dtype__"] in ("float32", "float64"),
                          f"{where}: unsupported dtype {value['__dtype__']!r:.30}.")
             return np.dtype(value["__dtype__"])
+        if tag == "__strarray__":
+            names = value["__strarray__"]
+            self._expect(isinstance(names, list) and all(isinstance(v, str) for v in names),
+                         f"{where}: invalid array of strings.")
+            return np.asarray(names, dtype=object)
         if tag == "__tuple__":
             self._expect(isinstance(value["__tuple__"], list), f"{where}: invalid tuple.")
             return tuple(self.decode(value["__tuple__"], where))

@@ -293,8 +293,9 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         "target_mean_": [Array(ndim=1)],
         "scatter_xx_": [Array(shape=("n_features_in_", "n_features_in_"))],
         "scatter_xy_": [Array(shape=("n_features_in_", None))],
+        "feature_names_in_": [Array(kinds="O", shape=("n_features_in_",))],
     }
-    _fitted_optional = frozenset(_STAT_NAMES)
+    _fitted_optional = frozenset(_STAT_NAMES) | {"feature_names_in_"}
 
     def __init__(self, alpha=1e-6, fit_intercept=True, keep_statistics=False):
         self.alpha = alpha

@@ -147,7 +147,8 @@ class Array:
     ----------
     kinds : str, default="f"
         Accepted ``dtype.kind`` letters: ``"f"`` float32/float64, ``"i"`` signed integers,
-        ``"u"`` unsigned, ``"b"`` bool. Floats must be float32 or float64.
+        ``"u"`` unsigned, ``"b"`` bool, ``"O"`` an object array whose every entry is a str
+        (names, such as ``feature_names_in_``). Floats must be float32 or float64.
     ndim : int or None
         Required number of dimensions (None: any); implied by ``shape`` when given.
     shape : tuple or None
@@ -178,6 +179,8 @@ class Array:
     def check(self, name, value, context=None):
         if value.dtype.kind == "f" and value.dtype not in (np.float32, np.float64):
             raise ValueError(f"{name} must be float32 or float64, got {value.dtype}.")
+        if value.dtype.kind == "O" and not all(isinstance(v, str) for v in value.flat):
+            raise ValueError(f"{name} must hold only strings.")
         if self.ndim is not None and value.ndim != self.ndim:
             raise ValueError(f"{name} must be {self.ndim}-D, got shape {value.shape}.")
         if self.shape is not None:
@@ -190,7 +193,7 @@ class Array:
             raise ValueError(f"{name} must be finite (it holds NaN or inf).")
 
     def __str__(self):
-        kinds = {"f": "float", "i": "int", "u": "unsigned int", "b": "bool"}
+        kinds = {"f": "float", "i": "int", "u": "unsigned int", "b": "bool", "O": "str"}
         what = "/".join(kinds[k] for k in self.kinds)
         return f"a {self.ndim}-D {what} array" if self.ndim is not None else f"a {what} array"
 

@@ -30,9 +30,7 @@ from rcpod.reservoir.oil_platform.identification import ARXModel, Scaler
 from rcpod.reservoir.persistence import SAVEABLE_CLASSES, ModelFileError, _tables, load, save
 
 #: Public fitted attributes deliberately not saved: {class name: {attribute: reason}}.
-NOT_SAVED = {name: {"feature_names_in_": "an object array of str, which the format cannot store "
-                                         "(a loaded model checks only n_features_in_)"}
-             for name in ("ReservoirRegressor", "ESNRegressor", "QuantumReservoirRegressor")}
+NOT_SAVED = {}   # none at present
 
 RCPOD_CLASSES = sorted(p for p in SAVEABLE_CLASSES if p.startswith("rcpod."))
 
@@ -275,11 +273,11 @@ REFUSED_BEFORE_USE = [  # (class path, edit, use, stage): cross-field conditions
     ("rcpod.reduction.reduced:DEIMReservoir",
      lambda m: m.set_params(indices=m.indices + m.n_units_), _run, "load"),
     ("rcpod.quantum.reservoir:QuantumReservoir",
-     lambda m: setattr(m, "weights_", m.weights_[:2].copy()), lambda m: m.run(_U[:5]), "use"),
+     lambda m: setattr(m, "weights_", m.weights_[:2].copy()), lambda m: m.run(_U[:5]), "load"),
     ("rcpod.quantum.classical:ClassicalRNNReservoir",
      lambda m: setattr(m, "b_hh_", m.b_hh_[:-1].copy()), _run, "load"),
     ("rcpod.quantum.trained:TrainedQuantumRNN",
-     lambda m: setattr(m, "coef_", np.r_[m.coef_, 0.0]), lambda m: m.predict(_WINDOWS), "use"),
+     lambda m: setattr(m, "coef_", np.r_[m.coef_, 0.0]), lambda m: m.predict(_WINDOWS), "load"),
 ]
 
 

@@ -45,7 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from ..validation import Array, InstanceOf, Interval, Options, check_params
@@ -82,24 +84,32 @@ def _check_int(value, name, low):
 
 
 def _as_2d_list(X, name):
-    """One 2-D array or a list of 2-D arrays -> list of finite float 2-D arrays."""
+    """One 2-D array or a list of 2-D arrays -> list of finite float 2-D arrays.
+
+    Every array goes through sklearn's ``check_array`` (dense, real, finite, >= 1 column), so
+    bad input gets sklearn's error messages.
+    """
     if isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2:
-        arrays = [np.asarray(a, dtype=np.float64) for a in X]
+        raw, min_samples = list(X), 0
     else:
-        a = np.asarray(X, dtype=np.float64)
+        if issparse(X):
+            raise TypeError(f"{name} is sparse; sparse input is not supported, pass a dense "
+                            f"array.")
+        a = np.asarray(X)
         if a.ndim == 3:
-            arrays = list(a)
+            raw = list(a)
         elif a.ndim == 2:
-            arrays = [a]
+            raw = [a]
         else:
             raise ValueError(f"{name} must be a 2-D array (n_timesteps, n_features), a 3-D "
-                             f"array or a list of 2-D arrays, got shape {a.shape}.")
+                             f"array or a list of 2-D arrays, got shape {a.shape}. Reshape your "
+                             f"data: one feature is x.reshape(-1, 1).")
+        min_samples = 1
+    arrays = [check_array(a, dtype=np.float64, ensure_all_finite=True, ensure_2d=False,
+                          ensure_min_samples=min_samples, input_name=name) for a in raw]
     widths = {a.shape[1] if a.ndim == 2 else None for a in arrays}
     if len(widths) != 1 or None in widths:
         raise ValueError(f"all series of {name} must be 2-D with the same number of columns.")
-    for a in arrays:
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name} contains NaN or infinity.")
     return arrays
 
 
@@ -184,12 +194,12 @@ class Scaler(TransformerMixin, BaseEstimator):
         is_list = isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
         arrays = _as_2d_list(X, "X")
         if arrays[0].shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {arrays[0].shape[1]} features, the scaler was fitted on "
-                             f"{self.n_features_in_}.")
+            raise ValueError(f"X has {arrays[0].shape[1]} features, but Scaler is expecting "
+                             f"{self.n_features_in_} features as input.")
         out = [fn(a) for a in arrays]
         if is_list:
             return out
-        return out[0] if np.ndim(X) == 2 else np.stack(out)
+        return out[0] if np.asarray(X).ndim == 2 else np.stack(out)
 
     def transform(self, X):
         """``(X - offset_) / scale_``."""
@@ -319,6 +329,8 @@ class ARXModel(RegressorMixin, BaseEstimator):
     B_ : ndarray (nb, n_outputs, n_inputs)
     c_ : ndarray (n_outputs,)
     n_inputs_, n_outputs_ : int
+    targets_1d_ : bool
+        ``y`` was one 1-D series (one output): :meth:`predict` returns 1-D series as well.
 
     Notes
     -----
@@ -358,7 +370,10 @@ class ARXModel(RegressorMixin, BaseEstimator):
         "n_inputs_": [Interval(numbers.Integral, 1)],
         "n_outputs_": [Interval(numbers.Integral, 1)],
         "n_features_in_": [Interval(numbers.Integral, 1)],
+        "targets_1d_": ["boolean"],
     }
+    # absent in models fitted before it existed: read as False (2-D outputs)
+    _fitted_optional = frozenset({"targets_1d_"})
 
     def __init__(self, output_lags=2, input_lags=2, structure="full", ridge=0.0):
         self.output_lags = output_lags
@@ -382,17 +397,27 @@ class ARXModel(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         """Least-squares fit on inputs ``X`` (T, n_inputs) and outputs ``y`` (T, n_outputs)."""
         na, nb = self._check_params()
+        if y is None:
+            raise ValueError("ARXModel requires y to be passed, but the target y is None.")
+        # one output may come as a 1-D series; predict then returns 1-D series too
+        targets_1d = (not (isinstance(y, (list, tuple)) and len(y) > 0 and np.ndim(y[0]) == 2)
+                      and np.asarray(y).ndim == 1)
+        if targets_1d:
+            y = np.asarray(y).reshape(-1, 1)
         us, ys = _as_2d_list(X, "X"), _as_2d_list(y, "y")
         if len(us) != len(ys) or any(a.shape[0] != b.shape[0] for a, b in zip(us, ys)):
             raise ValueError("X and y must have the same number of series and time steps.")
         k0 = max(na, nb - 1)
         parts = [self._regressors(u, yy, na, nb) for u, yy in zip(us, ys) if u.shape[0] > k0]
         if not parts:
-            raise ValueError(f"the series are too short for output_lags={na}, input_lags={nb}.")
+            raise ValueError(f"the series are too short for output_lags={na}, input_lags={nb}: "
+                             f"the longest has {max(u.shape[0] for u in us)} sample(s), at least "
+                             f"{k0 + 1} are needed.")
         Phi = np.concatenate([p[0] for p in parts])
         Y = np.concatenate([p[1] for p in parts])
         n_u, n_y = us[0].shape[1], ys[0].shape[1]
-        if Phi.shape[0] < Phi.shape[1] + 1:
+        # least squares needs as many rows as parameters; a ridge penalty makes any count solvable
+        if self.ridge == 0 and Phi.shape[0] < Phi.shape[1] + 1:
             raise ValueError(f"{Phi.shape[0]} regression rows are too few for "
                              f"{Phi.shape[1] + 1} parameters per output.")
         theta = np.zeros((Phi.shape[1], n_y))
@@ -420,7 +445,13 @@ class ARXModel(RegressorMixin, BaseEstimator):
         self.c_ = c
         self.n_inputs_, self.n_outputs_ = n_u, n_y
         self.n_features_in_ = n_u
+        self.targets_1d_ = bool(targets_1d)
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True   # MIMO: y is (T, n_outputs)
+        return tags
 
     def _solve(self, Phi, Y):
         pm, ym = Phi.mean(axis=0), Y.mean(axis=0)
@@ -471,7 +502,8 @@ class ARXModel(RegressorMixin, BaseEstimator):
             return [self.predict(a) for a in u]
         u = u[0]
         if u.shape[1] != self.n_inputs_:
-            raise ValueError(f"X has {u.shape[1]} inputs, the model was fitted on {self.n_inputs_}.")
+            raise ValueError(f"X has {u.shape[1]} features, but ARXModel is expecting "
+                             f"{self.n_inputs_} features as input (the inputs it was fitted on).")
         na, nb, n_y = self.A_.shape[0], self.B_.shape[0], self.n_outputs_
         y0 = np.tile(self.steady_state(u[0]), (na, 1)) if y_init is None else np.asarray(
             y_init, dtype=np.float64)
@@ -495,19 +527,21 @@ class ARXModel(RegressorMixin, BaseEstimator):
                 if na:
                     hist[n_y:] = hist[:-n_y]
                     hist[:n_y] = yk
-        return out
+        return out[:, 0] if getattr(self, "targets_1d_", False) else out
 
     def predict_one_step(self, X, y):
         """One-step-ahead predictions from *measured* past outputs (``k >= max(na, nb-1)``;
         earlier rows are NaN)."""
         check_is_fitted(self, "B_")
         u, yy = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        y1d = yy.ndim == 1
+        yy = yy[:, None] if y1d else yy
         na, nb = self.A_.shape[0], self.B_.shape[0]
         Phi, _ = self._regressors(u, yy, na, nb)
         theta = np.concatenate([*(a.T for a in self.A_), *(b.T for b in self.B_)])
         out = np.full(yy.shape, np.nan)
         out[max(na, nb - 1):] = Phi @ theta + self.c_
-        return out
+        return out[:, 0] if y1d else out
 
     def to_state_space(self):
         """Affine state-space form ``x+ = A x + B u + e``, ``y = C x + D u + c``.

@@ -356,14 +356,30 @@ def test_feature_names_recorded_and_checked():
         model.predict(df)
 
 
-def test_feature_names_are_not_saved(tmp_path):
+def test_feature_names_are_saved_and_checked_after_load(tmp_path):
     pd = pytest.importorskip("pandas")
     u, y = _task(120)
-    df = pd.DataFrame(u, columns=["flow"])
+    u = np.c_[u, u ** 2]
+    df = pd.DataFrame(u, columns=["flow", "pressure"])
     model = ESNRegressor(n_units=20, washout=5, random_state=0).fit(df, y)
     loaded = load(save(model, tmp_path / "m.npz"))
-    assert not hasattr(loaded, "feature_names_in_")
-    np.testing.assert_array_equal(loaded.predict(u), model.predict(df))
+    assert loaded.feature_names_in_.dtype == object
+    assert list(loaded.feature_names_in_) == ["flow", "pressure"]
+    np.testing.assert_array_equal(loaded.predict(df), model.predict(df))
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.predict(df[["pressure", "flow"]])
+    # a forged file with names of the wrong count or type is refused
+    from rcpod.reservoir import _savefile
+    from rcpod.reservoir.persistence import ModelFileError
+    path = tmp_path / "m.npz"
+    raw, arrays, _ = _savefile.read(path)
+    import json
+    for bad in (["flow"], [1, 2]):
+        meta = json.loads(raw)
+        meta["model"]["fitted"]["feature_names_in_"] = {"__strarray__": bad}
+        _savefile.write(tmp_path / "bad.npz", meta, arrays)
+        with pytest.raises(ModelFileError, match="feature_names_in_|strings"):
+            load(tmp_path / "bad.npz")
 
 
 def test_one_d_x_gets_a_time_series_hint():
