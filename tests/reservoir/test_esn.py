@@ -196,3 +196,36 @@ def test_float32_kernels_stay_float32(dense):
         assert out.dtype == np.float32
     ref = esn.set_params(backend="numpy").run(u)
     np.testing.assert_allclose(esn.set_params(backend="numba").run(u), ref, rtol=0, atol=2e-5)
+
+
+def test_plain_batch_kernel_equals_the_ir_kernel_bit_for_bit():
+    from rcpod.reservoir import _kernels as K
+    esn = ESN(60, random_state=0).initialize(2)
+    arrays = K.csr_arrays(esn.W_)
+    u = np.random.default_rng(1).uniform(-1, 1, (K.LANES, 40, 2))
+    outs = []
+    for kernel in (K._csr_group, K._csr_group_plain):
+        x, out = np.zeros((60, K.LANES)), np.empty((K.LANES, 40, 60))
+        kernel(*arrays, esn.W_in_, esn.bias_, u, x, 0.3, 0.7, out, 0)
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_ir_kernel_only_with_verified_numba_and_fallback_on_compile_failure(monkeypatch, caplog):
+    from numba.core.errors import LoweringError
+    from rcpod.reservoir import _kernels as K
+    assert K.ir_kernel_enabled("0.68.1", env={}) and K.ir_kernel_enabled("0.60.0", env={})
+    assert not K.ir_kernel_enabled("0.99.0", env={})
+    assert K.ir_kernel_enabled("0.99.0", env={"RCPOD_IR_KERNEL": "1"})
+    assert not K.ir_kernel_enabled("0.68.1", env={"RCPOD_IR_KERNEL": "0"})
+    esn = ESN(30, random_state=0).initialize(1)
+    u = np.random.default_rng(0).uniform(-1, 1, (5, 20, 1))
+    expected = esn.run(u)
+
+    def broken(*args):
+        raise LoweringError("intrinsic does not lower")
+    monkeypatch.setattr(K, "_group_kernel", [broken])
+    got = esn.run(u)
+    np.testing.assert_array_equal(got, expected)
+    assert K._group_kernel[0] is K._csr_group_plain
+    assert "plain loop" in caplog.text
