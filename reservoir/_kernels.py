@@ -310,6 +310,22 @@ add chains, same per-lane summation order)."""
 
 
 @njit(error_model="numpy", nogil=True, cache=True)
+def _group_step_tail(W_in, bias, inputs, b0, nl, t, p, pre, xa, xb, keep, leak, out):
+    """The rest of one step of a group once ``pre`` holds ``W x`` (N, LANES): add each series'
+    input projection, take the leaky tanh of ``xa`` into ``xb``, copy the states to ``out``."""
+    N = pre.shape[0]
+    for l in range(nl):
+        _project(W_in, bias, inputs[b0 + l, t], p)
+        for i in range(N):
+            pre[i, l] += p[i]
+    _leaky_tanh(pre.reshape(-1), xa.reshape(-1), xb.reshape(-1), keep, leak)
+    for l in range(nl):
+        o = out[b0 + l, t]
+        for i in range(N):
+            o[i] = xb[i, l]
+
+
+@njit(error_model="numpy", nogil=True, cache=True)
 def _csr_group(indptr, indices, data, W_in, bias, inputs, x, keep, leak, out, b0):
     """Run one group of LANES interleaved series b0 .. b0 + LANES - 1 over all steps.
 
@@ -328,16 +344,8 @@ def _csr_group(indptr, indices, data, W_in, bias, inputs, x, keep, leak, out, b0
             _lane_rows2(indptr, indices, data, xa, pre, i)
         if N % 2 == 1:
             _lane_rows1(indptr, indices, data, xa, pre, N - 1)
-        for l in range(nl):
-            _project(W_in, bias, inputs[b0 + l, t], p)
-            for i in range(N):
-                pre[i, l] += p[i]
-        _leaky_tanh(pre.reshape(-1), xa.reshape(-1), xb.reshape(-1), keep, leak)
+        _group_step_tail(W_in, bias, inputs, b0, nl, t, p, pre, xa, xb, keep, leak, out)
         xa, xb = xb, xa
-        for l in range(nl):
-            o = out[b0 + l, t]
-            for i in range(N):
-                o[i] = xa[i, l]
     x[:] = xa
 
 
@@ -363,16 +371,8 @@ def _csr_group_plain(indptr, indices, data, W_in, bias, inputs, x, keep, leak, o
                 for l in range(L):
                     acc[l] += w * row[l]
             pre[i] = acc
-        for l in range(nl):
-            _project(W_in, bias, inputs[b0 + l, t], p)
-            for i in range(N):
-                pre[i, l] += p[i]
-        _leaky_tanh(pre.reshape(-1), xa.reshape(-1), xb.reshape(-1), keep, leak)
+        _group_step_tail(W_in, bias, inputs, b0, nl, t, p, pre, xa, xb, keep, leak, out)
         xa, xb = xb, xa
-        for l in range(nl):
-            o = out[b0 + l, t]
-            for i in range(N):
-                o[i] = xa[i, l]
     x[:] = xa
 
 
