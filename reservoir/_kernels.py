@@ -29,10 +29,10 @@ The batched sparse product is written in LLVM IR (:func:`_lane_rows1` / :func:`_
 numba intrinsics), which depends on numba internals. It is used only with the numba versions it
 was verified with (:data:`IR_VERIFIED_NUMBA`); on any other version, or if the intrinsic fails
 to compile, the batched runs take :func:`_csr_group_plain`, a plain numba loop with the same
-per-lane summation order (bit-identical states, tested). Measured on a 2-core Intel Xeon
-(AVX-512), 8 series, 2000 steps: the IR kernel is 1.5x (N=100) to 2.1x (N=500) faster than the
-best plain loop tried (8 unrolled scalar accumulators; 2.2-2.9x against the generic loop kept as
-the fallback); ``benchmarks/bench_esn.py`` shows the batched speed against reservoirpy.
+per-lane summation order (bit-identical states, tested). ``benchmarks/bench_batch_kernel.py``
+times the two (2-core Intel Xeon with AVX-512, 8 series, 2000 steps, best of 5 interleaved
+rounds: the fallback takes 1.5x (N=100), 2.3x (N=500) and 2.6x (N=1000) the IR kernel's time;
+a plain loop with 8 unrolled accumulators, tried and not kept, took 1.5-2.1x).
 """
 from __future__ import annotations
 
