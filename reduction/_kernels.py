@@ -10,7 +10,7 @@ The input terms in parentheses are computed for the whole sequence by the caller
 product), so the loop holds only the sequential part. All three products (``A z``, ``E h``,
 ``L z``) are accumulated as contiguous axpy updates over the rows of the *transposed* operators
 (``A^T``, ``E^T``, ``L^T`` in C order), which LLVM vectorises without reassociating sums, and
-``tanh`` is the vectorisable :func:`rcpod.reservoir._kernels._tanh` (within 2 ulp of numpy's).
+``tanh`` is the vectorisable :func:`rcpod.reservoir.vector_tanh.scalar_tanh` (within 2 ulp of numpy's).
 No ``fastmath``: reassociation would cancel the rounding trick inside ``_tanh``. Results differ
 from the numpy reference by rounding only; the plain numpy reference these are
 tested against is ``ReducedReservoir._run_numpy``.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from rcpod.reservoir._kernels import _tanh
+from rcpod.reservoir.vector_tanh import scalar_tanh as _tanh
 
 __all__ = ["run_reduced", "run_reduced_batch"]
 

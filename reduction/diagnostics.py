@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from rcpod.reservoir._series import as_series
+from rcpod.reservoir.series import as_series
 from rcpod.reservoir.metrics import nrmse
 
 from .jacobians import step_jacobians
@@ -350,7 +350,7 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
         report["test_output_error"] = (float(nrmse(yf, yr)) if np.all(np.std(yf, axis=0) > 0)
                                        else float(np.sqrt(np.mean((yf - yr) ** 2))))
         if y_test is not None:
-            from rcpod.reservoir._series import as_targets
+            from rcpod.reservoir.series import as_targets
             targets, _ = as_targets(y_test, series, name="y_test")
             yt = np.concatenate([t[washout:] for t in targets])
             report["full_nrmse"] = float(nrmse(yt, yf))

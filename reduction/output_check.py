@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from rcpod.reservoir._series import as_series, as_targets
+from rcpod.reservoir.series import as_series, as_targets
 
 __all__ = ["split_holdout", "check_outputs", "OUTPUT_TOL"]
 

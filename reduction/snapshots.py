@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rcpod.reservoir._series import as_series
+from rcpod.reservoir.series import as_series
 
 from ._esn import esn_weights
 

@@ -14,7 +14,7 @@ Speed notes (why the loops look the way they do):
   which costs ~40 % of a sparse product. Two rows are summed at once (two independent
   add chains); each row is still summed in CSR order, so ``W x`` is bit-identical to
   ``scipy.sparse``'s product (used by the numpy reference).
-* ``tanh`` is :func:`_tanh`, a branch-free version that LLVM vectorises (4 doubles per AVX2
+* ``tanh`` is :func:`rcpod.reservoir.vector_tanh.scalar_tanh`, a branch-free version that LLVM vectorises (4 doubles per AVX2
   instruction, ~7x faster than the scalar libm call) and that is within 2 ulp of libm in
   float64. The activation of a step is a separate loop over a buffer so it vectorises.
 * Batched series run in groups of ``LANES`` series whose states are stored interleaved,
@@ -37,7 +37,6 @@ a plain loop with 8 unrolled accumulators, tried and not kept, took 1.5-2.1x).
 from __future__ import annotations
 
 import logging
-import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -46,6 +45,9 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+
+from .vector_tanh import scalar_tanh as _tanh
+from .vector_tanh import tanh
 
 __all__ = ["csr_arrays", "run_csr", "run_csr_batch", "run_dense", "run_dense_batch",
            "tanh", "LANES"]
@@ -59,83 +61,6 @@ LANES = 8
 IR_VERIFIED_NUMBA = ("0.60", "0.68")
 
 logger = logging.getLogger(__name__)
-
-_SHIFT = 6755399441055744.0  # 1.5 * 2**52: adding it rounds a double to an integer in the mantissa
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93145751953125e-1  # ln 2 split in two (Cody & Waite), as in Cephes exp.c
-_LN2_LO = 1.42860682030941723212e-6
-
-
-@intrinsic
-def _i64_as_f64(typingctx, v):
-    """Reinterpret the bits of an int64 as a float64 (vectorisable)."""
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return sig, codegen
-
-
-@intrinsic
-def _f64_as_i64(typingctx, v):
-    """Reinterpret the bits of a float64 as an int64 (vectorisable)."""
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return sig, codegen
-
-
-@njit(inline="always", error_model="numpy", nogil=True, cache=True)
-def _tanh(x):
-    """tanh in float64, branch-free (loops over it vectorise); at most 2 ulp from numpy's.
-
-    |x| < 0.625: Cephes' rational approximation tanh a = a + a^3 P(a^2) / Q(a^2).
-    |x| >= 0.625: tanh a = 1 - 2 / (exp(2a) + 1) with Cephes' exp: 2a = n ln2 + r
-    (Cody-Waite), exp(r) = (Q(r^2) + r P(r^2)) / (Q(r^2) - r P(r^2)) and 2^n built from its
-    bits, so that 2 / (exp(2a) + 1) is a single division; 2a is clamped at 40, where tanh is 1
-    in double precision. Odd symmetry by copysign; NaN stays NaN.
-
-    References
-    ----------
-    S. L. Moshier, Cephes Mathematical Library, ``tanh.c`` and ``exp.c`` (1984-2000);
-    W. J. Cody and W. Waite, "Software Manual for the Elementary Functions" (1980).
-    """
-    x = np.float64(x)
-    a = abs(x)
-    y = 2.0 * a
-    y = y if y < 40.0 else 40.0
-    t = y * _LOG2E + _SHIFT
-    n = t - _SHIFT
-    r = (y - n * _LN2_HI) - n * _LN2_LO
-    rr = r * r
-    px = r * ((1.26177193074810590878e-4 * rr + 3.02994407707441961300e-2) * rr
-              + 9.99999999999999999910e-1)
-    qx = ((3.00198505138664455042e-6 * rr + 2.52448340349684104192e-3) * rr
-          + 2.27265548208155028766e-1) * rr + 2.00000000000000000009e0
-    two_n = _i64_as_f64((_f64_as_i64(t) + 1023) << 52)
-    d = qx - px
-    z = a * a
-    num = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z \
-        - 1.61468768441708447952e3
-    den = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z \
-        + 4.84406305325125486048e3
-    small = a < 0.625
-    q = (num if small else 2.0 * d) / (den if small else two_n * (qx + px) + d)
-    res = a + a * z * q if small else 1.0 - q
-    res = res if a == a else a
-    return math.copysign(res, x)
-
-
-@njit(error_model="numpy", nogil=True, cache=True)
-def tanh(x, out):
-    """``out[...] = tanh(x)`` elementwise with :func:`_tanh` (C-contiguous arrays)."""
-    xf = x.reshape(-1)
-    of = out.reshape(-1)
-    for i in range(xf.size):
-        of[i] = _tanh(xf[i])
-    return out
-
 
 def csr_arrays(W):
     """``(indptr uint64, indices uint32, data)`` of a scipy CSR matrix, for the kernels."""

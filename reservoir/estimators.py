@@ -24,7 +24,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._series import _is_series_list, as_series, as_targets
+from .series import _is_series_list, as_series, as_targets
 from .base import BaseReservoir
 from .esn import ESN
 from .readout import RidgeReadout, _one_blas_thread

@@ -1,4 +1,4 @@
-"""One place that says how time series are laid out (DESIGN.md, "Input layout").
+"""How time series are laid out, said once for every estimator and algorithm of rcpod.
 
 * a 2-D array ``(n_timesteps, n_features)`` is one series;
 * a 3-D array ``(n_series, n_timesteps, n_features)`` is several equally long series;
