@@ -26,7 +26,8 @@ import scipy.sparse as sp
 from sklearn.utils import check_scalar
 
 __all__ = ["Interval", "Options", "Array", "Sparse", "InstanceOf", "check_value", "check_params",
-           "check_fitted", "check_allocation", "machine_memory"]
+           "check_fitted", "check_int", "check_real", "check_array", "check_allocation",
+           "machine_memory"]
 
 _CLOSED = {"both": "both", "left": "left", "right": "right", "neither": "neither"}
 
@@ -319,6 +320,144 @@ def check_value(name, value, constraints, context=None):
         except ValueError as exc:
             errors.append(exc)
     raise errors[0]
+
+
+def check_int(name, value, *, low=1, high=None, allow_none=False):
+    """Return ``value`` as an ``int`` in ``[low, high]`` (or None if allowed), or raise.
+
+    Shorthand for :func:`check_value` with one integral :class:`Interval`.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, used in the message.
+    value : object
+    low, high : int or None, default=1, None
+        Inclusive bounds; None for unbounded.
+    allow_none : bool, default=False
+        Accept (and return) None.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not an integer (bool is not one).
+    ValueError
+        ``value`` lies outside the bounds.
+
+    Examples
+    --------
+    >>> from rcpod.reservoir.validation import check_int
+    >>> check_int("rank", 3)
+    3
+    >>> check_int("rank", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: rank == 0, must be >= 1.
+    """
+    constraints = [Interval(numbers.Integral, low, high)] + ([None] if allow_none else [])
+    check_value(name, value, constraints)
+    return None if value is None else int(value)
+
+
+def check_real(name, value, *, low=None, high=None, closed="both", allow_none=False):
+    """Return ``value`` as a finite ``float`` in the interval, or raise.
+
+    Shorthand for :func:`check_value` with one real :class:`Interval`.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, used in the message.
+    value : object
+    low, high : float or None
+        Bounds; None for unbounded.
+    closed : {"both", "left", "right", "neither"}, default="both"
+        Which bounds belong to the interval.
+    allow_none : bool, default=False
+        Accept (and return) None.
+
+    Returns
+    -------
+    float or None
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a real number.
+    ValueError
+        ``value`` is not finite or lies outside the interval.
+
+    Examples
+    --------
+    >>> from rcpod.reservoir.validation import check_real
+    >>> check_real("tol", 0.5, low=0, closed="neither")
+    0.5
+    >>> check_real("tol", "0.5")
+    Traceback (most recent call last):
+    ...
+    TypeError: tol must be a finite float; got '0.5' of type str.
+    """
+    constraints = [Interval(numbers.Real, low, high, closed=closed)] + ([None] if allow_none
+                                                                         else [])
+    check_value(name, value, constraints)
+    return None if value is None else float(value)
+
+
+def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False):
+    """Return ``value`` as a finite real array of ``dtype``, or raise naming ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, used in the message.
+    value : array_like
+        Numeric (bool, integer or real) data.
+    ndim : int, optional
+        Required number of dimensions.
+    dtype : float dtype, default=float64
+        dtype of the returned array.
+    allow_empty : bool, default=False
+        Accept an array with no elements.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    TypeError
+        Non-numeric or complex data.
+    ValueError
+        Wrong number of dimensions, empty, or NaN / infinity.
+
+    Examples
+    --------
+    >>> from rcpod.reservoir.validation import check_array
+    >>> check_array("modes", [[1, 0], [0, 1]], ndim=2)
+    array([[1., 0.],
+           [0., 1.]])
+    >>> check_array("modes", [1.0, float("nan")])
+    Traceback (most recent call last):
+    ...
+    ValueError: modes contains NaN or infinity.
+    """
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}.")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}.")
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}.")
+    arr = np.asarray(arr, dtype=dtype)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return arr
 
 
 def _context(obj):

@@ -52,10 +52,28 @@ def scalar_tanh(x):
     bits, so that 2 / (exp(2a) + 1) is a single division; 2a is clamped at 40, where tanh is 1
     in double precision. Odd symmetry by copysign; NaN stays NaN.
 
+    Parameters
+    ----------
+    x : float
+        Any float64 (inf and NaN included).
+
+    Returns
+    -------
+    float
+        ``tanh(x)``.
+
     References
     ----------
     S. L. Moshier, Cephes Mathematical Library, ``tanh.c`` and ``exp.c`` (1984-2000);
     W. J. Cody and W. Waite, "Software Manual for the Elementary Functions" (1980).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.vector_tanh import scalar_tanh
+    >>> x = np.linspace(-5, 5, 101)
+    >>> bool(max(abs(scalar_tanh(v) - np.tanh(v)) for v in x) <= 2 * np.spacing(1.0))
+    True
     """
     x = np.float64(x)
     a = abs(x)
@@ -85,7 +103,26 @@ def scalar_tanh(x):
 
 @njit(error_model="numpy", nogil=True, cache=True)
 def tanh(x, out):
-    """``out[...] = tanh(x)`` elementwise with :func:`scalar_tanh` (C-contiguous arrays)."""
+    """``out[...] = tanh(x)`` elementwise with :func:`scalar_tanh`.
+
+    Parameters
+    ----------
+    x : C-contiguous float64 array
+    out : C-contiguous float64 array of the same size
+        Written in place.
+
+    Returns
+    -------
+    out : the filled array
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.vector_tanh import tanh
+    >>> x = np.array([-1.0, 0.0, 0.5, np.inf])
+    >>> bool(np.allclose(tanh(x, np.empty_like(x)), np.tanh(x), rtol=0, atol=1e-15))
+    True
+    """
     xf = x.reshape(-1)
     of = out.reshape(-1)
     for i in range(xf.size):
