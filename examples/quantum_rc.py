@@ -50,12 +50,12 @@ from threadpoolctl import threadpool_limits
 
 from rcpod.examples import _common
 from rcpod.examples.report import headline_row
-from rcpod.quantum import ClassicalRNNReservoir, QuantumReservoir
+from rcpod.quantum import QuantumReservoir
 from rcpod.quantum.cells import make_cell
 from rcpod.quantum.datasets import load_task
 from rcpod.quantum.readout_training import train_linear_readout
 from rcpod.quantum.trained import TrainedQuantumRNN
-from rcpod.reservoir import RidgeReadout
+from rcpod.reservoir import ClassicalRNNReservoir, RidgeReadout
 
 log = logging.getLogger("rcpod.examples.quantum_rc")
 

@@ -6,10 +6,6 @@ QuantumReservoir
     QRNN / QLSTM / QGRU reservoir in the rcpod reservoir protocol (``rcpod.reservoir.base``).
 QuantumReservoirRegressor
     Series-to-series estimator (quantum reservoir + washout + ridge readout), flat parameters.
-ClassicalRNNReservoir
-    Random frozen classical RNN / LSTM / GRU reservoirs (PyTorch-style init), same protocol.
-WindowFeatures, window_features
-    The paper's windowed protocol (state reset per window, last step's features).
 vqc, make_qnode, variational_unitary
     The circuit as a PennyLane template, QNode factory, dense variational unitary.
 VQCBank
@@ -22,21 +18,16 @@ References
 Chen et al., "Reservoir Computing via Quantum Recurrent Neural Networks", arXiv:2211.02612 (2022).
 """
 from .circuits import make_qnode, variational_unitary, vqc
-from .classical import ClassicalRNNReservoir
 from .estimators import QuantumReservoirRegressor
 from .fast import MAX_DENSE_QUBITS, MAX_FAST_QUBITS, VQCBank
 from .readout_training import RMSpropReadout, train_linear_readout
 from .reservoir import QuantumReservoir
 from .trained import TrainedQuantumRNN
-from .windows import WindowFeatures, window_features
 from . import datasets
 
 __all__ = [
     "QuantumReservoir",
-    "ClassicalRNNReservoir",
     "QuantumReservoirRegressor",
-    "WindowFeatures",
-    "window_features",
     "VQCBank",
     "MAX_DENSE_QUBITS",
     "MAX_FAST_QUBITS",

@@ -4,7 +4,7 @@
 :class:`rcpod.quantum.QuantumReservoir` and a ridge readout whose parameters are flat, so they can be
 grid-searched directly (``cell``, ``n_qubits``, ``init``, ``ridge``, ...). It maps series to
 series (one prediction per time step). For the paper's windowed protocol (reset per window,
-last step only) use :class:`rcpod.quantum.WindowFeatures` in a pipeline with a linear regressor.
+last step only) use :class:`rcpod.reservoir.WindowFeatures` in a pipeline with a linear regressor.
 
 References
 ----------

@@ -2,7 +2,7 @@
 
 As in [1]_, the circuits keep their random initial weights and only a final linear layer is
 trained; cells, circuit and protocol are documented in :mod:`rcpod.quantum.cells`,
-:mod:`rcpod.quantum.circuits` and :mod:`rcpod.quantum.windows`.
+:mod:`rcpod.quantum.circuits` and :mod:`rcpod.reservoir.windows`.
 
 References
 ----------
@@ -19,12 +19,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from rcpod.reservoir.base import BaseReservoir
 from rcpod.reservoir.validation import Array, InstanceOf, Interval, Options, check_params
+from rcpod.reservoir.windows import window_features
 
 from . import _kernels
 from .cells import make_cell, init_weights, CELLS
 from .circuits import available_devices, make_qnode
 from .fast import MAX_FAST_QUBITS, VQCBank
-from .windows import window_features
 
 logger = logging.getLogger(__name__)
 

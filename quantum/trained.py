@@ -4,7 +4,7 @@ The same cells as :mod:`rcpod.quantum.cells` and the same linear layer as the re
 circuit weight is trained too, by the paper's optimiser (:class:`rcpod.quantum.readout_training.RMSprop`
 with ``lr=0.01, alpha=0.99, eps=1e-8``, MSE, batches of 10 shuffled windows). Gradients are
 computed with PennyLane's autograd interface (``qml.grad`` over ``pennylane.numpy`` arrays), on
-the windowed protocol (zero state per window, last step's features, see :mod:`rcpod.quantum.windows`).
+the windowed protocol (zero state per window, last step's features, see :mod:`rcpod.reservoir.windows`).
 
 Two exact, differentiable evaluators of the circuits (``backend``):
 
@@ -50,12 +50,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from rcpod.reservoir.validation import Array, Interval, Options, check_params
+from rcpod.reservoir.windows import check_windows
 
 from .cells import init_weights, make_cell
 from .circuits import entangler_pairs, vqc
 from .readout_training import RMSprop, RMSpropReadout, minibatches
 from .reservoir import QuantumReservoir
-from .windows import check_windows
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,11 @@ from .datasets import narma
 from .memory import memory_capacity
 from .metrics import nrmse
 from .readout import RidgeReadout
+from .recurrent import ClassicalRNNReservoir
+from .windows import WindowFeatures, window_features
 
 from rcpod import __version__
 
 __all__ = ["BaseReservoir", "ESN", "ESNRegressor", "ReservoirRegressor", "RidgeReadout",
+           "ClassicalRNNReservoir", "WindowFeatures", "window_features",
            "memory_capacity", "narma", "nrmse", "__version__"]

@@ -66,12 +66,12 @@ SAVEABLE_CLASSES = frozenset([
     "rcpod.reservoir.readout:RidgeReadout",
     "rcpod.reservoir.oil_platform.identification:ARXModel",
     "rcpod.reservoir.oil_platform.identification:Scaler",
-    "rcpod.quantum.classical:ClassicalRNNReservoir",
+    "rcpod.reservoir.recurrent:ClassicalRNNReservoir",
+    "rcpod.reservoir.windows:WindowFeatures",
     "rcpod.quantum.estimators:QuantumReservoirRegressor",
     "rcpod.quantum.readout_training:RMSpropReadout",
     "rcpod.quantum.reservoir:QuantumReservoir",
     "rcpod.quantum.trained:TrainedQuantumRNN",
-    "rcpod.quantum.windows:WindowFeatures",
     "rcpod.reduction.reduced:ReducedReservoir",
     "rcpod.reduction.reduced:PODReservoir",
     "rcpod.reduction.reduced:DEIMReservoir",
@@ -91,18 +91,22 @@ LEGACY_CLASS_PATHS = {f"{old}:{name}": f"rcpod.{old}:{name}" for old, name in [
     ("reservoir.readout", "RidgeReadout"),
     ("reservoir.oil_platform.identification", "ARXModel"),
     ("reservoir.oil_platform.identification", "Scaler"),
-    ("quantum.classical", "ClassicalRNNReservoir"),
     ("quantum.estimators", "QuantumReservoirRegressor"),
     ("quantum.readout_training", "RMSpropReadout"),
     ("quantum.reservoir", "QuantumReservoir"),
     ("quantum.trained", "TrainedQuantumRNN"),
-    ("quantum.windows", "WindowFeatures"),
     ("reduction.reduced", "ReducedReservoir"),
     ("reduction.reduced", "PODReservoir"),
     ("reduction.reduced", "DEIMReservoir"),
     ("reduction.reduced", "StabilizedDEIMReservoir"),
     ("reduction.reduced", "LinearizedDEIMReservoir"),
 ]}
+# classical pieces that moved from quantum/ to reservoir/ (0.1.0 names and the 0.2 development
+# names rcpod.quantum.classical / rcpod.quantum.windows)
+LEGACY_CLASS_PATHS.update({f"{prefix}{old}": new for prefix in ("", "rcpod.") for old, new in [
+    ("quantum.classical:ClassicalRNNReservoir", "rcpod.reservoir.recurrent:ClassicalRNNReservoir"),
+    ("quantum.windows:WindowFeatures", "rcpod.reservoir.windows:WindowFeatures"),
+]})
 
 _REAL = Interval(numbers.Real)
 _COUNT = Interval(numbers.Integral, 1)

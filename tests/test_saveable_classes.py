@@ -22,10 +22,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LinearRegression, Ridge
 
-from rcpod.quantum import (ClassicalRNNReservoir, QuantumReservoir, QuantumReservoirRegressor,
-                           RMSpropReadout, TrainedQuantumRNN, WindowFeatures)
+from rcpod.quantum import (QuantumReservoir, QuantumReservoirRegressor, RMSpropReadout,
+                           TrainedQuantumRNN)
 from rcpod.reduction import ReducedReservoir, ReductionWarning, reduce
-from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout
+from rcpod.reservoir import (ESN, ClassicalRNNReservoir, ESNRegressor, ReservoirRegressor,
+                             RidgeReadout, WindowFeatures)
 from rcpod.reservoir.oil_platform.identification import ARXModel, Scaler
 from rcpod.reservoir.persistence import SAVEABLE_CLASSES, ModelFileError, _tables, load, save
 
@@ -97,7 +98,7 @@ CASES = {
     "rcpod.reservoir.oil_platform.identification:ARXModel": (
         lambda: ARXModel(output_lags=2, input_lags=2).fit(_U, _Y), _predict),
     "rcpod.reservoir.oil_platform.identification:Scaler": (_scaler, lambda m: m.transform(_U)),
-    "rcpod.quantum.classical:ClassicalRNNReservoir": (
+    "rcpod.reservoir.recurrent:ClassicalRNNReservoir": (
         lambda: ClassicalRNNReservoir(cell="lstm", hidden_size=3, random_state=0).initialize(2),
         _run),
     "rcpod.quantum.estimators:QuantumReservoirRegressor": (
@@ -116,7 +117,7 @@ CASES = {
         lambda: TrainedQuantumRNN(n_qubits=2, n_layers=1, epochs=1, random_state=0).fit(
             _WINDOWS, _WINDOWS[:, -1, 0]),
         lambda m: m.predict(_WINDOWS)),
-    "rcpod.quantum.windows:WindowFeatures": (
+    "rcpod.reservoir.windows:WindowFeatures": (
         lambda: WindowFeatures(ClassicalRNNReservoir(cell="gru", random_state=0)).fit(_WINDOWS),
         lambda m: m.transform(_WINDOWS)),
     "rcpod.reduction.reduced:ReducedReservoir": (_base_reduced, _run),
@@ -245,7 +246,7 @@ REFUSED_AT_LOAD = [  # (class path, attribute, edit): the table refuses the file
     ("rcpod.reduction.reduced:DEIMReservoir", "A_", _drop_row),
     ("rcpod.reduction.reduced:LinearizedDEIMReservoir", "L_", lambda a: a[:-1, :-1].copy()),
     ("rcpod.quantum.reservoir:QuantumReservoir", "weights_", lambda a: a[:, :, :-1].copy()),
-    ("rcpod.quantum.classical:ClassicalRNNReservoir", "W_hh_", lambda a: a[:, :-1].copy()),
+    ("rcpod.reservoir.recurrent:ClassicalRNNReservoir", "W_hh_", lambda a: a[:, :-1].copy()),
     ("rcpod.quantum.trained:TrainedQuantumRNN", "coef_", lambda a: a[None]),
     ("rcpod.quantum.readout_training:RMSpropReadout", "coef_", _drop_row),
     ("rcpod.reservoir.oil_platform.identification:ARXModel", "B_", lambda a: a[:, :, :-1].copy()),
@@ -274,7 +275,7 @@ REFUSED_BEFORE_USE = [  # (class path, edit, use, stage): cross-field conditions
      lambda m: m.set_params(indices=m.indices + m.n_units_), _run, "load"),
     ("rcpod.quantum.reservoir:QuantumReservoir",
      lambda m: setattr(m, "weights_", m.weights_[:2].copy()), lambda m: m.run(_U[:5]), "load"),
-    ("rcpod.quantum.classical:ClassicalRNNReservoir",
+    ("rcpod.reservoir.recurrent:ClassicalRNNReservoir",
      lambda m: setattr(m, "b_hh_", m.b_hh_[:-1].copy()), _run, "load"),
     ("rcpod.quantum.trained:TrainedQuantumRNN",
      lambda m: setattr(m, "coef_", np.r_[m.coef_, 0.0]), lambda m: m.predict(_WINDOWS), "load"),

@@ -25,12 +25,13 @@ from sklearn.utils.estimator_checks import (check_get_params_invariance,
                                             check_no_attributes_set_in_init, check_set_params,
                                             parametrize_with_checks)
 
-from rcpod.quantum import ClassicalRNNReservoir, QuantumReservoir, WindowFeatures
+from rcpod.quantum import QuantumReservoir
 from rcpod.quantum.estimators import QuantumReservoirRegressor
 from rcpod.quantum.readout_training import RMSpropReadout
 from rcpod.quantum.trained import TrainedQuantumRNN
 from rcpod.reduction import reduce
-from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout
+from rcpod.reservoir import (ESN, ClassicalRNNReservoir, ESNRegressor, ReservoirRegressor,
+                             RidgeReadout, WindowFeatures)
 from rcpod.reservoir.oil_platform.identification import ARXModel, Scaler
 
 # -- expected failures: the one place -------------------------------------------------------------

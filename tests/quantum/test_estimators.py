@@ -4,7 +4,8 @@ import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 
-from rcpod.quantum import QuantumReservoir, WindowFeatures
+from rcpod.quantum import QuantumReservoir
+from rcpod.reservoir import WindowFeatures
 from rcpod.quantum.datasets import load_task
 from rcpod.quantum.estimators import QuantumReservoirRegressor
 

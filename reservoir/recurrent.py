@@ -24,9 +24,8 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from rcpod.reservoir.base import BaseReservoir
-from rcpod.reservoir.validation import Array, Interval, Options, check_params
-
+from .base import BaseReservoir
+from .validation import Array, Interval, Options, check_params
 from .windows import window_features
 
 __all__ = ["ClassicalRNNReservoir"]
@@ -60,7 +59,7 @@ class ClassicalRNNReservoir(BaseReservoir):
     Examples
     --------
     >>> import numpy as np
-    >>> from rcpod.quantum import ClassicalRNNReservoir
+    >>> from rcpod.reservoir import ClassicalRNNReservoir
     >>> res = ClassicalRNNReservoir(cell="lstm", hidden_size=3, random_state=0).initialize(1)
     >>> states = res.run(np.zeros((5, 1)))
     >>> states.shape, res.features(states).shape     # LSTM state = (h, c); features = h
@@ -159,5 +158,5 @@ class ClassicalRNNReservoir(BaseReservoir):
         return np.asarray(states)[..., : int(self.hidden_size)]
 
     def run_windows(self, windows, concat=False):
-        """Windowed protocol, see :func:`rcpod.quantum.windows.window_features`."""
+        """Windowed protocol, see :func:`rcpod.reservoir.windows.window_features`."""
         return window_features(self, windows, concat=concat)

@@ -1,7 +1,10 @@
 """The windowed protocol of the QRNN-RC experiments, for any rcpod reservoir.
 
 Every window ``x = s[i:i+w]`` is fed to the reservoir from the zero state and only the last
-step's readout features are kept; all windows are run together as one batch.
+step's readout features are kept; all windows are run together as one batch (a window array
+``(n_windows, w, n_inputs)`` is the 3-D layout of :mod:`rcpod.reservoir.series`, each window its
+own series). The protocol is classical: it serves the quantum reservoirs of :mod:`rcpod.quantum`,
+the random RNN / LSTM / GRU reservoirs of :mod:`rcpod.reservoir.recurrent` and the ESN alike.
 
 References
 ----------
@@ -20,8 +23,9 @@ from scipy.sparse import issparse
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from rcpod.reservoir.base import BaseReservoir
-from rcpod.reservoir.validation import InstanceOf, Interval, check_params
+from .base import BaseReservoir
+from .esn import ESN
+from .validation import InstanceOf, Interval, check_params
 
 __all__ = ["check_windows", "window_features", "WindowFeatures"]
 
@@ -52,7 +56,7 @@ def check_windows(windows, n_inputs=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from rcpod.quantum.windows import check_windows
+    >>> from rcpod.reservoir.windows import check_windows
     >>> check_windows(np.zeros((5, 4), dtype=int)).shape
     (5, 4, 1)
     >>> check_windows(np.zeros((5, 4, 2)), n_inputs=1)
@@ -103,7 +107,7 @@ def window_features(reservoir, windows, concat=False):
     Examples
     --------
     >>> import numpy as np
-    >>> from rcpod.quantum import ClassicalRNNReservoir, window_features
+    >>> from rcpod.reservoir import ClassicalRNNReservoir, window_features
     >>> res = ClassicalRNNReservoir(cell="gru", hidden_size=3, random_state=0).initialize(1)
     >>> window_features(res, np.zeros((7, 4, 1))).shape     # 7 windows of length 4
     (7, 3)
@@ -125,8 +129,11 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    reservoir : rcpod.reservoir.base.BaseReservoir
-        Cloned and initialized in :meth:`fit`.
+    reservoir : rcpod.reservoir.base.BaseReservoir or None, default=None
+        Cloned and initialized in :meth:`fit`; None means ``ESN()``, as for
+        :class:`rcpod.reservoir.ReservoirRegressor`. (Before rcpod 0.2 the default was a
+        ``QuantumReservoir``; ``rcpod.reservoir`` does not import ``rcpod.quantum``, so pass
+        one explicitly.)
     concat : bool, default=False
         Concatenate the features of all window steps.
 
@@ -140,7 +147,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from rcpod.quantum import ClassicalRNNReservoir, WindowFeatures
+    >>> from rcpod.reservoir import ClassicalRNNReservoir, WindowFeatures
     >>> tf = WindowFeatures(ClassicalRNNReservoir(hidden_size=3, random_state=0))
     >>> tf.fit_transform(np.zeros((7, 4, 1))).shape
     (7, 3)
@@ -162,11 +169,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Initialize a clone of ``reservoir`` for the windows' input width."""
         check_params(self)
-        if self.reservoir is None:
-            from .reservoir import QuantumReservoir
-            res = QuantumReservoir()
-        else:
-            res = clone(self.reservoir)
+        res = ESN() if self.reservoir is None else clone(self.reservoir)
         X3 = check_windows(X)
         self.reservoir_ = res.initialize(X3.shape[2])
         self.n_features_in_ = X3.shape[1] * X3.shape[2]
