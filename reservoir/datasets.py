@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 
 import numpy as np
 
-from .validation import check_allocation
+from .validation import check_allocation, check_array, check_int, check_real
 
 __all__ = ["narma", "NARMADivergenceError"]
 
@@ -56,12 +55,6 @@ class NARMADivergenceError(RuntimeError):
         super().__init__(message)
         self.step = step
         self.value = value
-
-
-def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
@@ -107,8 +100,10 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
 
     Raises
     ------
+    TypeError
+        When ``n``, ``length``, ``discard`` or ``max_abs`` is not a number of the right kind.
     ValueError
-        On invalid parameters.
+        On invalid parameter values.
     NARMADivergenceError
         (a ``RuntimeError``) when ``y`` becomes non-finite or exceeds ``max_abs``; the message
         and the ``step`` attribute give the first offending index.
@@ -127,11 +122,10 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
     >>> u.shape, y.shape, bool(np.all(np.isfinite(y)))
     ((100, 1), (100, 1), True)
     """
-    length = _check_positive_int("length", length)
-    n = _check_positive_int("n", n)
-    discard = _check_positive_int("discard", discard, minimum=0)
-    if not (isinstance(max_abs, numbers.Real) and math.isfinite(max_abs) and max_abs > 0):
-        raise ValueError(f"max_abs must be a positive finite number, got {max_abs!r}.")
+    length = check_int("length", length)
+    n = check_int("n", n)
+    discard = check_int("discard", discard, low=0)
+    max_abs = check_real("max_abs", max_abs, low=0, closed="neither")
     total = discard + length
     check_allocation(8 * 3 * total, "length", f"a NARMA series of {total} steps")
 
@@ -146,14 +140,12 @@ def narma(n, length, *, random_state=None, input_range=(0.0, 0.5), discard=200,
         rng = np.random.default_rng(random_state)
         u = rng.uniform(low, high, size=total)
     else:
-        u = np.asarray(inputs, dtype=np.float64)
+        u = check_array("inputs", inputs)
         if u.ndim == 2 and u.shape[1] == 1:
             u = u[:, 0]
         if u.shape != (total,):
             raise ValueError(f"inputs must have shape ({total},) or ({total}, 1) (discard + "
                              f"length), got {np.shape(inputs)}.")
-        if not np.all(np.isfinite(u)):
-            raise ValueError("inputs contains NaN or infinity.")
 
     uu = u.tolist()  # plain floats: the loop is sequential and short
     y = [0.0] * total

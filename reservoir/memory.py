@@ -30,7 +30,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from .base import BaseReservoir
-from .validation import check_allocation
+from .validation import Interval, check_allocation, check_array, check_int, check_real, check_value
 
 __all__ = ["memory_capacity", "memory_capacity_task", "resolve_reservoir"]
 
@@ -91,12 +91,6 @@ def resolve_reservoir(reservoir, n_inputs=1):
         raise ValueError(f"the reservoir was initialized with n_inputs={reservoir.n_inputs_}; the "
                          f"memory capacity task has {n_inputs} input.")
     return reservoir
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def memory_capacity_task(series, k_max):
@@ -184,9 +178,11 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     ------
     ValueError
         On a non-finite or wrongly shaped series, ``k_max < 1``, a bad ``test_size`` / ``ridge`` /
-        ``washout``, or a series too short for the washout and the test set.
+        ``washout`` value, or a series too short for the washout and the test set.
     TypeError
-        If ``reservoir`` is neither a reservoir nor an estimator with ``reservoir_``.
+        If ``reservoir`` is neither a reservoir nor an estimator with ``reservoir_``, or
+        ``k_max``, ``washout``, ``test_size``, ``ridge`` or ``series`` is not a number (array)
+        of the right kind.
 
     References
     ----------
@@ -207,39 +203,29 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     reservoir = resolve_reservoir(reservoir, n_inputs=1)
     if k_max is None:
         k_max = 2 * int(reservoir.n_states_)
-    k_max = _check_int("k_max", k_max, 1)
+    k_max = check_int("k_max", k_max)
     n_steps = 10 * k_max if series is None else np.size(series)
     check_allocation(8 * n_steps * (k_max + int(reservoir.n_states_) + 1), "k_max",
                      f"the {k_max} delay targets and the states of {n_steps} steps")
-    if isinstance(ridge, bool) or not isinstance(ridge, numbers.Real) or not np.isfinite(ridge) \
-            or ridge < 0:
-        raise ValueError(f"ridge must be a finite number >= 0, got {ridge!r}.")
-    washout = k_max if washout is None else _check_int("washout", washout, 0)
+    ridge = check_real("ridge", ridge, low=0)
+    washout = k_max if washout is None else check_int("washout", washout, low=0)
+    # an int counts test rows, a float the fraction of T
+    check_value("test_size", test_size, [Interval(numbers.Integral, 1),
+                                         Interval(numbers.Real, 0, 1, closed="neither")])
 
     if series is None:
         rng = np.random.default_rng(random_state)
         u = rng.uniform(-0.8, 0.8, size=10 * k_max)
     else:
-        u = np.asarray(series)
-        if not np.issubdtype(u.dtype, np.number) or np.iscomplexobj(u):
-            raise TypeError(f"series must be real numbers, got dtype {u.dtype}.")
-        u = np.asarray(u, dtype=np.float64)
+        u = check_array("series", series)
         if u.ndim == 2 and u.shape[1] == 1:
             u = u[:, 0]
         if u.ndim != 1:
             raise ValueError(f"series must have shape (T,) or (T, 1), got {np.shape(series)}.")
-        if not np.all(np.isfinite(u)):
-            raise ValueError("series contains NaN or infinity.")
     T = u.shape[0]
 
-    if isinstance(test_size, bool):
-        raise ValueError(f"test_size must be a float in (0, 1) or an int, got {test_size!r}.")
-    if isinstance(test_size, numbers.Integral):
-        test_len = int(test_size)
-    elif isinstance(test_size, numbers.Real) and 0 < test_size < 1:
-        test_len = int(round(T * test_size))
-    else:
-        raise ValueError(f"test_size must be a float in (0, 1) or an int, got {test_size!r}.")
+    test_len = int(test_size) if isinstance(test_size, numbers.Integral) else \
+        int(round(T * test_size))
     n_rows = T - k_max
     n_train = n_rows - test_len - washout
     if test_len < 2 or n_train < 2:
@@ -257,7 +243,7 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     states = reservoir.run(inputs)  # train and test in one run: no reset in between
     feats = np.asarray(reservoir.features(states), dtype=np.float64)
     split = n_rows - test_len
-    readout = RidgeReadout(alpha=float(ridge), fit_intercept=True)
+    readout = RidgeReadout(alpha=ridge, fit_intercept=True)
     readout.fit(feats[washout:split], targets[washout:split])
     pred = np.asarray(readout.predict(feats[split:])).reshape(test_len, k_max)
     curve = _squared_correlation(pred, targets[split:])

@@ -7,19 +7,11 @@ switch independently unless ``synchronous=True``.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..validation import check_allocation
+from ..validation import check_allocation, check_array, check_int
 
 __all__ = ["aprbs"]
-
-
-def _check_int(v, name, minimum):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}.")
-    return int(v)
 
 
 def aprbs(n_samples, bounds, hold_min, hold_max, random_state=None, synchronous=False, start=None):
@@ -57,21 +49,21 @@ def aprbs(n_samples, bounds, hold_min, hold_max, random_state=None, synchronous=
     >>> u.shape, bool(np.all((u[:, 1] >= 2.0) & (u[:, 1] <= 3.0)))
     ((100, 2), True)
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
+    n_samples = check_int("n_samples", n_samples)
     check_allocation(8 * n_samples * max(1, np.size(bounds) // 2), "n_samples",
                      f"a signal of {n_samples} samples")
-    hold_min = _check_int(hold_min, "hold_min", 1)
-    hold_max = _check_int(hold_max, "hold_max", 1)
+    hold_min = check_int("hold_min", hold_min)
+    hold_max = check_int("hold_max", hold_max)
     if hold_max < hold_min:
         raise ValueError(f"hold_max ({hold_max}) must be >= hold_min ({hold_min}).")
-    b = np.asarray(bounds, dtype=float)
+    b = check_array("bounds", bounds, allow_empty=True)
     if b.ndim != 2 or b.shape[1] != 2 or b.shape[0] < 1:
         raise ValueError(f"bounds must have shape (n_channels, 2), got {b.shape}.")
-    if not np.all(np.isfinite(b)) or np.any(b[:, 0] > b[:, 1]):
-        raise ValueError("bounds must be finite with low <= high in every row.")
+    if np.any(b[:, 0] > b[:, 1]):
+        raise ValueError("bounds must have low <= high in every row.")
     m = b.shape[0]
     if start is not None:
-        start = np.asarray(start, dtype=float)
+        start = check_array("start", start, allow_empty=True)
         if start.shape != (m,) or np.any(start < b[:, 0]) or np.any(start > b[:, 1]):
             raise ValueError(f"start must have shape ({m},) and lie within bounds.")
     rng = np.random.default_rng(random_state)

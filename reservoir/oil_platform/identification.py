@@ -45,12 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
-from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ..validation import Array, InstanceOf, Interval, Options, check_params
+from ..series import as_series, as_targets
+from ..validation import Array, InstanceOf, Interval, Options, check_array, check_int, check_params
 
 __all__ = ["DEFAULT_OUTPUTS", "DEFAULT_ESN_CONFIG", "Scaler", "ARXModel", "IdentifiedModel",
            "fit_identification_esn", "make_scalers", "output_indices", "with_warmup",
@@ -75,42 +74,6 @@ _SCALER_METHODS = ("standard", "minmax")
 _STRUCTURES = ("full", "diagonal")
 _ESN_KEYS = ("n_units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling",
              "density", "w_init", "ridge", "include_input", "dtype", "random_state")
-
-
-def _check_int(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    return int(value)
-
-
-def _as_2d_list(X, name):
-    """One 2-D array or a list of 2-D arrays -> list of finite float 2-D arrays.
-
-    Every array goes through sklearn's ``check_array`` (dense, real, finite, >= 1 column), so
-    bad input gets sklearn's error messages.
-    """
-    if isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2:
-        raw, min_samples = list(X), 0
-    else:
-        if issparse(X):
-            raise TypeError(f"{name} is sparse; sparse input is not supported, pass a dense "
-                            f"array.")
-        a = np.asarray(X)
-        if a.ndim == 3:
-            raw = list(a)
-        elif a.ndim == 2:
-            raw = [a]
-        else:
-            raise ValueError(f"{name} must be a 2-D array (n_timesteps, n_features), a 3-D "
-                             f"array or a list of 2-D arrays, got shape {a.shape}. Reshape your "
-                             f"data: one feature is x.reshape(-1, 1).")
-        min_samples = 1
-    arrays = [check_array(a, dtype=np.float64, ensure_all_finite=True, ensure_2d=False,
-                          ensure_min_samples=min_samples, input_name=name) for a in raw]
-    widths = {a.shape[1] if a.ndim == 2 else None for a in arrays}
-    if len(widths) != 1 or None in widths:
-        raise ValueError(f"all series of {name} must be 2-D with the same number of columns.")
-    return arrays
 
 
 # -- normalisation ---------------------------------------------------------------------------------
@@ -166,10 +129,7 @@ class Scaler(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Fit offset and scale on ``X`` (all series pooled)."""
         check_params(self)
-        arrays = _as_2d_list(X, "X")
-        A = np.concatenate(arrays)
-        if A.shape[0] < 1:
-            raise ValueError("X must contain at least one sample.")
+        A = np.concatenate(as_series(X, estimator=self).arrays)
         if self.method == "standard":
             offset, scale = A.mean(axis=0), A.std(axis=0)
             scale = np.where(scale > 0, scale, 1.0)
@@ -191,15 +151,8 @@ class Scaler(TransformerMixin, BaseEstimator):
 
     def _apply(self, X, fn):
         check_is_fitted(self, "scale_")
-        is_list = isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
-        arrays = _as_2d_list(X, "X")
-        if arrays[0].shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {arrays[0].shape[1]} features, but Scaler is expecting "
-                             f"{self.n_features_in_} features as input.")
-        out = [fn(a) for a in arrays]
-        if is_list:
-            return out
-        return out[0] if np.asarray(X).ndim == 2 else np.stack(out)
+        series = as_series(X, n_features=self.n_features_in_, estimator=self)
+        return series.reshape_like([fn(a) for a in series.arrays])
 
     def transform(self, X):
         """``(X - offset_) / scale_``."""
@@ -297,10 +250,8 @@ def with_warmup(u, n_warmup):
     >>> with_warmup(np.array([[1.0, 2.0], [3.0, 4.0]]), 2).tolist()
     [[1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [3.0, 4.0]]
     """
-    u = np.asarray(u, dtype=np.float64)
-    if u.ndim != 2 or u.shape[0] < 1:
-        raise ValueError(f"u must be a 2-D array with at least one row, got shape {u.shape}.")
-    n_warmup = _check_int(n_warmup, "n_warmup", 0)
+    u = check_array("u", u, ndim=2)
+    n_warmup = check_int("n_warmup", n_warmup, low=0)
     return np.concatenate([np.repeat(u[:1], n_warmup, axis=0), u])
 
 
@@ -397,16 +348,10 @@ class ARXModel(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         """Least-squares fit on inputs ``X`` (T, n_inputs) and outputs ``y`` (T, n_outputs)."""
         na, nb = self._check_params()
-        if y is None:
-            raise ValueError("ARXModel requires y to be passed, but the target y is None.")
-        # one output may come as a 1-D series; predict then returns 1-D series too
-        targets_1d = (not (isinstance(y, (list, tuple)) and len(y) > 0 and np.ndim(y[0]) == 2)
-                      and np.asarray(y).ndim == 1)
-        if targets_1d:
-            y = np.asarray(y).reshape(-1, 1)
-        us, ys = _as_2d_list(X, "X"), _as_2d_list(y, "y")
-        if len(us) != len(ys) or any(a.shape[0] != b.shape[0] for a, b in zip(us, ys)):
-            raise ValueError("X and y must have the same number of series and time steps.")
+        series = as_series(X, estimator=self)
+        us = series.arrays
+        # one output may come as 1-D series; predict then returns 1-D series too
+        ys, targets_1d = as_targets(y, series)
         k0 = max(na, nb - 1)
         parts = [self._regressors(u, yy, na, nb) for u, yy in zip(us, ys) if u.shape[0] > k0]
         if not parts:
@@ -469,9 +414,10 @@ class ARXModel(RegressorMixin, BaseEstimator):
         """Equilibrium output for the constant input ``u0``:
         ``(I - sum A_i)^{-1} (sum B_j u0 + c)``."""
         check_is_fitted(self, "B_")
-        u0 = np.asarray(u0, dtype=np.float64).reshape(-1)
-        if u0.shape != (self.n_inputs_,) or not np.all(np.isfinite(u0)):
-            raise ValueError(f"u0 must be a finite vector of length {self.n_inputs_}.")
+        u0 = check_array("u0", u0).reshape(-1)
+        if u0.shape != (self.n_inputs_,):
+            raise ValueError(f"u0 must be a vector of length {self.n_inputs_}, got shape "
+                             f"{np.shape(u0)}.")
         M = np.eye(self.n_outputs_) - self.A_.sum(axis=0)
         rhs = self.B_.sum(axis=0) @ u0 + self.c_
         try:
@@ -497,13 +443,14 @@ class ARXModel(RegressorMixin, BaseEstimator):
             Non-finite values (an unstable model) are returned as they come; check them.
         """
         check_is_fitted(self, "B_")
-        u = _as_2d_list(X, "X")
-        if len(u) != 1:
-            return [self.predict(a) for a in u]
-        u = u[0]
-        if u.shape[1] != self.n_inputs_:
-            raise ValueError(f"X has {u.shape[1]} features, but ARXModel is expecting "
-                             f"{self.n_inputs_} features as input (the inputs it was fitted on).")
+        series = as_series(X, estimator=self)
+        if series.arrays[0].shape[1] != self.n_inputs_:
+            raise ValueError(f"X has {series.arrays[0].shape[1]} features, but ARXModel is "
+                             f"expecting {self.n_inputs_} features as input (the inputs it was "
+                             f"fitted on).")
+        if series.layout != "single":
+            return series.reshape_like([self.predict(a) for a in series.arrays])
+        u = series.arrays[0]
         na, nb, n_y = self.A_.shape[0], self.B_.shape[0], self.n_outputs_
         y0 = np.tile(self.steady_state(u[0]), (na, 1)) if y_init is None else np.asarray(
             y_init, dtype=np.float64)
@@ -533,9 +480,11 @@ class ARXModel(RegressorMixin, BaseEstimator):
         """One-step-ahead predictions from *measured* past outputs (``k >= max(na, nb-1)``;
         earlier rows are NaN)."""
         check_is_fitted(self, "B_")
-        u, yy = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        y1d = yy.ndim == 1
-        yy = yy[:, None] if y1d else yy
+        series = as_series(X, n_features=self.n_inputs_, estimator=self)
+        if series.layout != "single":
+            raise ValueError("predict_one_step takes one series: X of shape (T, n_inputs).")
+        (yy,), y1d = as_targets(y, series)
+        u = series.arrays[0]
         na, nb = self.A_.shape[0], self.B_.shape[0]
         Phi, _ = self._regressors(u, yy, na, nb)
         theta = np.concatenate([*(a.T for a in self.A_), *(b.T for b in self.B_)])
@@ -769,7 +718,7 @@ def fit_identification_esn(dataset, config=None, outputs=DEFAULT_OUTPUTS, splits
             raise ValueError(f"config has unknown keys {sorted(unknown)}; expected keys of "
                              f"{_ESN_KEYS + ('warmup',)}.")
         cfg.update(config)
-    warmup = _check_int(cfg["warmup"], "config['warmup']", 1)
+    warmup = check_int("config['warmup']", cfg["warmup"])
     if isinstance(splits, str) or not splits:
         raise ValueError(f"splits must be a non-empty sequence of split names, got {splits!r}.")
     idx = output_indices(dataset, outputs)

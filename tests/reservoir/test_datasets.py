@@ -83,7 +83,7 @@ def test_divergence_raises_with_step():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(n=10, length=0), "length"),
-    (dict(length=10, n=0), "n must"),
+    (dict(length=10, n=0), "^n == 0, must be >= 1"),
     (dict(n=10, length=10, discard=-1), "discard"),
     (dict(n=10, length=10, input_range=(0.5, 0.0)), "input_range"),
     (dict(n=10, length=10, input_range=0.5), "input_range"),
@@ -93,4 +93,16 @@ def test_divergence_raises_with_step():
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
+        narma(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(n=10.0, length=10), "^n must be an int"),
+    (dict(n=10, length=True), "^length must be an int"),
+    (dict(n=10, length=10, discard="5"), "^discard must be an int"),
+    (dict(n=10, length=10, max_abs="10"), "^max_abs must be a finite float"),
+    (dict(n=10, length=3, discard=0, inputs=["a", "b", "c"]), "^inputs must be a numeric array"),
+])
+def test_wrong_types_raise_type_error(kwargs, match):
+    with pytest.raises(TypeError, match=match):
         narma(**kwargs)

@@ -166,3 +166,16 @@ def test_bad_input():
         memory_capacity(np.eye(3), 20, series=good)
     with pytest.raises(NotFittedError):
         memory_capacity(ESNRegressor(n_units=10), 20, series=good)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(k_max=20.0), "^k_max must be an int"),
+    (dict(washout="5"), "^washout must be an int"),
+    (dict(test_size=True), "^test_size must be an int .* or a finite float"),
+    (dict(ridge="1e-8"), "^ridge must be a finite float"),
+    (dict(series=np.array(["a"] * 400)), "^series must be a numeric array"),
+])
+def test_wrong_types_raise_type_error(kwargs, match):
+    args = dict(k_max=20, series=np.random.default_rng(0).uniform(-0.8, 0.8, 400)) | kwargs
+    with pytest.raises(TypeError, match=match):
+        memory_capacity(ESN(n_units=10, random_state=0), **args)

@@ -33,12 +33,22 @@ def test_aprbs_start_and_synchronous():
 @pytest.mark.parametrize("kw, match", [
     (dict(n_samples=0), "n_samples"), (dict(hold_min=0), "hold_min"), (dict(hold_max=2, hold_min=3), "hold_max"),
     (dict(bounds=[[1.0, 0.0]]), "low <= high"), (dict(bounds=[1.0, 2.0]), "shape"),
-    (dict(bounds=[[0.0, np.nan]]), "finite"), (dict(start=[5.0]), "start"),
+    (dict(bounds=[[0.0, np.nan]]), "bounds contains NaN"), (dict(start=[5.0]), "start"),
 ])
 def test_aprbs_errors(kw, match):
     args = dict(n_samples=10, bounds=[[0.0, 1.0]], hold_min=1, hold_max=3)
     args.update(kw)
     with pytest.raises(ValueError, match=match):
+        aprbs(**args)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(n_samples=10.0), "^n_samples must be an int"), (dict(hold_min=True), "^hold_min must"),
+    (dict(bounds=[["a", "b"]]), "^bounds must be a numeric array"),
+])
+def test_aprbs_type_errors(kw, match):
+    args = dict(n_samples=10, bounds=[[0.0, 1.0]], hold_min=1, hold_max=3) | kw
+    with pytest.raises(TypeError, match=match):
         aprbs(**args)
 
 
