@@ -46,12 +46,13 @@ References
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from rcpod.reservoir.validation import Options, check_array, check_int, check_real, check_value
 
 __all__ = ["TrackingMPC", "OffsetFreeMPC", "MPCResult", "state_space_function", "rollout",
            "prediction_step", "import_casadi"]
@@ -98,20 +99,13 @@ def import_casadi(what="rcpod.reduction.mpc"):
 
 # -- validation helpers ---------------------------------------------------------------------------
 def _vector(value, n, name, *, allow_inf=False, scalar_ok=True):
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got complex values.")
-    arr = arr.astype(float)
+    """``value`` as a float vector of length ``n`` (a scalar is broadcast if ``scalar_ok``)."""
+    arr = check_array(name, value, allow_empty=True, allow_inf=allow_inf)
     if arr.ndim == 0 and scalar_ok:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},){' or be a scalar' if scalar_ok else ''}, "
                          f"got shape {arr.shape}.")
-    if np.any(np.isnan(arr)) or (not allow_inf and not np.all(np.isfinite(arr))):
-        raise ValueError(f"{name} must be finite{' (infinity allowed)' if allow_inf else ''}, "
-                         f"got {arr!r}.")
     return arr
 
 
@@ -120,14 +114,6 @@ def _nonneg(value, n, name):
     if np.any(arr < 0):
         raise ValueError(f"{name} must be non-negative, got {arr!r}.")
     return arr
-
-
-def _check_int(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    return int(value)
 
 
 def _model_dims(ca, model, name="model"):
@@ -160,10 +146,7 @@ def _blocks(move_blocks, horizon):
     if move_blocks is None:
         return [1] * horizon
     if isinstance(move_blocks, numbers.Integral) and not isinstance(move_blocks, bool):
-        n_b = int(move_blocks)
-        if not 1 <= n_b <= horizon:
-            raise ValueError(f"move_blocks (number of blocks) must be in [1, horizon={horizon}], "
-                             f"got {n_b}.")
+        n_b = check_int("move_blocks", move_blocks, high=horizon)   # the number of blocks
         base, extra = divmod(horizon, n_b)
         return [base + (1 if b < extra else 0) for b in range(n_b)]
     try:
@@ -171,11 +154,10 @@ def _blocks(move_blocks, horizon):
     except TypeError:
         raise TypeError(f"move_blocks must be None, an int or a sequence of positive ints, got "
                         f"{move_blocks!r}.") from None
-    if (not items or any(isinstance(b, bool) or not isinstance(b, numbers.Integral) for b in items)
-            or any(b < 1 for b in items) or sum(items) != horizon):
+    blocks = [check_int(f"move_blocks[{i}]", b) for i, b in enumerate(items)]
+    if sum(blocks) != horizon:
         raise ValueError(f"move_blocks must be positive integers summing to horizon={horizon}, "
                          f"got {move_blocks!r}.")
-    blocks = [int(b) for b in items]
     return blocks
 
 
@@ -239,8 +221,7 @@ def prediction_step(model, expand=False, output_timing="after"):
 
 
 def _check_timing(output_timing):
-    if output_timing not in _TIMING:
-        raise ValueError(f"output_timing must be one of {_TIMING}, got {output_timing!r}.")
+    check_value("output_timing", output_timing, [Options(_TIMING)])
 
 
 def rollout(model, x0, inputs, output_timing="after"):
@@ -283,11 +264,9 @@ def rollout(model, x0, inputs, output_timing="after"):
     ca = import_casadi("rollout")
     n_x, n_u, _ = _model_dims(ca, model)
     x0 = _vector(x0, n_x, "x0", scalar_ok=False)
-    U = np.asarray(inputs, dtype=float)
+    U = check_array("inputs", inputs, allow_empty=True)
     if U.ndim != 2 or U.shape[1] != n_u:
         raise ValueError(f"inputs must have shape (T, {n_u}), got {U.shape}.")
-    if not np.all(np.isfinite(U)):
-        raise ValueError("inputs must be finite.")
     if U.shape[0] == 0:
         return np.empty((0, n_x)), np.empty((0, model.size1_out(1)))
     acc = prediction_step(model, output_timing=output_timing).mapaccum("rollout", U.shape[0])
@@ -328,10 +307,7 @@ def state_space_function(A, B, C, D=None, state_offset=None, output_offset=None,
     ca = import_casadi("state_space_function")
     mats = {}
     for key, val in (("A", A), ("B", B), ("C", C)):
-        arr = np.asarray(val, dtype=float)
-        if arr.ndim != 2 or not np.all(np.isfinite(arr)):
-            raise ValueError(f"{key} must be a finite 2-D array, got shape {arr.shape}.")
-        mats[key] = arr
+        mats[key] = check_array(key, val, ndim=2)
     n_x = mats["A"].shape[0]
     if mats["A"].shape != (n_x, n_x):
         raise ValueError(f"A must be square, got {mats['A'].shape}.")
@@ -339,9 +315,9 @@ def state_space_function(A, B, C, D=None, state_offset=None, output_offset=None,
         raise ValueError(f"B must have {n_x} rows and C {n_x} columns, got B {mats['B'].shape}, "
                          f"C {mats['C'].shape}.")
     n_u, n_y = mats["B"].shape[1], mats["C"].shape[0]
-    Dm = np.zeros((n_y, n_u)) if D is None else np.asarray(D, dtype=float)
-    if Dm.shape != (n_y, n_u) or not np.all(np.isfinite(Dm)):
-        raise ValueError(f"D must be a finite array of shape ({n_y}, {n_u}), got {Dm.shape}.")
+    Dm = np.zeros((n_y, n_u)) if D is None else check_array("D", D)
+    if Dm.shape != (n_y, n_u):
+        raise ValueError(f"D must have shape ({n_y}, {n_u}), got {Dm.shape}.")
     e = np.zeros(n_x) if state_offset is None else _vector(state_offset, n_x, "state_offset",
                                                                 scalar_ok=False)
     c = np.zeros(n_y) if output_offset is None else _vector(output_offset, n_y, "output_offset",
@@ -486,7 +462,7 @@ class TrackingMPC:
         self._ca = ca
         self.model = model
         self.n_x, self.n_u, self.n_y = _model_dims(ca, model)
-        self.horizon = H = _check_int(horizon, "horizon")
+        self.horizon = H = check_int("horizon", horizon)
         self.blocks = _blocks(move_blocks, H)
         if tracked is None:
             tracked = list(range(self.n_y))
@@ -520,20 +496,15 @@ class TrackingMPC:
             self.du_max = _vector(du_max, self.n_u, "du_max", allow_inf=True)
             if np.any(self.du_max <= 0):
                 raise ValueError(f"du_max must be positive, got {self.du_max!r}.")
-        if shooting not in _SHOOTING:
-            raise ValueError(f"shooting must be one of {_SHOOTING}, got {shooting!r}.")
-        if hessian not in _HESSIAN:
-            raise ValueError(f"hessian must be one of {_HESSIAN}, got {hessian!r}.")
-        if rollout not in _ROLLOUT:
-            raise ValueError(f"rollout must be one of {_ROLLOUT}, got {rollout!r}.")
+        for name, value, options in (("shooting", shooting, _SHOOTING),
+                                     ("hessian", hessian, _HESSIAN), ("rollout", rollout, _ROLLOUT)):
+            check_value(name, value, [Options(options)])
         self.shooting, self.hessian, self.expand = shooting, hessian, bool(expand)
         self.rollout = rollout
         _check_timing(output_timing)
         self.output_timing = output_timing
-        self.max_iter = _check_int(max_iter, "max_iter")
-        if not (isinstance(tol, numbers.Real) and math.isfinite(tol) and tol > 0):
-            raise ValueError(f"tol must be a positive number, got {tol!r}.")
-        self.tol = float(tol)
+        self.max_iter = check_int("max_iter", max_iter)
+        self.tol = check_real("tol", tol, low=0, closed="neither")
         self.warm_start = bool(warm_start)
         if ipopt_options is not None and not isinstance(ipopt_options, dict):
             raise TypeError(f"ipopt_options must be a dict, got {type(ipopt_options).__name__}.")
@@ -635,7 +606,7 @@ class TrackingMPC:
         return lo, hi
 
     def _setpoint(self, setpoint):
-        r = np.asarray(setpoint, dtype=float)
+        r = check_array("setpoint", setpoint, allow_empty=True)
         if r.ndim == 0 and self.n_tracked == 1:
             r = r.reshape(1)
         if r.shape == (self.n_tracked,):
@@ -645,8 +616,6 @@ class TrackingMPC:
         else:
             raise ValueError(f"setpoint must have shape ({self.n_tracked},) or (horizon="
                              f"{self.horizon}, {self.n_tracked}), got {np.shape(setpoint)}.")
-        if not np.all(np.isfinite(r)):
-            raise ValueError(f"setpoint must be finite, got {np.asarray(setpoint)!r}.")
         return r
 
     def _initial_guess(self, u_prev, lo, hi):
@@ -776,10 +745,9 @@ class OffsetFreeMPC:
     def __init__(self, mpc, x0, u0, disturbance_filter=0.0, x_prev=None):
         if not isinstance(mpc, TrackingMPC):
             raise TypeError(f"mpc must be a TrackingMPC, got {type(mpc).__name__}.")
-        if not (isinstance(disturbance_filter, numbers.Real) and 0 <= disturbance_filter < 1):
-            raise ValueError(f"disturbance_filter must be in [0, 1), got {disturbance_filter!r}.")
         self.mpc = mpc
-        self.disturbance_filter = float(disturbance_filter)
+        self.disturbance_filter = check_real("disturbance_filter", disturbance_filter, low=0,
+                                             high=1, closed="left")
         self.state_ = _vector(x0, mpc.n_x, "x0", scalar_ok=False)
         self.u_last_ = _vector(u0, mpc.n_u, "u0", scalar_ok=False)
         prev = (self.state_ if x_prev is None
@@ -792,7 +760,7 @@ class OffsetFreeMPC:
     @classmethod
     def from_history(cls, mpc, inputs, x_init, disturbance_filter=0.0):
         """Start after a warm-up of the model on past inputs ``(T, n_u)`` from ``x_init``."""
-        U = np.asarray(inputs, dtype=float)
+        U = check_array("inputs", inputs, allow_empty=True)
         if U.ndim != 2 or U.shape[0] < 1 or U.shape[1] != mpc.n_u:
             raise ValueError(f"inputs must have shape (T >= 1, {mpc.n_u}), got {U.shape}.")
         X, _ = rollout(mpc.model, x_init, U, output_timing=mpc.output_timing)

@@ -407,7 +407,7 @@ def check_real(name, value, *, low=None, high=None, closed="both", allow_none=Fa
     return None if value is None else float(value)
 
 
-def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False):
+def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False, allow_inf=False):
     """Return ``value`` as a finite real array of ``dtype``, or raise naming ``name``.
 
     Parameters
@@ -422,6 +422,8 @@ def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False):
         dtype of the returned array.
     allow_empty : bool, default=False
         Accept an array with no elements.
+    allow_inf : bool, default=False
+        Accept infinite entries (bounds such as ``u_upper=inf``); NaN is refused all the same.
 
     Returns
     -------
@@ -432,7 +434,7 @@ def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False):
     TypeError
         Non-numeric or complex data.
     ValueError
-        Wrong number of dimensions, empty, or NaN / infinity.
+        Wrong number of dimensions, empty, or NaN / infinity (NaN only with ``allow_inf``).
 
     Examples
     --------
@@ -444,6 +446,8 @@ def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False):
     Traceback (most recent call last):
     ...
     ValueError: modes contains NaN or infinity.
+    >>> check_array("u_upper", [1.0, float("inf")], allow_inf=True)
+    array([ 1., inf])
     """
     arr = np.asarray(value)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -455,7 +459,10 @@ def check_array(name, value, *, ndim=None, dtype=np.float64, allow_empty=False):
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}.")
     arr = np.asarray(arr, dtype=dtype)
-    if not np.all(np.isfinite(arr)):
+    if allow_inf:
+        if np.any(np.isnan(arr)):
+            raise ValueError(f"{name} contains NaN.")
+    elif not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return arr
 

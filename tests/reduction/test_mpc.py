@@ -201,6 +201,27 @@ def test_bad_construction_arguments(lin, kwargs, match):
         TrackingMPC(lin, 10, lo, hi, **args)
 
 
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(tol="1e-8"), "^tol must be a finite float"),
+    (dict(max_iter=10.0), "^max_iter must be an int"),
+    (dict(move_blocks=[2.0, 8]), r"^move_blocks\[0\] must be an int"),
+    (dict(move_blocks="ab"), r"^move_blocks\[0\] must be an int"),
+    (dict(shooting=2), "^shooting must be one of"),
+    (dict(Q=["a", "b"]), "^Q must be a numeric array"),
+])
+def test_wrong_argument_types_raise_type_error(lin, kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        TrackingMPC(lin, 10, -1.0, 1.0, **kwargs)
+
+
+def test_offset_free_mpc_checks_disturbance_filter(lin):
+    mpc = TrackingMPC(lin, 4, -1.0, 1.0)
+    with pytest.raises(ValueError, match="^disturbance_filter == 1.0, must be < 1"):
+        OffsetFreeMPC(mpc, [0.0, 0.0], [0.0, 0.0], disturbance_filter=1.0)
+    with pytest.raises(TypeError, match="^disturbance_filter must be a finite float"):
+        OffsetFreeMPC(mpc, [0.0, 0.0], [0.0, 0.0], disturbance_filter=None)
+
+
 def test_bad_model():
     with pytest.raises(TypeError, match="casadi.Function"):
         TrackingMPC(lambda x, u: (x, u), 5, -1, 1)
@@ -219,13 +240,13 @@ def mpc(lin):
 
 @pytest.mark.parametrize("args,match", [
     (dict(x0=[0.0]), "x0 must have shape"),
-    (dict(x0=[0.0, np.inf]), "x0 must be finite"),
+    (dict(x0=[0.0, np.inf]), "x0 contains NaN or infinity"),
     (dict(u_prev=[0.0, 0.0, 0.0]), "u_prev must have shape"),
-    (dict(setpoint=[np.nan, 0.0]), "setpoint must be finite"),
+    (dict(setpoint=[np.nan, 0.0]), "setpoint contains NaN"),
     (dict(setpoint=[0.0, 0.0, 0.0]), "setpoint must have shape"),
     (dict(setpoint=np.zeros((5, 2))), "setpoint must have shape"),
     (dict(disturbance=[0.0]), "disturbance must have shape"),
-    (dict(disturbance=[np.nan, 0.0]), "disturbance must be finite"),
+    (dict(disturbance=[np.nan, 0.0]), "disturbance contains NaN"),
     (dict(u_prev=[1.5, 0.0]), "infeasible"),     # 0.5 outside the bounds, rate limit 0.2
 ])
 def test_bad_solve_arguments(mpc, args, match):
