@@ -1,11 +1,11 @@
 """Compiled (numba) sequence loops of the quantum cells, dense exact evaluation only.
 
-Each kernel runs a whole batch of series through a cell with the same equations as
-:mod:`rcpod.quantum.cells` and the same circuit evaluation as :class:`rcpod.quantum.fast.VQCBank` (product
-state of the encoding, stacked precomputed unitaries, ``<Z_i>`` from probabilities). They remove
-the per-step Python and numpy call overhead, which dominates at 4 qubits. The numpy path in
-:mod:`rcpod.quantum.cells` stays the reference they are tested against (in the test suite).
-The cell equations are those of [1]_ and [2]_ (see :mod:`rcpod.quantum.cells`).
+An execution engine, not a definition: each kernel runs a whole batch of series through a cell
+with the equations of :meth:`rcpod.quantum.cells.QuantumCell.step` (their one definition) and
+the circuit evaluation of :class:`rcpod.quantum.fast.VQCBank` (product state of the encoding,
+stacked precomputed unitaries, ``<Z_i>`` from probabilities). They remove the per-step Python and
+numpy call overhead, which dominates at 4 qubits; tests/quantum/test_kernels.py checks them
+against ``QuantumCell.step``. The cell equations are those of [1]_ and [2]_.
 
 References
 ----------
@@ -17,19 +17,9 @@ References
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-try:  # pragma: no cover - numba is a declared dependency, but keep a numpy fallback
-    from numba import njit
-    AVAILABLE = True
-except ImportError:  # pragma: no cover
-    AVAILABLE = False
-
-    def njit(*args, **kwargs):
-        def wrap(f):
-            return f
-        return wrap
-
-__all__ = ["AVAILABLE", "run_sequence"]
+__all__ = ["run_sequence"]
 
 _SQRT_HALF = np.sqrt(0.5)
 

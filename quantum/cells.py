@@ -1,10 +1,18 @@
-"""Quantum RNN, LSTM and GRU cells built from VQCs (numpy reference equations).
+"""Quantum RNN, LSTM and GRU cells built from VQCs: the one definition of their equations.
 
 A cell is described independently of how its circuits are evaluated: :meth:`QuantumCell.step`
 takes an ``evaluate(group, v)`` callable returning ``<Z_i>`` on every wire, shape
 ``(B, n_circuits_in_group, n_qubits)``, for the circuits of one *group* (circuits that read the
 same input and can be evaluated in one batched operation). The fast exact backend
-(:class:`rcpod.quantum.fast.VQCBank`) and PennyLane QNodes both provide such a callable.
+(:class:`rcpod.quantum.fast.VQCBank`), PennyLane QNodes and the differentiable evaluators of
+:mod:`rcpod.quantum.trained` all provide such a callable.
+
+The equations are written once, against an array namespace ``xp`` (``numpy`` for the frozen
+reservoirs, ``pennylane.numpy`` when :mod:`rcpod.quantum.trained` differentiates through them
+with autograd): :meth:`QuantumCell.step` uses only ``xp.tanh``, ``xp.zeros``,
+``xp.concatenate``, slicing and arithmetic, and never updates an array in place. The compiled
+loops of the private ``rcpod.quantum._kernels`` are a second execution engine of the same
+equations, tested against :meth:`QuantumCell.step`.
 
 Notation: ``x_t`` input (n_in), ``h`` hidden state (H), ``n`` qubits with ``n >= n_in + H``;
 the circuit input is ``v_t = [x_t ; h_{t-1} ; 0...]`` (x on the first wires, zero padding on
@@ -43,8 +51,9 @@ import numpy as np
 __all__ = ["QuantumCell", "QRNNCell", "QLSTMCell", "QGRUCell", "make_cell", "init_weights", "CELLS"]
 
 
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+def _sigmoid(x, xp):
+    """Logistic function through ``tanh`` (no overflow for large ``|x|``)."""
+    return 0.5 * (1.0 + xp.tanh(0.5 * x))
 
 
 def init_weights(n_circuits, n_layers, n_qubits, init, rng):
@@ -145,15 +154,18 @@ class QuantumCell:
     def n_features(self):
         return self.hidden_size
 
-    def circuit_input(self, x, h):
-        """``v = [x ; h ; 0...]``, shape (B, n_qubits)."""
-        v = np.zeros(x.shape[:-1] + (self.n_qubits,))
-        v[..., : self.n_inputs] = x
-        v[..., self.n_inputs: self.n_inputs + h.shape[-1]] = h
-        return v
+    def circuit_input(self, x, h, xp=np):
+        """``v = [x ; h ; 0...]``, shape (B, n_qubits) (``xp``: array namespace)."""
+        pad = self.n_qubits - x.shape[-1] - h.shape[-1]
+        parts = [x, h] + ([xp.zeros(x.shape[:-1] + (pad,))] if pad else [])
+        return xp.concatenate(parts, axis=-1)
 
-    def step(self, evaluate, state, x):  # pragma: no cover - abstract
-        """One step: ``state (B, n_states), x (B, n_inputs) -> new state (B, n_states)``."""
+    def step(self, evaluate, state, x, xp=np):  # pragma: no cover - abstract
+        """One step: ``state (B, n_states), x (B, n_inputs) -> new state (B, n_states)``.
+
+        ``evaluate(group, v)`` gives ``<Z>`` of the group's circuits, (B, n_in_group, n_qubits);
+        ``xp`` is the array namespace (``numpy`` or ``pennylane.numpy``).
+        """
         raise NotImplementedError
 
 
@@ -181,10 +193,10 @@ class QRNNCell(QuantumCell):
     n_circuits = 1
     groups = ((0,),)
 
-    def step(self, evaluate, state, x):
+    def step(self, evaluate, state, x, xp=np):
         H = self.hidden_size
-        z = evaluate(0, self.circuit_input(x, state))
-        return np.tanh(z[:, 0, :H])
+        z = evaluate(0, self.circuit_input(x, state, xp))
+        return xp.tanh(z[:, 0, :H])
 
 
 class QLSTMCell(QuantumCell):
@@ -221,15 +233,16 @@ class QLSTMCell(QuantumCell):
     def n_features(self):
         return self.n_qubits
 
-    def step(self, evaluate, state, x):
+    def step(self, evaluate, state, x, xp=np):
         H, n = self.hidden_size, self.n_qubits
         h, c = state[:, :H], state[:, H:H + n]
-        z = evaluate(0, self.circuit_input(x, h))
-        f, i, g, o = _sigmoid(z[:, 0]), _sigmoid(z[:, 1]), np.tanh(z[:, 2]), _sigmoid(z[:, 3])
+        z = evaluate(0, self.circuit_input(x, h, xp))
+        f, i = _sigmoid(z[:, 0], xp), _sigmoid(z[:, 1], xp)
+        g, o = xp.tanh(z[:, 2]), _sigmoid(z[:, 3], xp)
         c = f * c + i * g
-        m = o * np.tanh(c)
+        m = o * xp.tanh(c)
         z2 = evaluate(1, m)
-        return np.concatenate([z2[:, 0, :H], c, z2[:, 1]], axis=1)
+        return xp.concatenate([z2[:, 0, :H], c, z2[:, 1]], axis=1)
 
 
 class QGRUCell(QuantumCell):
@@ -253,11 +266,11 @@ class QGRUCell(QuantumCell):
     n_circuits = 3
     groups = ((0, 1), (2,))
 
-    def step(self, evaluate, state, x):
+    def step(self, evaluate, state, x, xp=np):
         H = self.hidden_size
-        z = evaluate(0, self.circuit_input(x, state))
-        r, u = _sigmoid(z[:, 0, :H]), _sigmoid(z[:, 1, :H])
-        cand = np.tanh(evaluate(1, self.circuit_input(x, r * state))[:, 0, :H])
+        z = evaluate(0, self.circuit_input(x, state, xp))
+        r, u = _sigmoid(z[:, 0, :H], xp), _sigmoid(z[:, 1, :H], xp)
+        cand = xp.tanh(evaluate(1, self.circuit_input(x, r * state, xp))[:, 0, :H])
         return u * state + (1.0 - u) * cand
 
 

@@ -214,7 +214,7 @@ class QuantumReservoir(BaseReservoir):
         reference loop (used by the tests and the benchmark)."""
         bank = self._ensure_runtime()["bank"]
         return bank is not None and self.shots is None and bank.method == "dense" \
-            and _kernels.AVAILABLE and not getattr(self, "_force_numpy", False)
+            and not getattr(self, "_force_numpy", False)
 
     # -- protocol ----------------------------------------------------------------------------
     def _step(self, state, u):

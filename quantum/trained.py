@@ -224,26 +224,19 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
     raise ValueError(f"backend must be 'matrix' or 'qnode', got {backend!r}.")
 
 
-# -- cells (autograd-friendly versions of rcpod.quantum.cells) -----------------------------------------
-def _sigmoid(x):
-    return 0.5 * (1.0 + pnp.tanh(0.5 * x))
-
-
-def _circuit_input(x, h, n_qubits):
-    B = x.shape[0]
-    pad = n_qubits - x.shape[1] - h.shape[1]
-    parts = [x, h] + ([pnp.zeros((B, pad))] if pad > 0 else [])
-    return pnp.concatenate(parts, axis=1)
-
-
+# -- the cells of rcpod.quantum.cells, run with pennylane.numpy --------------------------------------
 def window_features_autograd(cell, evaluate, X):
-    """Last-step features of each window from the zero state (cell equations of
-    :mod:`rcpod.quantum.cells`, written without in-place updates so autograd can differentiate).
+    """Last-step features of each window from the zero state, differentiable by autograd.
+
+    Runs :meth:`rcpod.quantum.cells.QuantumCell.step` (the one definition of the cell equations)
+    with the array namespace ``pennylane.numpy``, so that ``qml.grad`` can differentiate through
+    the circuits' weights.
 
     Parameters
     ----------
     cell : rcpod.quantum.cells.QuantumCell
     evaluate : callable from :func:`make_evaluator`
+        ``evaluate(k, v)`` gives ``<Z_i>`` (B, n) of circuit ``k``.
     X : array (B, w, n_inputs)
 
     Returns
@@ -268,33 +261,13 @@ def window_features_autograd(cell, evaluate, X):
     >>> f.shape, bool(np.allclose(f, cell.features(h)))
     ((4, 1), True)
     """
-    B, w, _ = X.shape
-    H, n = cell.hidden_size, cell.n_qubits
-    h = pnp.zeros((B, H))
-    if cell.name == "rnn":
-        for t in range(w):
-            h = pnp.tanh(evaluate(0, _circuit_input(X[:, t, :], h, n))[:, :H])
-        return h
-    if cell.name == "gru":
-        for t in range(w):
-            v = _circuit_input(X[:, t, :], h, n)
-            r = _sigmoid(evaluate(0, v)[:, :H])
-            u = _sigmoid(evaluate(1, v)[:, :H])
-            cand = pnp.tanh(evaluate(2, _circuit_input(X[:, t, :], r * h, n))[:, :H])
-            h = u * h + (1.0 - u) * cand
-        return h
-    # lstm: features ytilde (n)
-    c = pnp.zeros((B, n))
-    ytilde = None
-    for t in range(w):
-        v = _circuit_input(X[:, t, :], h, n)
-        f, i = _sigmoid(evaluate(0, v)), _sigmoid(evaluate(1, v))
-        g, o = pnp.tanh(evaluate(2, v)), _sigmoid(evaluate(3, v))
-        c = f * c + i * g
-        m = o * pnp.tanh(c)
-        h = evaluate(4, m)[:, :H]
-        ytilde = evaluate(5, m)
-    return ytilde
+    def evaluate_group(group, v):   # the cells' contract: every circuit of the group at once
+        return pnp.stack([evaluate(k, v) for k in cell.groups[group]], axis=1)
+
+    state = pnp.zeros((X.shape[0], cell.n_states))
+    for t in range(X.shape[1]):
+        state = cell.step(evaluate_group, state, X[:, t, :], xp=pnp)
+    return cell.features(state)
 
 
 def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=None):
