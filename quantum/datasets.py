@@ -9,8 +9,9 @@ ycchen1989/Quantum_Long_Short_Term_Memory ``data/damped_shm.py``):
 - Bessel: ``jv(2, linspace(2, 100, 256))``;
 - delayed quantum control: ``x = arange(-2, 20, 0.01)``,
   ``sum_{n=0}^{10} exp(-10 (x - 2n)^2) exp(-x/16)``;
-- NARMA-n with the smooth input of Suzuki et al. (2022), ``T = 300``, ``y_0 = 0.196``, negative
-  indices 0: ``y_{t+1} = 0.3 y_t + 0.05 y_t sum_{j<n} y_{t-j} + 1.5 u_{t-n+1} u_t + 0.1``.
+- NARMA-n of the paper (:func:`narma_qrnn`; not the textbook :func:`rcpod.reservoir.datasets.narma`)
+  with the smooth input of Suzuki et al. (2022), ``T = 300``, ``y_0 = 0.196``, negative indices 0:
+  ``y_{t+1} = 0.3 y_t + 0.05 y_t sum_{j<n} y_{t-j} + 1.5 u_{t-n+1} u_t + 0.1``.
 
 Protocol: min-max scaling to [-1, 1] over the whole series (not for NARMA), windows of 4 with
 the next value as target; like the authors' ``transform_data_single_predict`` the last possible
@@ -27,17 +28,21 @@ References
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import odeint
 from scipy.special import jv
 
+from rcpod.reservoir.validation import check_array, check_int, check_real
+
 __all__ = [
     "damped_oscillator",
     "bessel_j2",
     "delayed_quantum_control",
     "narma_smooth_input",
+    "narma_qrnn",
     "narma",
     "sine",
     "minmax_scale",
@@ -167,16 +172,27 @@ def narma_smooth_input(T=300, freqs=(2.11, 3.73, 4.11)):
                   * np.sin(2 * np.pi * c * t / T) + 1.0)
 
 
-def narma(order=10, T=300, y0=0.196, u=None):
-    """NARMA-``order`` series driven by the smooth input.
+def narma_qrnn(order=10, T=300, y0=0.196, u=None):
+    """NARMA-``order`` series of the QRNN-RC paper, driven by the smooth input.
+
+    The recursion is the NARMA-n of Atiya & Parlos [3]_::
+
+        y_{t+1} = 0.3 y_t + 0.05 y_t sum_{j=0}^{n-1} y_{t-j} + 1.5 u_{t-n+1} u_t + 0.1
+
+    but the task differs from the textbook generator :func:`rcpod.reservoir.datasets.narma` in
+    everything around it, as in [1]_ and [2]_: the input is the deterministic smooth signal of
+    :func:`narma_smooth_input` (values in [0, 0.2]) instead of i.i.d. ``U[0, 0.5]`` noise; the
+    series starts at ``y_0 = 0.196`` with every earlier value and input 0, and no transient is
+    discarded (the textbook generator starts from zeros and drops 200 steps); the result is two
+    1-D arrays of length ``T`` (``y[0] = y_0``) rather than ``(length, 1)`` columns.
 
     Parameters
     ----------
-    order : int
+    order : int, default=10
         ``n`` of NARMA-n (e.g. 5 or 10).
-    T : int
+    T : int, default=300
         Length.
-    y0 : float
+    y0 : float, default=0.196
         ``y_0``; earlier values and inputs are 0.
     u : array of shape (T,), optional
         Input; :func:`narma_smooth_input` by default.
@@ -186,22 +202,26 @@ def narma(order=10, T=300, y0=0.196, u=None):
     u, y : arrays of shape (T,)
         ``y[0] = y0`` and ``y[t+1]`` from ``y[t-order+1..t]`` and ``u[t-order+1], u[t]``.
 
+    References
+    ----------
+    .. [1] Chen et al., arXiv:2211.02612 (2022) (NARMA5 / NARMA10 tasks, unscaled).
+    .. [2] Suzuki et al., Sci. Rep. 12 (2022) (smooth input, ``y_0``).
+    .. [3] A. F. Atiya, A. G. Parlos, IEEE Trans. Neural Netw. 11(3), 2000 (NARMA).
+
     Examples
     --------
-    >>> from rcpod.quantum.datasets import narma
-    >>> u, y = narma(order=5)
+    >>> from rcpod.quantum.datasets import narma_qrnn
+    >>> u, y = narma_qrnn(order=5)
     >>> y.shape, float(y[0]), round(float(y[1]), 4)   # y_1 = 0.3 y_0 + 0.05 y_0^2 + 0.1
     ((300,), 0.196, 0.1607)
-    >>> narma(order=0)
+    >>> narma_qrnn(order=0)
     Traceback (most recent call last):
     ...
-    ValueError: order must be a positive integer, got 0.
+    ValueError: order == 0, must be >= 1.
     """
-    if not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"order must be a positive integer, got {order!r}.")
-    u = narma_smooth_input(T) if u is None else np.asarray(u, dtype=float)
-    if u.ndim != 1 or not np.all(np.isfinite(u)):
-        raise ValueError("u must be a finite 1-D array.")
+    order = check_int("order", order)
+    y0 = check_real("y0", y0)
+    u = narma_smooth_input(check_int("T", T)) if u is None else check_array("u", u, ndim=1)
     T = u.shape[0]
     y = np.zeros(T + 1)
     y[0] = y0
@@ -210,6 +230,37 @@ def narma(order=10, T=300, y0=0.196, u=None):
         u_lag = u[t - order + 1] if t - order + 1 >= 0 else 0.0
         y[t + 1] = 0.3 * y[t] + 0.05 * y[t] * ysum + 1.5 * u_lag * u[t] + 0.1
     return u, y[:T]
+
+
+def narma(order=10, T=300, y0=0.196, u=None):
+    """Deprecated name of :func:`narma_qrnn` (emits a FutureWarning).
+
+    ``rcpod.reservoir.datasets.narma`` is the textbook NARMA generator, with another signature
+    and another start and input; this paper variant is now :func:`narma_qrnn`.
+
+    Parameters
+    ----------
+    order, T, y0, u :
+        As :func:`narma_qrnn`.
+
+    Returns
+    -------
+    u, y : arrays of shape (T,)
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from rcpod.quantum.datasets import narma, narma_qrnn
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     u, y = narma(order=5)
+    >>> caught[0].category.__name__, bool((y == narma_qrnn(order=5)[1]).all())
+    ('FutureWarning', True)
+    """
+    warnings.warn("rcpod.quantum.datasets.narma is renamed narma_qrnn (the QRNN-RC paper's "
+                  "variant; rcpod.reservoir.datasets.narma is the textbook one); the old name "
+                  "will be removed.", FutureWarning, stacklevel=2)
+    return narma_qrnn(order=order, T=T, y0=y0, u=u)
 
 
 def sine(n_points=240, n_periods=4.0):
@@ -296,8 +347,7 @@ def make_windows(inputs, targets=None, window=4):
     """
     inputs = np.asarray(inputs, dtype=float)
     targets = inputs if targets is None else np.asarray(targets, dtype=float)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be an integer >= 1, got {window!r}.")
+    window = check_int("window", window)
     if inputs.ndim != 1 or targets.shape != inputs.shape:
         raise ValueError(f"inputs and targets must be 1-D of equal length, got {inputs.shape} and {targets.shape}.")
     n = inputs.shape[0] - window - 1
@@ -332,8 +382,7 @@ def chrono_split(X, y, train_fraction=0.67):
     >>> X_tr.tolist(), X_te.tolist()
     ([0, 1, 2, 3, 4, 5, 6], [7, 8, 9])
     """
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}.")
+    check_real("train_fraction", train_fraction, low=0, high=1, closed="neither")
     n_train = int(train_fraction * len(X))
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
@@ -377,8 +426,7 @@ def _series(name):
     if name == "sine":
         return minmax_scale(sine()[1]), None
     if name in ("narma5", "narma10"):
-        u, y = narma(order=int(name[5:]))
-        return u, y
+        return narma_qrnn(order=int(name[5:]))
     raise ValueError(f"unknown task {name!r}; expected one of {TASKS}.")
 
 

@@ -26,13 +26,21 @@ def test_bessel_and_delayed_control():
 
 @pytest.mark.parametrize("order", [5, 10])
 def test_narma_recursion(order):
-    u, y = ds.narma(order=order)
+    u, y = ds.narma_qrnn(order=order)
     assert u.shape == y.shape == (300,) and y[0] == 0.196
     assert np.all((u >= 0) & (u <= 0.2)) and u[0] == 0.1
     for t in range(order, 299):  # away from the zero-padded start, the textbook recursion
         expected = 0.3 * y[t] + 0.05 * y[t] * y[t - order + 1:t + 1].sum() + 1.5 * u[t - order + 1] * u[t] + 0.1
         assert abs(y[t + 1] - expected) < 1e-15
     assert abs(y[1] - (0.3 * 0.196 + 0.05 * 0.196 ** 2 + 0.1)) < 1e-15  # u_{-n+1} = 0
+
+
+def test_narma_is_a_deprecated_alias_of_narma_qrnn():
+    with pytest.warns(FutureWarning, match="narma_qrnn"):
+        u, y = ds.narma(order=5, T=50)
+    u2, y2 = ds.narma_qrnn(order=5, T=50)
+    np.testing.assert_array_equal(u, u2)
+    np.testing.assert_array_equal(y, y2)
 
 
 def test_windows_split_and_scaling():
