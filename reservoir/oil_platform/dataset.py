@@ -34,7 +34,6 @@ import hashlib
 import json
 import logging
 import math
-import numbers
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..validation import check_int, check_real, check_value
 from .excitation import aprbs
 from .parameters import NetworkParameters
 from .plant import OilPlatform
@@ -251,12 +251,6 @@ class OilPlatformDataset:
                    meta=header["meta"], **arrs)
 
 
-def _check_positive(v, name):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {v!r}.")
-    return float(v)
-
-
 def _layer_description(plant):
     if plant.layer is None:
         return None
@@ -264,11 +258,10 @@ def _layer_description(plant):
 
 
 def _resolve_seed(random_state):
+    check_value("random_state", random_state, ["random_state"])
     if random_state is None or isinstance(random_state, np.random.Generator):
         return int(np.random.default_rng(random_state).integers(2**63 - 1))
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool) and random_state >= 0:
-        return int(random_state)
-    raise ValueError(f"random_state must be a non-negative int, a numpy Generator or None, got {random_state!r}.")
+    return int(random_state)
 
 
 def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_hours=10.0, *,
@@ -322,9 +315,10 @@ def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_ho
     >>> u.shape, y.shape
     ((30, 5), (30, 13))
     """
-    dt = _check_positive(dt, "dt")
-    hours = {s: _check_positive(h, f"{s}_hours") for s, h in zip(_SPLITS, (train_hours, val_hours, test_hours))}
-    chunk_hours = _check_positive(chunk_hours, "chunk_hours")
+    dt = check_real("dt", dt, low=0, closed="neither")
+    hours = {s: check_real(f"{s}_hours", h, low=0, closed="neither")
+             for s, h in zip(_SPLITS, (train_hours, val_hours, test_hours))}
+    chunk_hours = check_real("chunk_hours", chunk_hours, low=0, closed="neither")
     try:
         hmin, hmax = (float(h) for h in hold_minutes)
     except (TypeError, ValueError):
@@ -332,8 +326,7 @@ def make_oil_platform_dataset(dt=60.0, train_hours=40.0, val_hours=10.0, test_ho
     if not (0 < hmin <= hmax and math.isfinite(hmax)):
         raise ValueError(f"hold_minutes must satisfy 0 < min <= max, got {hold_minutes!r}.")
     hold = (max(1, int(round(hmin * 60 / dt))), max(1, int(round(hmax * 60 / dt))))
-    if isinstance(max_redraws, bool) or not isinstance(max_redraws, numbers.Integral) or max_redraws < 0:
-        raise ValueError(f"max_redraws must be a non-negative int, got {max_redraws!r}.")
+    check_int("max_redraws", max_redraws, low=0)
     plant = OilPlatform(params, regulatory, setpoint_filter_time=setpoint_filter_time)
     if plant.layer is None:
         raise ValueError("regulatory=None (open loop) is not supported: the open-loop plant is unstable "

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace, asdict
 
+from ..validation import check_real
+
 __all__ = [
     "WellParameters",
     "RiserParameters",
@@ -274,8 +276,8 @@ class NetworkParameters:
                 if not isinstance(v, RiserParameters):
                     raise TypeError(f"riser must be a RiserParameters, got {type(v).__name__}.")
                 _check_finite_record(v, "riser")
-            elif not (isinstance(v, (int, float)) and math.isfinite(v)):
-                raise ValueError(f"{f.name} must be a finite number, got {v!r}.")
+            else:
+                check_real(f.name, v)
         for name in ("R", "g", "P_res_A", "P_res_B", "P_sep", "soft_approx", "soft_p_approx"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}.")
@@ -292,8 +294,7 @@ class NetworkParameters:
 def _check_finite_record(rec, name):
     for f in fields(rec):
         v = getattr(rec, f.name)
-        if not (isinstance(v, (int, float)) and math.isfinite(v)):
-            raise ValueError(f"{name}.{f.name} must be a finite number, got {v!r}.")
+        check_real(f"{name}.{f.name}", v)
 
 
 def riser_constants_KgKo(p: RiserParameters, R: float = R_MODELICA, g: float = G_N,

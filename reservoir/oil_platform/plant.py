@@ -22,6 +22,7 @@ from scipy.optimize import root
 from .model import (ALGEBRAIC_NAMES, LISTED_EQUILIBRIUM, NOMINAL_OPEN_LOOP_INPUT,
                     OPEN_LOOP_INPUT_NAMES, OPEN_LOOP_INPUT_UNITS, STATE_NAMES, STATE_SCALES,
                     STATE_UNITS, _network_eval, check_states, compiled_constants)
+from ..validation import check_int, check_real
 from .parameters import NetworkParameters
 from .regulatory import controller_eval, get_layer, inverse_soft_saturation, measurements
 
@@ -121,11 +122,8 @@ class OilPlatform:
         if setpoint_filter_time is not None:
             if self.layer is None:
                 raise ValueError("setpoint_filter_time needs a regulatory layer (regulatory is None).")
-            if not (isinstance(setpoint_filter_time, (int, float)) and math.isfinite(setpoint_filter_time)
-                    and setpoint_filter_time > 0):
-                raise ValueError(f"setpoint_filter_time must be a positive number or None, "
-                                 f"got {setpoint_filter_time!r}.")
-            setpoint_filter_time = float(setpoint_filter_time)
+            setpoint_filter_time = check_real("setpoint_filter_time", setpoint_filter_time, low=0,
+                                              closed="neither")
         self.setpoint_filter_time = setpoint_filter_time
         # supervisory inputs that are PI set points (filtered when a filter time is given)
         self._sp_inputs = tuple(j for j, n in enumerate(self.input_names) if n.endswith("_sp"))
@@ -407,8 +405,7 @@ class OilPlatform:
         (down to 1/64 of the initial step) before giving up with RuntimeError.
         """
         u = self.check_input(u)
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
+        n_steps = check_int("n_steps", n_steps)
         x, u_nom = self.nominal_state(), self.nominal_input()
         s, ds = 0.0, 1.0 / n_steps
         while s < 1.0:

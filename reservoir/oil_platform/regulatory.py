@@ -45,6 +45,8 @@ import numpy as np
 from dataclasses import dataclass
 from typing import Optional
 
+from ..validation import check_real
+
 __all__ = [
     "MEASUREMENT_NAMES",
     "VALVE_NAMES",
@@ -118,9 +120,7 @@ class PILoop:
             raise ValueError(f"measurement of loop {self.name!r} must be one of {MEASUREMENT_NAMES}, "
                              f"got {self.measurement!r}.")
         for f in ("Kc", "Ti", "setpoint_min", "setpoint_max", "sat_min", "sat_max", "soft"):
-            v = getattr(self, f)
-            if not (isinstance(v, (int, float)) and math.isfinite(v)):
-                raise ValueError(f"{f} of loop {self.name!r} must be a finite number, got {v!r}.")
+            check_real(f"{f} of loop {self.name!r}", getattr(self, f))
         if self.Kc == 0:
             raise ValueError(f"Kc of loop {self.name!r} must be nonzero.")
         if self.Ti <= 0:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.integrate import odeint, solve_ivp
 
+from ..validation import Options, check_real, check_value
 from .plant import OilPlatform
 
 __all__ = ["simulate", "SimulationResult", "PlantSimulationError", "PlantSimulationWarning"]
@@ -278,23 +279,15 @@ def simulate(plant: OilPlatform, inputs, dt=60.0, x0=None, *, t0=0.0, method="od
     """
     if not isinstance(plant, OilPlatform):
         raise TypeError(f"plant must be an OilPlatform, got {type(plant).__name__}.")
-    if isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(dt) or dt <= 0:
-        raise ValueError(f"dt (sampling time) must be a finite number > 0, got {dt!r}.")
-    dt = float(dt)
-    if on_failure not in ("warn", "raise", "ignore"):
-        raise ValueError(f"on_failure must be 'warn', 'raise' or 'ignore', got {on_failure!r}.")
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
+    dt = check_real("dt", dt, low=0, closed="neither")   # the sampling time
+    check_value("on_failure", on_failure, [Options(("warn", "raise", "ignore"))])
+    check_value("method", method, [Options(_METHODS)])
     for name, val in (("rtol", rtol), ("atol", atol)):
-        if not (isinstance(val, (int, float)) and math.isfinite(val) and val > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {val!r}.")
-    if max_step is None:
-        max_step = dt
-    if not (isinstance(max_step, (int, float)) and max_step > 0):
-        raise ValueError(f"max_step must be a positive number, got {max_step!r}.")
-    if max_saturation_time is not None and not max_saturation_time > 0:
-        raise ValueError(f"max_saturation_time must be positive or None, got {max_saturation_time!r}.")
+        check_real(name, val, low=0, closed="neither")
+    max_step = dt if max_step is None else check_real("max_step", max_step, low=0,
+                                                      closed="neither")
+    check_real("max_saturation_time", max_saturation_time, low=0, closed="neither",
+               allow_none=True)
     u = _check_inputs(plant, inputs)
     T = u.shape[0]
     if x0 is None:

@@ -119,3 +119,15 @@ def test_dataset_custom_layer_needs_envelope(tmp_path):
     layer = RegulatoryLayer((PILoop("PCINL", "P_in", 2e-6, 300.0, "z_top"),), name="riser only")
     with pytest.raises(ValueError, match="no default envelope"):
         make_oil_platform_dataset(regulatory=layer, cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    (dict(dt="60"), TypeError, "^dt must be a finite float"),
+    (dict(dt=0.0), ValueError, "^dt == 0.0, must be > 0"),
+    (dict(max_redraws=1.5), TypeError, "^max_redraws must be an int"),
+    (dict(random_state="seed"), TypeError, "^random_state must be None, an int or a Generator"),
+    (dict(random_state=-1), ValueError, "^random_state must be None, an int >= 0"),
+])
+def test_dataset_argument_errors(tmp_path, kw, exc, match):
+    with pytest.raises(exc, match=match):
+        make_oil_platform_dataset(cache_dir=tmp_path, **{**SMALL, **kw})

@@ -137,9 +137,11 @@ def test_bad_inputs(plant, inputs, match):
         simulate(plant, inputs, 60.0)
 
 
-@pytest.mark.parametrize("dt", [0.0, -60.0, float("nan"), float("inf"), True])
-def test_bad_sampling_time(plant, dt):
-    with pytest.raises(ValueError, match="dt"):
+@pytest.mark.parametrize("dt, exc", [(0.0, ValueError), (-60.0, ValueError),
+                                     (float("nan"), ValueError), (float("inf"), ValueError),
+                                     (True, TypeError), ("60", TypeError)])
+def test_bad_sampling_time(plant, dt, exc):
+    with pytest.raises(exc, match="^dt "):
         simulate(plant, np.tile(plant.nominal_input(), (3, 1)), dt)
 
 
