@@ -18,9 +18,28 @@ __all__ = ["SeriesSet", "as_series", "as_targets"]
 
 @dataclass
 class SeriesSet:
-    """Validated series: ``arrays`` is a list of 2-D float arrays; ``layout`` is how they came in
-    ("single", "batch" for a 3-D array, "list"); ``batch`` is the 3-D array when the layout is
-    "batch" (so equally long series can run as one batch)."""
+    """Validated input series, as returned by :func:`as_series`.
+
+    Parameters
+    ----------
+    arrays : list of ndarray (n_timesteps_i, n_features)
+        The series, each a 2-D float array.
+    layout : {"single", "batch", "list"}
+        How they came in: one 2-D array, one 3-D array, or a list of 2-D arrays.
+    batch : ndarray (n_series, n_timesteps, n_features) or None, default=None
+        The C-contiguous 3-D array when ``layout`` is "batch" (so equally long series can run as
+        one batch); None otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.series import as_series
+    >>> s = as_series([np.zeros((4, 2)), np.zeros((6, 2))])
+    >>> s.layout, s.lengths
+    ('list', [4, 6])
+    >>> s.reshape_like([a.sum(axis=1) for a in s.arrays])      # outputs laid out as the inputs
+    [array([0., 0., 0., 0.]), array([0., 0., 0., 0., 0., 0.])]
+    """
 
     arrays: list
     layout: str
@@ -28,10 +47,12 @@ class SeriesSet:
 
     @property
     def lengths(self):
+        """Number of time steps of every series (list of int)."""
         return [a.shape[0] for a in self.arrays]
 
     def reshape_like(self, outputs):
-        """Lay out per-series ``outputs`` (list of arrays) as the inputs were laid out."""
+        """Lay out per-series ``outputs`` (list of arrays) as the inputs were laid out: the one
+        array for "single", stacked for "batch", a list for "list"."""
         if self.layout == "single":
             return outputs[0]
         if self.layout == "batch":
@@ -63,17 +84,20 @@ def _is_series_list(X):
 
 
 def as_series(X, name="X", n_features=None, dtype=np.float64, min_length=1, estimator=None):
-    """Validate input series in any of the accepted layouts.
+    """Validate input series in any of the accepted layouts (see the module docstring).
+
+    Every array goes through scikit-learn's ``check_array`` (dense, real, finite), so bad input
+    gets its messages; a 1-D array is refused with a hint to reshape it.
 
     Parameters
     ----------
     X : array-like (T, n_features), (B, T, n_features) or list of (T_i, n_features)
-    name : str
+    name : str, default="X"
         Argument name used in error messages.
     n_features : int, optional
         Expected number of features (e.g. ``n_features_in_`` of a fitted model).
-    dtype : numpy dtype
-    min_length : int
+    dtype : numpy dtype, default=float64
+    min_length : int, default=1
         Each series must have at least this many time steps.
     estimator : object, optional
         Named in error messages.
@@ -81,6 +105,28 @@ def as_series(X, name="X", n_features=None, dtype=np.float64, min_length=1, esti
     Returns
     -------
     SeriesSet
+
+    Raises
+    ------
+    ValueError
+        A 1-D or 4-D array, an empty list, NaN or infinity, series with different numbers of
+        features, a series shorter than ``min_length``, or not ``n_features`` features.
+    TypeError
+        Sparse or non-numeric input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.series import as_series
+    >>> as_series(np.zeros((5, 2))).layout
+    'single'
+    >>> s = as_series(np.zeros((3, 5, 2)))
+    >>> s.layout, len(s.arrays), s.batch.shape
+    ('batch', 3, (3, 5, 2))
+    >>> as_series(np.zeros(5))
+    Traceback (most recent call last):
+    ...
+    ValueError: X is 1-D with shape (5,). Reshape your data: a single series of one feature is ...
     """
     if X is None:
         raise ValueError(f"{name} is None; expected an array of time series.")
@@ -129,8 +175,44 @@ def as_series(X, name="X", n_features=None, dtype=np.float64, min_length=1, esti
 def as_targets(y, series, name="y", dtype=np.float64):
     """Validate targets against already validated input ``series``.
 
-    Returns a list of 2-D target arrays (one per series) and whether the targets were 1-D
-    per series (so predictions can be returned 1-D too).
+    Parameters
+    ----------
+    y : array-like or list of array-like
+        Per series ``(n_timesteps,)`` or ``(n_timesteps, n_targets)``, in the layout of the
+        inputs: one array for one series, a 2-D ``(n_series, n_timesteps)`` or 3-D array for a
+        3-D input, a list for a list.
+    series : SeriesSet
+        The validated inputs (:func:`as_series`).
+    name : str, default="y"
+        Argument name used in error messages.
+    dtype : numpy dtype, default=float64
+
+    Returns
+    -------
+    targets : list of ndarray (n_timesteps_i, n_targets)
+        One 2-D array per series.
+    one_d : bool
+        Whether the targets were 1-D per series (so predictions can be returned 1-D too).
+
+    Raises
+    ------
+    ValueError
+        Missing targets, another layout or length than the inputs, NaN or infinity.
+    TypeError
+        Non-numeric or complex targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.series import as_series, as_targets
+    >>> X = as_series([np.zeros((4, 1)), np.zeros((6, 1))])
+    >>> targets, one_d = as_targets([np.arange(4.0), np.arange(6.0)], X)
+    >>> [t.shape for t in targets], one_d
+    ([(4, 1), (6, 1)], True)
+    >>> as_targets(np.zeros(5), as_series(np.zeros((4, 1))))
+    Traceback (most recent call last):
+    ...
+    ValueError: y: series 0 has 5 time steps but X has 4.
     """
     if y is None:
         raise ValueError(f"requires y to be passed, but the target {name} is None.")
