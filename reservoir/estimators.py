@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .series import _is_series_list, as_series, as_targets
 from .base import BaseReservoir
 from .esn import ESN
-from .readout import RidgeReadout, _one_blas_thread
+from .readout import STREAMING_PROTOCOL, RidgeReadout, _one_blas_thread, is_streaming_readout
 from .validation import Array, InstanceOf, Interval, check_params
 
 __all__ = ["ReservoirRegressor", "ESNRegressor"]
@@ -35,14 +35,6 @@ __all__ = ["ReservoirRegressor", "ESNRegressor"]
 #: The readout keeps one (n_features, n_features) matrix per open series: a 3-D batch is trained
 #: in groups of series whose matrices fit in this many bytes (at least one series per group).
 TRAIN_GROUP_BYTES = 256 * 2 ** 20
-
-_PROTOCOL = ("reset", "accumulate", "end_series", "solve")
-
-
-def _is_streaming(readout):
-    """Whether ``readout`` speaks the streaming-readout protocol (:mod:`.readout`)."""
-    return all(callable(getattr(readout, name, None)) for name in _PROTOCOL)
-
 
 def _can_stream(model):
     """Whether ``model.partial_fit`` is offered: its readout (the fitted one, else the one
@@ -53,7 +45,7 @@ def _can_stream(model):
             readout = model._make_readout()
         except (TypeError, ValueError):
             return True   # an invalid readout: partial_fit then says what is wrong with it
-    return _is_streaming(readout)
+    return is_streaming_readout(readout)
 
 
 def _names_source(X):
@@ -69,7 +61,8 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     reservoir : BaseReservoir, default=None
         Any reservoir of the protocol; cloned at ``fit``. ``None`` uses ``ESN()``.
     readout : regressor, default=None
-        ``None`` uses ``RidgeReadout(alpha=1e-6)`` (streaming normal equations). Any
+        ``None`` uses ``RidgeReadout(alpha=1e-6)`` (streaming normal equations; ``alpha`` is
+        the ridge strength that :class:`ESNRegressor` calls ``ridge``). Any
         scikit-learn regressor works; one with the streaming-readout protocol is streamed.
     washout : int, default=0
         Steps discarded at the start of every series before training (and scoring).
@@ -257,7 +250,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
             # digits with the thread count, and neither does W nor anything fitted on its states
             reservoir = self._make_reservoir().initialize(series.arrays[0].shape[1])
         readout = self._make_readout()
-        if _is_streaming(readout):
+        if is_streaming_readout(readout):
             readout.reset()
         self._train(reservoir, readout, series, targets, one_d, final=final)
         self.reservoir_ = reservoir
@@ -283,13 +276,13 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         if not hasattr(self, "readout_"):
             self._check_params()
             readout = self._make_readout()
-            if not _is_streaming(readout):
+            if not is_streaming_readout(readout):
                 raise TypeError(f"partial_fit needs a streaming readout with "
-                                f"{'/'.join(_PROTOCOL)} (e.g. RidgeReadout), got "
+                                f"{'/'.join(STREAMING_PROTOCOL)} (e.g. RidgeReadout), got "
                                 f"{type(readout).__name__}.")
             return self._fit(X, y, final=False)
         has_stats = getattr(self.readout_, "has_statistics", None)
-        if not _is_streaming(self.readout_) or (has_stats is not None and not has_stats()):
+        if not is_streaming_readout(self.readout_) or (has_stats is not None and not has_stats()):
             raise ValueError("partial_fit cannot continue this model: its readout kept no "
                              "statistics (fitted with keep_statistics=False, or a "
                              "non-streaming readout). Fit with keep_statistics=True to continue "
@@ -336,7 +329,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         (``accumulate(..., series=i)``) and each series is closed in series order
         (``end_series(i)``), whatever the chunk size and layout; the last ``solve`` is
         ``final`` for ``fit`` (the readout may drop statistics it need not keep)."""
-        if not _is_streaming(readout):
+        if not is_streaming_readout(readout):
             kept_f, kept_y = [], []
             for index, t0, feats in self._feature_chunks(reservoir, series):
                 tgt = (np.stack(targets) if isinstance(index, slice) else targets[index])
@@ -438,7 +431,8 @@ class ESNRegressor(ReservoirRegressor):
     n_units, spectral_radius, leak_rate, input_scaling, bias_scaling, density, w_init, dtype,
     backend : see :class:`rcpod.reservoir.ESN`
     ridge : float, default=1e-6
-        Ridge penalty of the readout.
+        Ridge penalty of the readout: the ``alpha`` of the :class:`RidgeReadout` it trains (and of
+        scikit-learn's ``Ridge``). Estimators call it ``ridge``, readouts ``alpha``.
     keep_statistics : bool, default=False
         Keep the readout's accumulated statistics (an n_units^2 matrix) after ``fit`` so that
         ``partial_fit`` can continue it later, also after save and load (see

@@ -156,8 +156,8 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     test_size : float in (0, 1) or int, default=0.2
         Fraction of ``T`` (rounded) or number of final rows held out for the correlations.
     ridge : float, default=1e-8
-        Ridge penalty of the readout (absolute, on un-standardised features; the intercept is not
-        penalised). The default is small because ``T >> N`` in this task; for near-linear
+        Ridge penalty of the readout, the ``alpha`` of its :class:`RidgeReadout` (absolute, on
+        un-standardised features; the intercept is not penalised). The default is small because ``T >> N`` in this task; for near-linear
         reservoirs driven with a tiny input scaling the states are small, so lower it further
         (it must stay well below ``T`` times the variance of the weakest state direction).
     washout : int, optional

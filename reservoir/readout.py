@@ -83,7 +83,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .validation import Array, Interval, check_params
 
-__all__ = ["RidgeReadout", "BLOCK_ROWS", "PANEL"]
+__all__ = ["RidgeReadout", "BLOCK_ROWS", "PANEL", "STREAMING_PROTOCOL", "is_streaming_readout"]
 
 #: Rows per block: every series is cut into blocks of this many rows from its first row.
 BLOCK_ROWS = 1024
@@ -91,6 +91,33 @@ BLOCK_ROWS = 1024
 PANEL = 512
 
 _STAT_NAMES = ("feature_mean_", "target_mean_", "scatter_xx_", "scatter_xy_")
+
+#: The methods of the streaming-readout protocol (see the module docstring).
+STREAMING_PROTOCOL = ("reset", "accumulate", "end_series", "solve")
+
+
+def is_streaming_readout(readout):
+    """Whether ``readout`` speaks the streaming-readout protocol (:data:`STREAMING_PROTOCOL`).
+
+    Callers stream rows through these methods and never touch a readout's statistics.
+
+    Parameters
+    ----------
+    readout : object
+        A readout (any scikit-learn regressor).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from rcpod.reservoir.readout import RidgeReadout, is_streaming_readout
+    >>> is_streaming_readout(RidgeReadout()), is_streaming_readout(Ridge())
+    (True, False)
+    """
+    return all(callable(getattr(readout, name, None)) for name in STREAMING_PROTOCOL)
 
 
 # -- BLAS threads ---------------------------------------------------------------------------------
@@ -234,7 +261,9 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float >= 0, default=1e-6
-        L2 penalty on the weights (not on the intercept).
+        L2 penalty on the weights (not on the intercept), named as in scikit-learn's ``Ridge``.
+        Estimators call the same number ``ridge``: ``ESNRegressor(ridge=r)`` trains
+        ``RidgeReadout(alpha=r)``.
     fit_intercept : bool, default=True
     keep_statistics : bool, default=False
         Keep the accumulated statistics (the ``scatter_xx_`` matrix is n_features^2 numbers)

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor, narma
+from rcpod.reservoir import ESN, ESNRegressor, ReservoirRegressor, RidgeReadout, narma
 from rcpod.reservoir import estimators as estimators_module
 from rcpod.reservoir.persistence import load, save
 
@@ -390,3 +390,13 @@ def test_one_d_x_gets_a_time_series_hint():
     model = ESNRegressor(n_units=10, random_state=0).fit(u, y)
     with pytest.raises(ValueError, match=r"reshape\(-1, 1\) \(n_timesteps, n_features\)"):
         model.predict(u[:, 0])
+
+
+def test_ridge_on_the_estimator_is_alpha_on_the_readout():
+    # one number, two names (estimator layer: ridge; readout layer: alpha, as sklearn's Ridge)
+    u = np.sin(np.linspace(0, 20, 200))[:, None]
+    model = ESNRegressor(n_units=20, ridge=0.25, washout=10, random_state=0).fit(u[:-1], u[1:, 0])
+    assert isinstance(model.readout_, RidgeReadout) and model.readout_.alpha == 0.25
+    same = ReservoirRegressor(ESN(n_units=20, random_state=0), RidgeReadout(alpha=0.25),
+                              washout=10).fit(u[:-1], u[1:, 0])
+    np.testing.assert_array_equal(model.readout_.coef_, same.readout_.coef_)
