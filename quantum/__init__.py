@@ -12,10 +12,61 @@ VQCBank
     Fast exact batched evaluation of fixed VQCs.
 datasets
     Task generators of the QRNN-RC paper (damped oscillator, Bessel J2, delayed control, NARMA).
+RMSpropReadout, train_linear_readout
+    The paper's gradient-trained linear readout (RMSprop, mini-batches).
+TrainedQuantumRNN
+    The fully trained QRNN / QLSTM / QGRU baseline (autograd through the circuits).
+
+The classical pieces of the paper's experiments live in :mod:`rcpod.reservoir`: the windowed
+protocol (``WindowFeatures``, ``window_features``) and the random classical RNN / LSTM / GRU
+reservoirs (``ClassicalRNNReservoir``).
+
+Vocabulary
+----------
+Each word has one meaning throughout this package:
+
+=========  =============================  =====================================================
+word       values                         meaning
+=========  =============================  =====================================================
+backend    ``"fast"`` (default)           *how* circuits are evaluated: rcpod's exact
+                                          state-vector evaluation (numpy, a compiled numba
+                                          loop for exact dense runs; ``pennylane.numpy`` and
+                                          autograd in ``TrainedQuantumRNN``)
+backend    ``"pennylane"``                PennyLane QNodes (the reference; slow)
+device     a PennyLane device name        *where* ``backend="pennylane"`` runs, e.g.
+                                          ``"default.qubit"``, ``"lightning.qubit"``
+                                          (``TrainedQuantumRNN``: always ``"default.qubit"``,
+                                          which backpropagation needs)
+method     ``"auto"``, ``"dense"``,       ``VQCBank`` only, a sub-option of ``"fast"``: dense
+           ``"gates"``                    unitaries or gate by gate on the state vector
+ridge      float >= 0                     ridge strength of an estimator's readout
+                                          (``QuantumReservoirRegressor``, as ``ESNRegressor``);
+                                          the readout object calls it ``alpha``
+                                          (``rcpod.reservoir.RidgeReadout``, sklearn's ``Ridge``)
+alpha      float in [0, 1)                in ``RMSprop``, ``RMSpropReadout``,
+                                          ``train_linear_readout``, ``TrainedQuantumRNN``:
+                                          RMSprop's smoothing constant (PyTorch's name), not a
+                                          ridge strength
+=========  =============================  =====================================================
+
+Deprecated (FutureWarning): ``TrainedQuantumRNN(backend="matrix")`` is ``backend="fast"`` and
+``backend="qnode"`` is ``backend="pennylane"`` (the names of rcpod 0.1); the paper's NARMA
+generator ``datasets.narma`` is ``datasets.narma_qrnn``.
 
 References
 ----------
 Chen et al., "Reservoir Computing via Quantum Recurrent Neural Networks", arXiv:2211.02612 (2022).
+
+Examples
+--------
+>>> import numpy as np
+>>> from rcpod.quantum import QuantumReservoir
+>>> fast = QuantumReservoir(n_qubits=3, n_layers=1, random_state=0).initialize(1)
+>>> ref = QuantumReservoir(n_qubits=3, n_layers=1, backend="pennylane", device="default.qubit",
+...                        random_state=0).initialize(1)
+>>> u = np.linspace(-1, 1, 4)[:, None]
+>>> bool(np.allclose(fast.run(u), ref.run(u)))
+True
 """
 from .circuits import make_qnode, variational_unitary, vqc
 from .estimators import QuantumReservoirRegressor

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rcpod.reservoir.validation import check_int
+
 __all__ = ["QuantumCell", "QRNNCell", "QLSTMCell", "QGRUCell", "make_cell", "init_weights", "CELLS"]
 
 
@@ -123,16 +125,15 @@ class QuantumCell:
     groups = ()
 
     def __init__(self, n_qubits, n_inputs, hidden_size=None):
-        if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
-            raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}.")
-        if not isinstance(n_qubits, (int, np.integer)) or n_qubits < n_inputs + 1:
+        n_inputs = check_int("n_inputs", n_inputs)
+        n_qubits = check_int("n_qubits", n_qubits)
+        if n_qubits < n_inputs + 1:
             raise ValueError(f"n_qubits={n_qubits!r} is too small for the {self.name} cell: it needs "
                              f"n_inputs + hidden_size qubits, at least {n_inputs + 1} for "
                              f"n_inputs={n_inputs} (one input wire per feature, >= 1 hidden wire).")
         if hidden_size is None:
             hidden_size = n_qubits - n_inputs
-        if not isinstance(hidden_size, (int, np.integer)) or hidden_size < 1:
-            raise ValueError(f"hidden_size must be a positive integer or None, got {hidden_size!r}.")
+        hidden_size = check_int("hidden_size", hidden_size)
         if n_inputs + hidden_size > n_qubits:
             raise ValueError(f"n_qubits={n_qubits} is too small for n_inputs={n_inputs} plus "
                              f"hidden_size={hidden_size}; need n_qubits >= {n_inputs + hidden_size}.")

@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pennylane as qml
 
+from rcpod.reservoir.validation import check_array, check_int
+
 __all__ = [
     "encoding_block",
     "variational_layers",
@@ -192,14 +194,12 @@ def check_weights(weights, n_qubits=None):
     ...
     ValueError: weights must have shape (n_layers, n_qubits, 3) with n_layers >= 1, got (2, 3).
     """
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = check_array("weights", weights, allow_empty=True)
     if weights.ndim != 3 or weights.shape[-1] != 3 or weights.shape[0] < 1:
         raise ValueError(f"weights must have shape (n_layers, n_qubits, 3) with n_layers >= 1, "
                          f"got {weights.shape}.")
     if n_qubits is not None and weights.shape[1] != n_qubits:
         raise ValueError(f"weights has {weights.shape[1]} qubits, expected {n_qubits}.")
-    if not np.all(np.isfinite(weights)):
-        raise ValueError("weights contains NaN or infinity.")
     return weights
 
 
@@ -319,13 +319,9 @@ def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=No
     >>> len(out), bool(all(abs(float(e)) <= 1 for e in out))
     (2, True)
     """
-    if not isinstance(n_qubits, (int, np.integer)) or n_qubits < 1:
-        raise ValueError(f"n_qubits must be a positive integer, got {n_qubits!r}.")
-    n_out = n_qubits if n_out is None else n_out
-    if not isinstance(n_out, (int, np.integer)) or not 1 <= n_out <= n_qubits:
-        raise ValueError(f"n_out must be an integer in [1, n_qubits={n_qubits}], got {n_out!r}.")
-    if shots is not None and (not isinstance(shots, (int, np.integer)) or shots < 1):
-        raise ValueError(f"shots must be None or a positive integer, got {shots!r}.")
+    n_qubits = check_int("n_qubits", n_qubits)
+    n_out = n_qubits if n_out is None else check_int("n_out", n_out, high=n_qubits)
+    shots = check_int("shots", shots, allow_none=True)
     dev = make_device(device, n_qubits, seed=seed)
     wires = list(range(n_qubits))
 

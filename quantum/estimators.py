@@ -31,7 +31,8 @@ class QuantumReservoirRegressor(ReservoirRegressor):
         features when ``n_qubits < n_features + (hidden_size or 1)`` (scikit-learn has no tag
         for a maximum number of features).
     ridge : float, default=1e-6
-        Ridge penalty of the readout.
+        Ridge penalty of the readout (the ``alpha`` of its :class:`rcpod.reservoir.RidgeReadout`;
+        ``ridge`` as in :class:`rcpod.reservoir.ESNRegressor`).
     washout, include_input, chunk_size :
         See :class:`rcpod.reservoir.ReservoirRegressor`.
     random_state : int, Generator or None

@@ -6,7 +6,8 @@ In a reservoir the variational part of every circuit is fixed, so a VQC is
 variational layers. Then ``<Z_i> = sum_k |psi_k|^2 s_ik`` with ``s_ik = +1`` if bit ``i`` of ``k``
 (wire 0 = most significant bit, PennyLane's order) is 0 and ``-1`` otherwise.
 
-Two exact methods, chosen per bank:
+Two exact methods (the ``method`` of :class:`VQCBank`, a sub-option of ``backend="fast"``),
+chosen per bank:
 
 ``"dense"`` (default up to :data:`MAX_DENSE_QUBITS` qubits)
     ``U_var`` is taken once from PennyLane (``qml.matrix`` of
@@ -34,12 +35,10 @@ References
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pennylane as qml
 
-from rcpod.reservoir.validation import Interval, check_value
+from rcpod.reservoir.validation import check_array, check_int
 
 from .circuits import check_weights, variational_layers, variational_unitary
 
@@ -56,6 +55,7 @@ __all__ = [
 ]
 
 #: Largest qubit count for which ``method="auto"`` builds dense unitaries (2^n x 2^n each).
+#: (``method`` is the fast backend's sub-option, see the vocabulary table of :mod:`rcpod.quantum`.)
 MAX_DENSE_QUBITS = 8
 #: Up to this many qubits the dense unitary is ``qml.matrix`` of the variational block; above it
 #: (where ``qml.matrix`` gets slow) it is assembled by applying the block's gates, read from the
@@ -68,7 +68,7 @@ MAX_FAST_QUBITS = 20
 _SQRT_HALF = np.sqrt(0.5)
 
 
-def encode_qubits(v):
+def encode_qubits(v, xp=np):
     """Single-qubit states left by the encoding block.
 
     ``RZ(b) RY(a) H |0> = [e^{-ib/2} (cos(a/2) - sin(a/2)), e^{ib/2} (cos(a/2) + sin(a/2))] / sqrt(2)``
@@ -77,6 +77,9 @@ def encode_qubits(v):
     Parameters
     ----------
     v : array of shape (..., n)
+    xp : module, default=numpy
+        Array namespace: ``numpy``, or ``pennylane.numpy`` to differentiate through the encoding
+        (:mod:`rcpod.quantum.trained`).
 
     Returns
     -------
@@ -94,23 +97,23 @@ def encode_qubits(v):
     >>> bool(np.allclose((np.abs(q) ** 2).sum(axis=-1), 1.0))
     True
     """
-    v = np.asarray(v, dtype=np.float64)
-    half_a = 0.5 * np.arctan(v)
-    half_b = 0.5 * np.arctan(v * v)
-    c, s = np.cos(half_a), np.sin(half_a)
-    ph = np.cos(half_b) - 1j * np.sin(half_b)  # e^{-ib/2}
-    q = np.empty(v.shape + (2,), dtype=np.complex128)
-    q[..., 0] = ph * ((c - s) * _SQRT_HALF)
-    q[..., 1] = np.conj(ph) * ((c + s) * _SQRT_HALF)
-    return q
+    if xp is np:
+        v = np.asarray(v, dtype=np.float64)
+    half_a = 0.5 * xp.arctan(v)
+    half_b = 0.5 * xp.arctan(v * v)
+    c, s = xp.cos(half_a), xp.sin(half_a)
+    ph = xp.cos(half_b) - 1j * xp.sin(half_b)  # e^{-ib/2}
+    return xp.stack([ph * ((c - s) * _SQRT_HALF), xp.conj(ph) * ((c + s) * _SQRT_HALF)], axis=-1)
 
 
-def product_states(v):
+def product_states(v, xp=np):
     """Encoded product states ``kron(q_0, ..., q_{n-1})`` (wire 0 most significant).
 
     Parameters
     ----------
     v : array of shape (B, n)
+    xp : module, default=numpy
+        Array namespace, as in :func:`encode_qubits`.
 
     Returns
     -------
@@ -124,7 +127,7 @@ def product_states(v):
     >>> phi.shape, np.round(phi.real, 3).tolist()
     ((1, 4), [[0.5, 0.5, 0.5, 0.5]])
     """
-    q = encode_qubits(v)
+    q = encode_qubits(v, xp)
     phi = q[:, 0, :]
     for i in range(1, q.shape[1]):
         phi = (phi[:, :, None] * q[:, i, None, :]).reshape(phi.shape[0], -1)
@@ -211,10 +214,10 @@ def sample_expvals(probs, signs, shots, rng):
     >>> z.shape, bool(np.abs(z).max() < 0.2)
     ((5, 2), True)
     """
-    check_value("shots", shots, [Interval(numbers.Integral, 1)])
+    shots = check_int("shots", shots)
     p = np.clip(probs, 0.0, None)
     p = p / p.sum(axis=-1, keepdims=True)
-    counts = rng.multinomial(int(shots), p)
+    counts = rng.multinomial(shots, p)
     return (counts @ signs) / float(shots)
 
 
@@ -345,7 +348,9 @@ class VQCBank:
     groups : sequence of sequences of int
         Circuits evaluated together on the same input (e.g. the four gate circuits of a QLSTM).
     method : {"auto", "dense", "gates"}, default="auto"
-        ``"auto"``: dense up to :data:`MAX_DENSE_QUBITS` qubits, gate by gate above.
+        How the fast backend applies the variational block: dense unitaries or gate by gate on
+        the state vector (module docstring); ``"auto"``: dense up to :data:`MAX_DENSE_QUBITS`
+        qubits, gate by gate above.
 
     Raises
     ------
@@ -369,7 +374,7 @@ class VQCBank:
     """
 
     def __init__(self, weights, groups, method="auto"):
-        weights = np.asarray(weights, dtype=np.float64)
+        weights = check_array("weights", weights, allow_empty=True)
         if weights.ndim != 4:
             raise ValueError(f"weights must have shape (n_circuits, n_layers, n_qubits, 3), got {weights.shape}.")
         for g in range(weights.shape[0]):

@@ -44,28 +44,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from rcpod.reservoir.validation import Array, Interval, check_params
+from rcpod.reservoir.validation import (Array, Interval, check_array, check_int, check_params,
+                                       check_real)
 
 __all__ = ["RMSprop", "minibatches", "mse_linear_grad", "ReadoutTrainingResult",
            "train_linear_readout", "RMSpropReadout"]
-
-
-def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    """Validate a finite real number in an interval; returns it as float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
-    value = float(value)
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")
-    return value
-
-
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 class RMSprop:
@@ -78,7 +61,8 @@ class RMSprop:
     lr : float, default=0.01
         Learning rate ``gamma``.
     alpha : float in [0, 1), default=0.99
-        Smoothing constant of the running average of squared gradients.
+        Smoothing constant of the running average of squared gradients (PyTorch's name; not a
+        ridge strength).
     eps : float >= 0, default=1e-8
         Added to ``sqrt(v)`` (outside the square root, as in PyTorch).
     weight_decay : float >= 0, default=0
@@ -121,11 +105,11 @@ class RMSprop:
             if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
                 raise TypeError(f"params[{k}] must be a float numpy array, got {type(p).__name__}.")
         self.params = list(params)
-        self.lr = _check_real("lr", lr, low=0.0)
-        self.alpha = _check_real("alpha", alpha, low=0.0, high=1.0, high_open=True)
-        self.eps = _check_real("eps", eps, low=0.0)
-        self.weight_decay = _check_real("weight_decay", weight_decay, low=0.0)
-        self.momentum = _check_real("momentum", momentum, low=0.0)
+        self.lr = check_real("lr", lr, low=0.0)
+        self.alpha = check_real("alpha", alpha, low=0.0, high=1.0, closed="left")
+        self.eps = check_real("eps", eps, low=0.0)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
+        self.momentum = check_real("momentum", momentum, low=0.0)
         self.centered = bool(centered)
         self.square_avg = [np.zeros_like(p) for p in self.params]
         self.momentum_buffer = [np.zeros_like(p) for p in self.params] if self.momentum > 0 else None
@@ -257,27 +241,14 @@ class ReadoutTrainingResult:
     extra: dict = field(default_factory=dict)
 
 
-def _as_2d_targets(y, n, name):
-    y = np.asarray(y, dtype=np.float64)
+def _targets_2d(name, y, n):
+    """Targets (n,) or (n, q) as a finite float array (n, q)."""
+    y = check_array(name, y)
     if y.ndim == 1:
         y = y[:, None]
     if y.ndim != 2 or y.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},) or ({n}, n_targets), got {y.shape}.")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"{name} contains NaN or infinity.")
     return y
-
-
-def _as_features(X, name, n_features=None):
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 1:
-        raise ValueError(f"{name} must have shape (n_samples, n_features) with n_samples >= 1, "
-                         f"got {X.shape}.")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features, expected {n_features}.")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or infinity.")
-    return X
 
 
 def train_linear_readout(X_train, y_train, X_test=None, y_test=None, *, epochs=100, batch_size=10,
@@ -295,7 +266,8 @@ def train_linear_readout(X_train, y_train, X_test=None, y_test=None, *, epochs=1
     epochs : int, default=100
     batch_size : int, default=10
     lr, alpha, eps, momentum, weight_decay, centered :
-        :class:`RMSprop` settings (defaults: the paper's).
+        :class:`RMSprop` settings (defaults: the paper's); ``alpha`` is the smoothing constant,
+        ``weight_decay`` the L2 penalty.
     shuffle : bool, default=True
         New random order of the training samples every epoch.
     init_coef : array (q, p) or (p,), optional
@@ -325,32 +297,34 @@ def train_linear_readout(X_train, y_train, X_test=None, y_test=None, *, epochs=1
     >>> out.coef.shape[-1], len(out.train_mse)     # MSE before training + after each epoch
     (3, 4)
     """
-    X = _as_features(X_train, "X_train")
-    Y = _as_2d_targets(y_train, X.shape[0], "y_train")
+    X = check_array("X_train", X_train, ndim=2)
+    Y = _targets_2d("y_train", y_train, X.shape[0])
     n, p = X.shape
     q = Y.shape[1]
     if (X_test is None) != (y_test is None):
         raise ValueError("X_test and y_test must be given together.")
     if X_test is not None:
-        Xt = _as_features(X_test, "X_test", p)
-        Yt = _as_2d_targets(y_test, Xt.shape[0], "y_test")
+        Xt = check_array("X_test", X_test, ndim=2)
+        if Xt.shape[1] != p:
+            raise ValueError(f"X_test has {Xt.shape[1]} features, expected {p}.")
+        Yt = _targets_2d("y_test", y_test, Xt.shape[0])
         if Yt.shape[1] != q:
             raise ValueError(f"y_test has {Yt.shape[1]} targets, expected {q}.")
-    epochs = _check_int("epochs", epochs, minimum=0)
-    batch_size = _check_int("batch_size", batch_size)
+    epochs = check_int("epochs", epochs, low=0)
+    batch_size = check_int("batch_size", batch_size)
     rng = np.random.default_rng(random_state)
     bound = 1.0 / np.sqrt(p)
     coef = rng.uniform(-bound, bound, size=(q, p))
     intercept = rng.uniform(-bound, bound, size=q)
     if init_coef is not None:
-        c = np.asarray(init_coef, dtype=np.float64)
-        if c.size != q * p or not np.all(np.isfinite(c)):
-            raise ValueError(f"init_coef must be finite with shape ({q}, {p}), got {c.shape}.")
+        c = check_array("init_coef", init_coef)
+        if c.size != q * p:
+            raise ValueError(f"init_coef must have shape ({q}, {p}), got {c.shape}.")
         coef = c.reshape(q, p).copy()
     if init_intercept is not None:
-        b = np.asarray(init_intercept, dtype=np.float64)
-        if b.size != q or not np.all(np.isfinite(b)):
-            raise ValueError(f"init_intercept must be finite with {q} entries, got shape {b.shape}.")
+        b = check_array("init_intercept", init_intercept)
+        if b.size != q:
+            raise ValueError(f"init_intercept must have {q} entries, got shape {b.shape}.")
         intercept = b.reshape(q).copy()
     opt = RMSprop([coef, intercept], lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                   momentum=momentum, centered=centered)
@@ -384,6 +358,8 @@ class RMSpropReadout(RegressorMixin, BaseEstimator):
     batch_size : int, default=10
     lr : float, default=0.01
     alpha : float, default=0.99
+        RMSprop's smoothing constant (PyTorch's name), not a ridge strength: this readout has
+        no penalty.
     eps : float, default=1e-8
     momentum : float, default=0.0
     shuffle : bool, default=True

@@ -53,12 +53,15 @@ class QuantumReservoir(BaseReservoir):
         Frozen weights ``0.01 N(0, 1)`` (authors' code; nearly a fixed parity map) or
         ``U(0, 2 pi)`` (a genuinely random circuit).
     backend : {"fast", "pennylane"}, default="fast"
-        ``"fast"``: exact state-vector evaluation with precomputed unitaries
-        (:mod:`rcpod.quantum.fast`), all circuits of a cell stage and all series batched; a compiled
-        (numba) sequence loop is used for exact runs when available. ``"pennylane"``: one QNode
-        call per circuit and step on ``device`` (slow; the reference).
+        How the circuits are evaluated (the vocabulary table of :mod:`rcpod.quantum`).
+        ``"fast"``: exact state-vector evaluation (:class:`rcpod.quantum.fast.VQCBank` with
+        ``method="auto"``: dense unitaries up to ``MAX_DENSE_QUBITS``, gate by gate above), all
+        circuits of a cell stage and all series batched; exact dense runs use a compiled (numba)
+        sequence loop. ``"pennylane"``: one QNode call per circuit and step on ``device`` (slow;
+        the reference).
     device : str, default="default.qubit"
-        PennyLane device name for ``backend="pennylane"`` (validated for both backends).
+        Where ``backend="pennylane"`` runs: a PennyLane device name (validated for both
+        backends).
     shots : int or None, default=None
         ``None``: exact expectation values. Otherwise each ``<Z_i>`` is estimated from ``shots``
         measurements (fast backend: multinomial sampling from the exact probabilities; PennyLane:

@@ -6,25 +6,30 @@ with ``lr=0.01, alpha=0.99, eps=1e-8``, MSE, batches of 10 shuffled windows). Gr
 computed with PennyLane's autograd interface (``qml.grad`` over ``pennylane.numpy`` arrays), on
 the windowed protocol (zero state per window, last step's features, see :mod:`rcpod.reservoir.windows`).
 
-Two exact, differentiable evaluators of the circuits (``backend``):
+Two exact, differentiable evaluators of the circuits (``backend``, the words of the vocabulary
+table in :mod:`rcpod.quantum`):
 
-``"matrix"`` (default)
+``"fast"`` (default)
     ``VQC_k(v) = U_k |enc(v)>`` with the variational unitary ``U_k`` assembled, differentiably,
     from PennyLane's own gate matrices: ``U = prod_l (Rot_l,0 (x) ... (x) Rot_l,n-1) P`` with
     ``qml.Rot.compute_matrix`` and ``P = qml.matrix`` of the two CNOT rings (a constant
-    permutation). The encoded product state ``H, RY(arctan v), RZ(arctan v^2)`` per wire and
-    ``<Z_i> = sum_k |psi_k|^2 s_ik`` are written with ``pennylane.numpy``. One unitary per circuit
-    and mini-batch, shared by every window and step: about 20x faster than the QNode.
-``"qnode"``
+    permutation). The encoded product state (:func:`rcpod.quantum.fast.product_states`) and
+    ``<Z_i> = sum_k |psi_k|^2 s_ik`` are those of the frozen fast backend, run with
+    ``pennylane.numpy``. One unitary per circuit and mini-batch, shared by every window and step:
+    about 20x faster than the QNode.
+``"pennylane"``
     A ``default.qubit`` QNode of :func:`rcpod.quantum.circuits.vqc` with ``diff_method="backprop"``
-    and parameter broadcasting over the batch (the reference; slow).
+    (which needs that device) and parameter broadcasting over the batch (the reference; slow).
 
 Both give the same values and gradients to ~1e-12 (tested), and the same values as the frozen
-:class:`rcpod.quantum.QuantumReservoir` with equal weights.
+:class:`rcpod.quantum.QuantumReservoir` with equal weights. The names of rcpod 0.1, ``"matrix"``
+(now ``"fast"``) and ``"qnode"`` (now ``"pennylane"``), still work with a FutureWarning.
+
+``alpha`` here is RMSprop's smoothing constant (PyTorch's name), not a ridge strength.
 
 Cost (measured on the shared 2-core project machine, 4 qubits, 2 layers, window 4, batch 10,
-``backend="matrix"``): about 20 ms (QRNN), 80 ms (QGRU), 200 ms (QLSTM) per mini-batch gradient
-(``"qnode"``: about 350 ms for QRNN); 100 epochs of QRNN on the damped-oscillator task
+``backend="fast"``): about 7 ms (QRNN), 20 ms (QGRU), 40 ms (QLSTM) per mini-batch gradient
+(``"pennylane"``: about 350 ms for QRNN); 100 epochs of QRNN on the damped-oscillator task
 (157 training windows) take 50-65 s.
 
 References
@@ -42,6 +47,7 @@ from __future__ import annotations
 import logging
 import numbers
 import time
+import warnings
 
 import numpy as np
 import pennylane as qml
@@ -49,11 +55,12 @@ from pennylane import numpy as pnp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from rcpod.reservoir.validation import Array, Interval, Options, check_params
+from rcpod.reservoir.validation import Array, Interval, Options, check_array, check_params
 from rcpod.reservoir.windows import check_windows
 
 from .cells import init_weights, make_cell
 from .circuits import entangler_pairs, vqc
+from .fast import product_states, z_signs
 from .readout_training import RMSprop, RMSpropReadout, minibatches
 from .reservoir import QuantumReservoir
 
@@ -139,27 +146,24 @@ def differentiable_unitary(weights, perm):
     return U
 
 
-def _signs(n_qubits):
-    k = np.arange(2 ** n_qubits)
-    return np.array([1.0 - 2.0 * ((k >> (n_qubits - 1 - i)) & 1) for i in range(n_qubits)])
+#: The evaluators (the ``backend`` vocabulary of rcpod.quantum) and the 0.1 names they replace.
+BACKENDS = ("fast", "pennylane")
+_OLD_BACKENDS = {"matrix": "fast", "qnode": "pennylane"}
 
 
-def _encode(v):
-    """Product state ``prod_i RZ(arctan v_i^2) RY(arctan v_i) H |0>``, (B, 2^n) complex."""
-    a = pnp.arctan(v)
-    b = pnp.arctan(v ** 2)
-    c, s = pnp.cos(0.5 * a), pnp.sin(0.5 * a)
-    r = 1.0 / np.sqrt(2.0)
-    q0 = (c - s) * r * pnp.exp(-0.5j * b)
-    q1 = (s + c) * r * pnp.exp(0.5j * b)
-    psi = pnp.stack([q0[:, 0], q1[:, 0]], axis=1)
-    for i in range(1, v.shape[1]):
-        qi = pnp.stack([q0[:, i], q1[:, i]], axis=1)
-        psi = (psi[:, :, None] * qi[:, None, :]).reshape(psi.shape[0], -1)
-    return psi
+def _resolve_backend(backend):
+    """``backend`` in the current vocabulary; the 0.1 names give a FutureWarning."""
+    if backend in _OLD_BACKENDS:
+        new = _OLD_BACKENDS[backend]
+        warnings.warn(f"backend={backend!r} is deprecated and will be removed; use "
+                      f"backend={new!r} (the same evaluator).", FutureWarning, stacklevel=3)
+        return new
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be 'fast' or 'pennylane', got {backend!r}.")
+    return backend
 
 
-def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
+def make_evaluator(weights, n_qubits, backend="fast", _cache=None):
     """Callable ``evaluate(k, v) -> <Z_i>`` (B, n) of circuit ``k`` with ``weights[k]``.
 
     Parameters
@@ -167,8 +171,8 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
     weights : array (n_circuits, L, n, 3)
         Differentiable (``pennylane.numpy``) or plain.
     n_qubits : int
-    backend : {"matrix", "qnode"}
-        See the module docstring.
+    backend : {"fast", "pennylane"}, default="fast"
+        See the module docstring (``"matrix"`` and ``"qnode"``: deprecated names of the two).
     _cache : dict, optional
         Holds the constant permutation / QNode between calls.
 
@@ -188,40 +192,39 @@ def make_evaluator(weights, n_qubits, backend="matrix", _cache=None):
     >>> w = init_weights(1, 1, 2, "uniform", np.random.default_rng(0))
     >>> v = np.full((3, 2), 0.3)
     >>> z = make_evaluator(w, 2)(0, v)
-    >>> z.shape, bool(np.allclose(z, make_evaluator(w, 2, backend="qnode")(0, v)))
+    >>> z.shape, bool(np.allclose(z, make_evaluator(w, 2, backend="pennylane")(0, v)))
     ((3, 2), True)
     """
+    backend = _resolve_backend(backend)
     cache = {} if _cache is None else _cache
-    if backend == "matrix":
+    if backend == "fast":
         if "perm" not in cache:
             cache["perm"] = cnot_permutation(n_qubits)
-            cache["signs"] = _signs(n_qubits)
+            cache["signs"] = z_signs(n_qubits)
         unitaries = [differentiable_unitary(weights[k], cache["perm"]) for k in range(weights.shape[0])]
-        signs_t = cache["signs"].T
+        signs = cache["signs"]
 
         def evaluate(k, v):
-            psi = _encode(v) @ pnp.transpose(unitaries[k])
+            psi = product_states(v, xp=pnp) @ pnp.transpose(unitaries[k])
             prob = pnp.real(psi) ** 2 + pnp.imag(psi) ** 2
-            return prob @ signs_t
+            return prob @ signs
 
         return evaluate
-    if backend == "qnode":
-        if "qnode" not in cache:
-            dev = qml.device("default.qubit", wires=n_qubits)
-            wires = list(range(n_qubits))
+    if "qnode" not in cache:
+        dev = qml.device("default.qubit", wires=n_qubits)
+        wires = list(range(n_qubits))
 
-            @qml.qnode(dev, interface="autograd", diff_method="backprop")
-            def circuit(v, w):
-                vqc(v, w, wires)
-                return [qml.expval(qml.PauliZ(i)) for i in wires]
+        @qml.qnode(dev, interface="autograd", diff_method="backprop")
+        def circuit(v, w):
+            vqc(v, w, wires)
+            return [qml.expval(qml.PauliZ(i)) for i in wires]
 
-            cache["qnode"] = circuit
+        cache["qnode"] = circuit
 
-        def evaluate(k, v):
-            return pnp.stack(cache["qnode"](v, weights[k]), axis=-1).reshape(v.shape[0], n_qubits)
+    def evaluate(k, v):
+        return pnp.stack(cache["qnode"](v, weights[k]), axis=-1).reshape(v.shape[0], n_qubits)
 
-        return evaluate
-    raise ValueError(f"backend must be 'matrix' or 'qnode', got {backend!r}.")
+    return evaluate
 
 
 # -- the cells of rcpod.quantum.cells, run with pennylane.numpy --------------------------------------
@@ -270,7 +273,7 @@ def window_features_autograd(cell, evaluate, X):
     return cell.features(state)
 
 
-def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=None):
+def model_loss(cell, weights, coef, intercept, X, y, backend="fast", _cache=None):
     """MSE of ``features(X; weights) @ coef + intercept`` against ``y`` (autograd-differentiable).
 
     Parameters
@@ -281,7 +284,8 @@ def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=No
     intercept : float or 0-d array
     X : array (B, w, n_inputs)
     y : array (B,)
-    backend : {"matrix", "qnode"}
+    backend : {"fast", "pennylane"}, default="fast"
+        See :func:`make_evaluator`.
 
     Returns
     -------
@@ -305,7 +309,7 @@ def model_loss(cell, weights, coef, intercept, X, y, backend="matrix", _cache=No
     return pnp.mean((pred - y) ** 2)
 
 
-def model_loss_and_grad(cell, weights, coef, intercept, X, y, backend="matrix", _cache=None):
+def model_loss_and_grad(cell, weights, coef, intercept, X, y, backend="fast", _cache=None):
     """Loss and gradients w.r.t. ``(weights, coef, intercept)`` by ``qml.grad`` (autograd).
 
     Parameters
@@ -364,10 +368,12 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     epochs : int, default=100
     batch_size : int, default=10
     lr, alpha, eps, momentum : float
-        RMSprop settings, defaults the paper's (0.01, 0.99, 1e-8, 0).
+        RMSprop settings, defaults the paper's (0.01, 0.99, 1e-8, 0); ``alpha`` is RMSprop's
+        smoothing constant, not a ridge strength.
     shuffle : bool, default=True
-    backend : {"matrix", "qnode"}, default="matrix"
-        Differentiable circuit evaluator (module docstring).
+    backend : {"fast", "pennylane"}, default="fast"
+        Differentiable circuit evaluator (module docstring). ``"matrix"`` and ``"qnode"``, the
+        rcpod 0.1 names of the two, still work with a FutureWarning.
     max_seconds : float or None, default=None
         Stop after the first epoch that ends past this wall time (the curves then have fewer
         entries; ``n_iter_`` says how many epochs ran).
@@ -414,7 +420,8 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         **{k: RMSpropReadout._parameter_constraints[k]
            for k in ("epochs", "batch_size", "lr", "alpha", "eps", "momentum", "shuffle",
                      "random_state")},
-        "backend": [Options({"matrix", "qnode"})],
+        # the 0.1 names stay valid values (with a FutureWarning when used) so old files load
+        "backend": [Options({*BACKENDS, *_OLD_BACKENDS})],
         "max_seconds": [None, Interval(numbers.Real, 0)],
     }
     # circuit count and feature count depend on the cell: checked by cell_ (before any use)
@@ -434,7 +441,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
                  epochs=100, batch_size=10, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0,
-                 shuffle=True, backend="matrix", max_seconds=None, random_state=None):
+                 shuffle=True, backend="fast", max_seconds=None, random_state=None):
         self.cell = cell
         self.n_qubits = n_qubits
         self.n_layers = n_layers
@@ -483,13 +490,11 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     def _check_y(y, n):
         if y is None:
             raise ValueError("requires y to be passed, but the target y is None.")
-        y = np.asarray(y, dtype=np.float64)
+        y = check_array("y", y, allow_empty=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)   # DataConversionWarning, as scikit-learn does
         if y.shape != (n,):
             raise ValueError(f"y must have shape ({n},) (one target per window), got {y.shape}.")
-        if not np.all(np.isfinite(y)):
-            raise ValueError("y contains NaN or infinity.")
         return y
 
     def fit(self, X, y, eval_set=None):
@@ -524,9 +529,10 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         opt = RMSprop([weights, coef, intercept], lr=self.lr, alpha=self.alpha, eps=self.eps,
                       momentum=self.momentum)
         cache = {}
+        backend = _resolve_backend(self.backend)
 
         def mse(Xs, ys):
-            return float(model_loss(cell, weights, coef, intercept, Xs, ys, self.backend, cache))
+            return float(model_loss(cell, weights, coef, intercept, Xs, ys, backend, cache))
 
         train_curve = [mse(X, y)]
         test_curve = [mse(Xt, yt)] if eval_set is not None else None
@@ -535,7 +541,7 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
         for epoch in range(int(self.epochs)):
             for idx in minibatches(X.shape[0], int(self.batch_size), self.shuffle, rng):
                 _, grads = model_loss_and_grad(cell, weights, coef, intercept, X[idx], y[idx],
-                                               self.backend, cache)
+                                               backend, cache)
                 opt.step(list(grads))
             n_iter += 1
             train_curve.append(mse(X, y))

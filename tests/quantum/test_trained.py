@@ -75,6 +75,27 @@ def test_matrix_backend_gradient_equals_qnode_backprop():
         np.testing.assert_allclose(a, q, atol=1e-12)
 
 
+@pytest.mark.parametrize("old, new", [("matrix", "fast"), ("qnode", "pennylane")])
+def test_0_1_backend_names_are_deprecated_aliases(old, new):
+    rng = np.random.default_rng(3)
+    c = make_cell("rnn", 2, 1)
+    X, y = rng.uniform(-1, 1, (3, 2, 1)), rng.uniform(-1, 1, 3)
+    W, coef = rng.uniform(0, 2 * np.pi, (1, 1, 2, 3)), rng.normal(size=1)
+    with pytest.warns(FutureWarning, match=f"backend='{new}'"):
+        l_old, g_old = model_loss_and_grad(c, W, coef, 0.1, X, y, backend=old)
+    l_new, g_new = model_loss_and_grad(c, W, coef, 0.1, X, y, backend=new)
+    assert l_old == l_new
+    for a, b in zip(g_old, g_new):
+        np.testing.assert_array_equal(a, b)
+    if new == "fast":   # the estimator: same model, one warning per fit
+        Xw, yw = _windows(4)
+        kw = dict(n_qubits=2, n_layers=1, epochs=1, random_state=0)
+        with pytest.warns(FutureWarning) as caught:
+            m_old = TrainedQuantumRNN(backend=old, **kw).fit(Xw, yw)
+        assert len([w for w in caught if issubclass(w.category, FutureWarning)]) == 1
+        np.testing.assert_array_equal(m_old.weights_, TrainedQuantumRNN(**kw).fit(Xw, yw).weights_)
+
+
 def test_a_few_epochs_reduce_the_loss():
     X, y = _windows(30)
     m = TrainedQuantumRNN(cell="rnn", n_layers=1, epochs=3, random_state=0)
