@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import make_scorer
 
+from .validation import Options, check_array, check_value
+
 __all__ = ["mse", "rmse", "nrmse", "nrmse_scorer"]
 
 _NORMALIZATIONS = ("std", "range")
@@ -29,21 +31,16 @@ def _check_targets(y_true, y_pred):
     """
     arrays = []
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        y = np.asarray(y)
-        if not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
-            raise TypeError(f"{name} must be numeric, got dtype {y.dtype}.")
+        y = check_array(name, y, allow_empty=True)
         if y.ndim == 0:
             raise ValueError(f"{name} must be an array of samples, got a scalar.")
-        arrays.append(np.asarray(y, dtype=np.float64))
+        arrays.append(y)
     y_true, y_pred = arrays
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and "
                          f"{y_pred.shape}.")
     if y_true.size == 0:
         raise ValueError("y_true and y_pred are empty; at least one sample is needed.")
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if not np.all(np.isfinite(y)):
-            raise ValueError(f"{name} contains NaN or infinity.")
     if y_true.ndim == 1:
         return y_true[:, None], y_pred[:, None]
     n_out = y_true.shape[-1]
@@ -51,8 +48,7 @@ def _check_targets(y_true, y_pred):
 
 
 def _check_multioutput(multioutput):
-    if multioutput not in _MULTIOUTPUT:
-        raise ValueError(f"multioutput must be one of {_MULTIOUTPUT}, got {multioutput!r}.")
+    check_value("multioutput", multioutput, [Options(_MULTIOUTPUT)])
 
 
 def _aggregate(values, multioutput):
@@ -158,8 +154,7 @@ def nrmse(y_true, y_pred, normalization="std", multioutput="uniform_average"):
     >>> round(float(nrmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))), 6)
     0.707107
     """
-    if normalization not in _NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}.")
+    check_value("normalization", normalization, [Options(_NORMALIZATIONS)])
     _check_multioutput(multioutput)
     y_true, y_pred = _check_targets(y_true, y_pred)
     err = np.sqrt(np.mean((y_pred - y_true) ** 2, axis=0))

@@ -83,3 +83,11 @@ def test_scorer_is_negated_nrmse():
     dummy = cross_val_score(DummyRegressor(), X, y, cv=3, scoring=nrmse_scorer).mean()
     assert good > dummy  # greater is better after negation
     assert dummy < -0.9
+
+
+def test_complex_targets_and_wrong_option_types_raise_type_error():
+    y = np.ones(3) + 1j
+    with pytest.raises(TypeError, match="^y_true must be real"):
+        nrmse(y, y)
+    with pytest.raises(TypeError, match="^normalization must be one of"):
+        nrmse(np.arange(3.0), np.arange(3.0), normalization=None)
