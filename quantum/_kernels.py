@@ -4,7 +4,7 @@ An execution engine, not a definition: each kernel runs a whole batch of series 
 with the equations of :meth:`rcpod.quantum.cells.QuantumCell.step` (their one definition) and
 the circuit evaluation of :class:`rcpod.quantum.fast.VQCBank` (product state of the encoding,
 stacked precomputed unitaries, ``<Z_i>`` from probabilities). They remove the per-step Python and
-numpy call overhead, which dominates at 4 qubits; tests/quantum/test_kernels.py checks them
+numpy call overhead, which dominates at 4 qubits; the test suite checks them
 against ``QuantumCell.step``. The cell equations are those of [1]_ and [2]_.
 
 References

@@ -490,7 +490,8 @@ class TrainedQuantumRNN(RegressorMixin, BaseEstimator):
     def _check_y(y, n):
         if y is None:
             raise ValueError("requires y to be passed, but the target y is None.")
-        y = check_array("y", y, allow_empty=True)
+        # float first: object arrays of numbers convert (as scikit-learn does), strings fail
+        y = check_array("y", np.asarray(y, dtype=np.float64), allow_empty=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)   # DataConversionWarning, as scikit-learn does
         if y.shape != (n,):
