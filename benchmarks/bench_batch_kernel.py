@@ -1,5 +1,6 @@
-"""The batched sparse ESN kernel: LLVM-IR lanes (``_csr_group``) against the plain numba loop
-that is its fallback (``_csr_group_plain``), interleaved, with bit-identity checked.
+"""The batched sparse ESN kernel: LLVM-IR lanes (``group_kernels()["ir"]`` of
+rcpod.reservoir.kernels) against the plain numba loop that is its fallback
+(``group_kernels()["plain"]``), interleaved, with bit-identity checked.
 
     python benchmarks/bench_batch_kernel.py                 # N = 100, 500, 1000; 2000 steps
     python benchmarks/bench_batch_kernel.py --sizes 2000 --steps 500
@@ -13,10 +14,10 @@ import argparse
 
 import numpy as np
 
-from rcpod.benchmarks import _timing
+from rcpod.benchmarks import timing as _timing
 from rcpod.benchmarks.machine import cpu_model
 from rcpod.reservoir import ESN
-from rcpod.reservoir import _kernels as K
+from rcpod.reservoir import kernels as K
 
 
 def main(argv=None):
@@ -27,6 +28,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     before = _timing.load_snapshot()
     print(f"CPU: {cpu_model()}; load {_timing.load_text(before)}; LANES={K.LANES}")
+    kernels = K.group_kernels()
     rows = []
     for N in args.sizes:
         esn = ESN(N, random_state=0).initialize(1)
@@ -42,7 +44,7 @@ def main(argv=None):
                 outs[name] = out
             return run
 
-        ir, plain = runner(K._csr_group, "ir"), runner(K._csr_group_plain, "plain")
+        ir, plain = runner(kernels["ir"], "ir"), runner(kernels["plain"], "plain")
         times = _timing.interleaved_times({"ir": ir, "plain": plain}, args.repeats)
         t_ir, t_plain = times["ir"], times["plain"]
         stats = _timing.ratio_stats(t_plain, t_ir)
