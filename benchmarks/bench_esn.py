@@ -49,7 +49,7 @@ import time
 
 import numpy as np
 
-from rcpod.benchmarks import _timing
+from rcpod.benchmarks import timing as _timing
 from rcpod.benchmarks.machine import cpu_model, memory_gb
 
 GOALS = ("one series: >= 3x faster than reservoirpy at N = 100 and never slower at N >= 500; "

@@ -29,7 +29,7 @@ import sys
 
 import numpy as np
 
-from rcpod.benchmarks import _timing
+from rcpod.benchmarks import timing as _timing
 from rcpod.benchmarks.machine import cpu_model
 from rcpod.quantum import QuantumReservoir
 from rcpod.quantum.datasets import load_task

@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from rcpod.benchmarks import _timing
+from rcpod.benchmarks import timing as _timing
 from rcpod.benchmarks.machine import cpu_model
 
 

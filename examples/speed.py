@@ -32,7 +32,7 @@ import time
 import traceback
 
 
-from rcpod.benchmarks import _timing
+from rcpod.benchmarks import timing as _timing
 from rcpod.examples import _common
 from rcpod.examples.report import headline_row
 

@@ -22,25 +22,26 @@ References
 from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
 from .casadi_export import to_casadi
 from .deim import deim, deim_coefficients, lstsq_weights, oversample, qdeim
-from .diagnostics import (ReductionReport, ReductionWarning, check_trajectory, diagnose,
+from .diagnostics import (ReductionWarning, check_trajectory, diagnose,
                           jacobian_spectral_radii, per_step_time)
 from .mpc import OffsetFreeMPC, TrackingMPC, state_space_function
-from .jacobians import jacobian_input, jacobian_state, step_jacobians
+from .jacobians import jacobian_input, jacobian_state, leaky_tanh_form, step_jacobians
 from .pod import energy_rank, pod, projection_error
 from .reduced import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir, ReducedReservoir,
                       StabilizedDEIMReservoir)
-from .reductor import METHODS, reduce
-from .snapshots import Snapshots, collect_snapshots
+from .report import Diagnostics, ReductionReport
+from .reductor import METHODS, NONLINEARITIES, SAMPLINGS, method_name, reduce
+from .snapshots import Snapshots, collect_snapshots, snapshots_from_states
 
 __all__ = [
     "pod", "energy_rank", "projection_error",
     "output_weighted_pod", "observability_gramian", "linearized_jacobian",
     "deim", "qdeim", "oversample", "deim_coefficients", "lstsq_weights",
     "ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir",
-    "LinearizedDEIMReservoir", "Snapshots", "collect_snapshots",
-    "reduce", "METHODS",
-    "jacobian_state", "jacobian_input", "step_jacobians",
+    "LinearizedDEIMReservoir", "Snapshots", "collect_snapshots", "snapshots_from_states",
+    "reduce", "METHODS", "SAMPLINGS", "NONLINEARITIES", "method_name",
+    "jacobian_state", "jacobian_input", "step_jacobians", "leaky_tanh_form",
     "to_casadi", "TrackingMPC", "OffsetFreeMPC", "state_space_function",
-    "ReductionReport", "ReductionWarning", "check_trajectory", "diagnose",
+    "ReductionReport", "Diagnostics", "ReductionWarning", "check_trajectory", "diagnose",
     "jacobian_spectral_radii", "per_step_time",
 ]

@@ -32,12 +32,12 @@ balanced proper orthogonal decomposition", Int. J. Bifurcation Chaos 15(3), 2005
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.linalg
 
-from ._validation import check_matrix, check_positive_int
+from rcpod.reservoir.form import LeakyTanhForm
+from rcpod.reservoir.validation import check_array, check_int, check_real
+
 from .pod import energy_rank
 
 __all__ = ["observability_gramian", "linearized_jacobian", "output_weighted_pod"]
@@ -66,16 +66,15 @@ def linearized_jacobian(W, nonlinear, leak_rate=1.0):
     array([[0.75, 0.  ],
            [0.  , 0.75]])
     """
-    F = check_matrix(nonlinear, "nonlinear")
-    if W.shape != (F.shape[0], F.shape[0]):
-        raise ValueError(f"W must have shape ({F.shape[0]}, {F.shape[0]}) to match the "
-                         f"{F.shape[0]} rows of nonlinear, got {W.shape}.")
-    a = float(leak_rate)
-    if not 0 < a <= 1:
-        raise ValueError(f"leak_rate must lie in (0, 1], got {leak_rate!r}.")
-    slope = np.mean(1.0 - F ** 2, axis=1)
+    F = check_array("nonlinear", nonlinear, ndim=2)
+    N = F.shape[0]
+    if W.shape != (N, N):
+        raise ValueError(f"W must have shape ({N}, {N}) to match the {N} rows of nonlinear, got "
+                         f"{W.shape}.")
+    a = check_real("leak_rate", leak_rate, low=0, high=1, closed="right")
     Wd = W.toarray() if hasattr(W, "toarray") else np.asarray(W, dtype=np.float64)
-    return (1.0 - a) * np.eye(F.shape[0]) + a * slope[:, None] * Wd
+    form = LeakyTanhForm(A=Wd, B=np.zeros((N, 0)), c=np.zeros(N), leak=a)
+    return form.state_jacobian_at_slopes(np.mean(1.0 - F ** 2, axis=1))
 
 
 def observability_gramian(jacobian, output):
@@ -104,8 +103,8 @@ def observability_gramian(jacobian, output):
     >>> float(observability_gramian([[0.5]], [[1.0]])[0, 0])
     1.3333333333333333
     """
-    J = check_matrix(jacobian, "jacobian")
-    C = check_matrix(output, "output")
+    J = check_array("jacobian", jacobian, ndim=2)
+    C = check_array("output", output, ndim=2)
     N = J.shape[0]
     if J.shape != (N, N) or C.shape[1] != N:
         raise ValueError(f"jacobian must be square (N, N) and output (n_outputs, N); got "
@@ -156,16 +155,15 @@ def output_weighted_pod(snapshots, gramian, rank=None, energy=None, weight=0.5, 
     >>> bool(np.allclose(np.abs(Psi.T @ Phi), np.eye(2)))
     True
     """
-    X = check_matrix(snapshots, "snapshots")
+    X = check_array("snapshots", snapshots, ndim=2)
     N = X.shape[0]
-    Q = check_matrix(gramian, "gramian")
+    Q = check_array("gramian", gramian, ndim=2)
     if Q.shape != (N, N):
         raise ValueError(f"gramian must have shape ({N}, {N}) to match snapshots, got {Q.shape}.")
-    if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not weight >= 0:
-        raise ValueError(f"weight must be a real number >= 0, got {weight!r}.")
+    weight = check_real("weight", weight, low=0)
     if rank is None and energy is None:
         raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
-    rank = check_positive_int(rank, "rank", allow_none=True)
+    rank = check_int("rank", rank, allow_none=True)
     if rank is not None and rank > N:
         raise ValueError(f"rank={rank} exceeds the number of degrees of freedom N={N}.")
     if center:

@@ -22,47 +22,13 @@ References
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
-from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.form import casadi_constant as _dm
+from rcpod.reservoir.form import import_casadi
 
-from ._esn import esn_weights, is_esn
-from .reduced import ReducedReservoir
+from .jacobians import leaky_tanh_form
 
 __all__ = ["to_casadi", "import_casadi"]
-
-
-def import_casadi():
-    """Import casadi or raise an ImportError naming the extra to install.
-
-    Returns
-    -------
-    module
-        The ``casadi`` module.
-
-    Raises
-    ------
-    ImportError
-        If casadi is not installed (``pip install rcpod[mpc]``).
-
-    Examples
-    --------
-    >>> from rcpod.reduction.casadi_export import import_casadi
-    >>> import_casadi().__name__
-    'casadi'
-    """
-    try:
-        import casadi
-    except ImportError as exc:  # pragma: no cover - casadi is installed in the test environment
-        raise ImportError("to_casadi needs the optional dependency casadi; install it with "
-                          "`pip install rcpod[mpc]` (or `pip install casadi`).") from exc
-    return casadi
-
-
-def _dm(ca, a):
-    if sp.issparse(a):
-        return ca.DM(sp.csc_matrix(a, dtype=np.float64))
-    return ca.DM(np.asarray(a, dtype=np.float64))
 
 
 def _readout_parts(estimator, n_features):
@@ -115,36 +81,12 @@ def to_casadi(model, name="rcpod_step"):
     True
     """
     ca = import_casadi()
-    estimator = None
-    if not isinstance(model, BaseReservoir) and hasattr(model, "readout_"):
-        estimator, res = model, model.reservoir_
-    elif isinstance(model, BaseReservoir):
-        res = model
-    else:
-        raise TypeError(f"model must be an ESN, a reduced reservoir or a fitted estimator holding "
-                        f"one, got {type(model).__name__}.")
-    if not hasattr(res, "n_states_"):
-        from sklearn.exceptions import NotFittedError
-        raise NotFittedError("the reservoir is not initialized; fit or initialize it first.")
+    res, form = leaky_tanh_form(model)
+    estimator = None if res is model else model
     n, n_in = res.n_states_, res.n_inputs_
     x = ca.MX.sym("x", n)
     u = ca.MX.sym("u", n_in)
-    if is_esn(res):
-        w = esn_weights(res)
-        a = w.leak_rate
-        x_next = (1 - a) * x + a * ca.tanh(ca.mtimes(_dm(ca, w.W), x)
-                                           + ca.mtimes(_dm(ca, w.W_in), u) + _dm(ca, w.bias))
-    elif isinstance(res, ReducedReservoir):
-        a = float(res.leak_rate)
-        v = (ca.mtimes(_dm(ca, res.A_), x) + ca.mtimes(_dm(ca, res.B_), u) + _dm(ca, res.c_))
-        h = ca.tanh(v) - v if res.remainder_ else ca.tanh(v)
-        rhs = ca.mtimes(_dm(ca, res.E_), h) + ca.mtimes(_dm(ca, res.Lu_), u) + _dm(ca, res.d_)
-        if res.has_linear_:
-            rhs = rhs + ca.mtimes(_dm(ca, res.L_), x)
-        x_next = (1 - a) * x + a * rhs
-    else:
-        raise TypeError(f"to_casadi supports rcpod.reservoir.ESN and rcpod reduced reservoirs, got "
-                        f"{type(res).__name__}.")
+    x_next = form.casadi_next(x, u)
     if estimator is None:
         y = x
     else:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from ._validation import check_matrix, check_positive_int
+from rcpod.reservoir.validation import check_array, check_int
 
 __all__ = ["deim", "qdeim", "oversample", "deim_coefficients", "lstsq_weights"]
 
@@ -39,12 +39,12 @@ _RANK_TOL = 1e-12
 
 
 def _check_basis(basis, n_points):
-    U = check_matrix(basis, "basis")
+    U = check_array("basis", basis, ndim=2)
     n_dofs, n_basis = U.shape
     if n_basis > n_dofs:
         raise ValueError(f"basis must have at most as many columns as rows (shape (n_dofs, "
                          f"n_basis)), got shape {U.shape}.")
-    n_points = check_positive_int(n_points, "n_points", allow_none=True)
+    n_points = check_int("n_points", n_points, allow_none=True)
     if n_points is None:
         n_points = n_basis
     if n_points < n_basis:
@@ -206,14 +206,14 @@ def oversample(basis, indices, n_points):
     >>> p.shape, bool(np.all(p[:5] == qdeim(U)))
     ((9,), True)
     """
-    U = check_matrix(basis, "basis")
+    U = check_array("basis", basis, ndim=2)
     n_dofs, n_basis = U.shape
     p = list(np.asarray(indices, dtype=np.intp).ravel())
     if len(set(p)) != len(p) or (p and (min(p) < 0 or max(p) >= n_dofs)):
         raise ValueError("indices must be distinct row indices of basis.")
     if len(p) < n_basis:
         raise ValueError(f"need at least n_basis={n_basis} initial indices, got {len(p)}.")
-    n_points = check_positive_int(n_points, "n_points")
+    n_points = check_int("n_points", n_points)
     if not len(p) <= n_points <= n_dofs:
         raise ValueError(f"n_points={n_points} must lie in [{len(p)}, {n_dofs}].")
     taken = np.zeros(n_dofs, dtype=bool)
@@ -274,7 +274,7 @@ def deim_coefficients(basis, indices):
     >>> bool(np.allclose(U @ deim_coefficients(U, p) @ f[p], f))
     True
     """
-    U = check_matrix(basis, "basis")
+    U = check_array("basis", basis, ndim=2)
     p = _check_indices(indices, U.shape[0], "basis")
     if p.size < U.shape[1]:
         raise ValueError(f"need at least n_basis={U.shape[1]} indices, got {p.size}.")
@@ -324,8 +324,8 @@ def lstsq_weights(projected, snapshots, indices):
     >>> bool(np.allclose(E, Psi.T))
     True
     """
-    T = check_matrix(projected, "projected")
-    S = check_matrix(snapshots, "snapshots")
+    T = check_array("projected", projected, ndim=2)
+    S = check_array("snapshots", snapshots, ndim=2)
     if T.shape[1] != S.shape[1]:
         raise ValueError(f"projected and snapshots must have the same number of columns "
                          f"(snapshots), got {T.shape} and {S.shape}.")

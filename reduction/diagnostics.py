@@ -20,13 +20,14 @@ import warnings
 
 import numpy as np
 
-from rcpod.reservoir.series import as_series
+from rcpod.reservoir.series import as_series, as_targets
 from rcpod.reservoir.metrics import nrmse
 
 from .jacobians import step_jacobians
+from .report import Diagnostics
 
-__all__ = ["ReductionReport", "ReductionWarning", "jacobian_spectral_radii", "check_trajectory",
-           "per_step_time", "diagnose"]
+__all__ = ["ReductionWarning", "jacobian_spectral_radii", "check_trajectory", "per_step_time",
+           "diagnose"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,41 +58,6 @@ class ReductionWarning(UserWarning):
     >>> any(issubclass(w.category, ReductionWarning) for w in caught), report["diverged"]
     (True, True)
     """
-
-
-class ReductionReport(dict):
-    """A plain mapping of diagnostic values with attribute access (``report.stable``).
-
-    Values are numbers, booleans, strings, lists and numpy arrays only, so the report is saved
-    with the estimator by :mod:`rcpod.reservoir.persistence` (it comes back as a plain ``dict``).
-
-    Examples
-    --------
-    >>> from rcpod.reduction import ReductionReport
-    >>> rep = ReductionReport(rank=5, method="pod")
-    >>> rep.rank, rep["method"]
-    (5, 'pod')
-    """
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def summary(self):
-        """Human-readable multi-line summary."""
-        lines = []
-        for k, v in self.items():
-            if isinstance(v, np.ndarray):
-                if v.size > 6:
-                    v = f"array{v.shape} [{', '.join(f'{x:.3g}' for x in v[:5])}, ...]"
-                else:
-                    v = np.array2string(v, precision=4)
-            elif isinstance(v, float):
-                v = f"{v:.4g}"
-            lines.append(f"{k:>28s}: {v}")
-        return "\n".join(lines)
 
 
 def jacobian_spectral_radii(model, states_prev, inputs, return_norms=False):
@@ -167,7 +133,7 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
 
     Returns
     -------
-    ReductionReport
+    Diagnostics
         Keys ``state_error``, ``max_abs_lifted_state``, ``finite``, ``diverged``,
         ``jacobian_radius_max``, ``jacobian_norm_max``, ``jacobian_radius_median``,
         ``jacobian_fraction_above_1``,
@@ -187,12 +153,50 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
     """
     series = as_series(X, name="X", n_features=reduced.n_inputs_, min_length=washout + 1)
     runs = [series.batch] if series.layout == "batch" else series.arrays
+    return trajectory_report([full_reservoir.run(u) for u in runs], reduced, runs, washout,
+                             divergence_tol=divergence_tol,
+                             max_jacobian_points=max_jacobian_points,
+                             persistent_fraction=persistent_fraction, warn=warn)
+
+
+def trajectory_report(full_states, reduced, runs, washout=0, *, divergence_tol=0.5,
+                      max_jacobian_points=100, persistent_fraction=0.5, warn=True):
+    """:func:`check_trajectory` on validated inputs whose full-ESN states are already known.
+
+    Parameters
+    ----------
+    full_states : list of arrays
+        The full ESN's states on each entry of ``runs`` (from the zero state).
+    reduced : ReducedReservoir
+    runs : list of arrays (T_i, n_inputs) or (B, T, n_inputs)
+        Validated inputs.
+    washout, divergence_tol, max_jacobian_points, persistent_fraction, warn
+        As in :func:`check_trajectory`.
+
+    Returns
+    -------
+    Diagnostics
+        As :func:`check_trajectory`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import PODReservoir, pod
+    >>> from rcpod.reduction.diagnostics import trajectory_report
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (50, 1))
+    >>> X = esn.run(u)
+    >>> red = PODReservoir.from_esn(esn, pod(X.T, rank=20)[0])
+    >>> bool(trajectory_report([X], red, [u])["state_error"] < 1e-8)
+    True
+    """
     num = den = 0.0
     max_abs, finite = 0.0, True
     zs_prev, us = [], []
     with np.errstate(over="ignore", invalid="ignore"):
-        for u in runs:
-            xf = np.asarray(full_reservoir.run(u), dtype=np.float64)[..., washout:, :]
+        for u, xf in zip(runs, full_states):
+            xf = np.asarray(xf, dtype=np.float64)[..., washout:, :]
             z = np.asarray(reduced.run(u), dtype=np.float64)
             z0 = reduced.initial_state(u.shape[0] if u.ndim == 3 else None)
             zprev = np.concatenate([np.asarray(z0, dtype=np.float64)[..., None, :], z[..., :-1, :]],
@@ -208,8 +212,8 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
             us.append(np.asarray(u)[..., washout:, :].reshape(-1, u.shape[-1]))
     err = float(np.sqrt(num / den)) if den > 0 else (0.0 if num == 0 else np.inf)
     diverged = (not finite) or max_abs > STATE_BOUND or not err <= divergence_tol
-    report = ReductionReport(state_error=err if finite else np.inf, max_abs_lifted_state=max_abs,
-                             finite=finite, diverged=bool(diverged))
+    report = dict(state_error=err if finite else np.inf, max_abs_lifted_state=max_abs,
+                  finite=finite, diverged=bool(diverged))
     if finite and zs_prev:
         zp, uu = np.concatenate(zs_prev), np.concatenate(us)
         r = reduced.n_states_
@@ -237,13 +241,13 @@ def check_trajectory(full_reservoir, reduced, X, washout=0, *, divergence_tol=0.
                     f"(max {report['jacobian_radius_max']:.3g}): the reduced model is locally "
                     f"expanding where the full ESN contracts.")
     report["stable"] = not (diverged or report["jacobian_unstable"])
-    report["warnings"] = msgs
+    report["warnings"] = tuple(msgs)
     if warn:
         for m in msgs:
             warnings.warn("Unstable reduced ESN: " + m + " Try another rank / n_points / method "
                           "(or centring) and check the full ESN is not chaotic.",
                           ReductionWarning, stacklevel=3)
-    return report
+    return Diagnostics(report)
 
 
 #: Upper bound of ``repeats`` in :func:`per_step_time` (a bound, so a typo cannot hang a run).
@@ -315,8 +319,9 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
 
     Returns
     -------
-    ReductionReport
-        The reduction's own report (singular values, energy captured, ranks) updated with
+    Diagnostics
+        The reduction's own report (:meth:`ReductionReport.to_dict`: singular values, energy
+        captured, ranks) updated with
         ``test_state_error``, ``test_output_error`` (NRMSE of reduced vs full predictions,
         std of the full predictions as normaliser), ``full_nrmse`` / ``reduced_nrmse`` (against
         ``y_test``), ``time_per_step_full`` / ``time_per_step_reduced`` (s) and ``speedup``,
@@ -338,7 +343,8 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
     full = full_estimator.reservoir_
     red = reduced_estimator.reservoir_
     washout = full_estimator.washout if washout is None else washout
-    report = ReductionReport(getattr(reduced_estimator, "reduction_report_", {}) or {})
+    own = getattr(reduced_estimator, "reduction_report_", None)
+    report = dict(own.to_dict() if hasattr(own, "to_dict") else (own or {}))
     traj = check_trajectory(full, red, X_test, washout, divergence_tol=divergence_tol, warn=warn)
     for k, v in traj.items():
         report["test_" + k if k in ("state_error", "warnings") else k] = v
@@ -350,7 +356,6 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
         report["test_output_error"] = (float(nrmse(yf, yr)) if np.all(np.std(yf, axis=0) > 0)
                                        else float(np.sqrt(np.mean((yf - yr) ** 2))))
         if y_test is not None:
-            from rcpod.reservoir.series import as_targets
             targets, _ = as_targets(y_test, series, name="y_test")
             yt = np.concatenate([t[washout:] for t in targets])
             report["full_nrmse"] = float(nrmse(yt, yf))
@@ -361,4 +366,4 @@ def diagnose(full_estimator, reduced_estimator, X_test, y_test=None, *, washout=
         u = np.random.default_rng(0).uniform(-0.5, 0.5, (int(timing_steps), red.n_inputs_))
         tf, tr = per_step_time(full, u), per_step_time(red, u)
         report.update(time_per_step_full=tf, time_per_step_reduced=tr, speedup=tf / tr)
-    return report
+    return Diagnostics(report)

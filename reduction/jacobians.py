@@ -11,7 +11,9 @@ stabilised remainder ``tanh(v) - v``):
     dz[k]/dz[k-1] = (1-a) I + a (L + E diag(h'(v)) A),  dz[k]/du[k] = a (L_u + E diag(h'(v)) B)
 
 Both follow by differentiating the update equations (chain rule); the reduced models are those of
-:mod:`rcpod.reduction.reduced`, including the stabilised variant of [1]_.
+:mod:`rcpod.reduction.reduced`, including the stabilised variant of [1]_. Both are the one
+formula of :meth:`rcpod.reservoir.form.LeakyTanhForm.jacobians` (the ESN is the form with
+``E = I``, ``L = 0``).
 
 References
 ----------
@@ -21,28 +23,49 @@ References
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.utils.validation import check_is_fitted
 
-from rcpod.reservoir.base import BaseReservoir
+from rcpod.reservoir.base import resolve_reservoir
 
-from ._esn import esn_weights, is_esn
-from .reduced import ReducedReservoir
-
-__all__ = ["jacobian_state", "jacobian_input", "step_jacobians"]
+__all__ = ["jacobian_state", "jacobian_input", "step_jacobians", "leaky_tanh_form"]
 
 
-def _resolve(model):
-    """An ESN or reduced reservoir from a reservoir or a fitted estimator."""
-    if not isinstance(model, BaseReservoir) and hasattr(model, "reservoir_"):
-        model = model.reservoir_
-    if not isinstance(model, BaseReservoir) and hasattr(type(model), "fit"):
-        check_is_fitted(model, "reservoir_")
-    if is_esn(model) or isinstance(model, ReducedReservoir):
-        check_is_fitted(model, "n_states_")
-        return model
-    raise TypeError(f"model must be a rcpod.reservoir.ESN, a reduced reservoir of rcpod.reduction, or a "
-                    f"fitted estimator holding one; got {type(model).__name__}.")
+def leaky_tanh_form(model, name="model"):
+    """The reservoir of ``model`` and its leaky-tanh form in float64.
+
+    Parameters
+    ----------
+    model : rcpod.reservoir.ESN, ReducedReservoir, or a fitted estimator whose ``reservoir_`` is one
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    reservoir : the resolved reservoir
+    form : rcpod.reservoir.form.LeakyTanhForm, float64
+
+    Raises
+    ------
+    TypeError
+        The reservoir has no leaky-tanh form (it is not an ESN or a reduced ESN).
+
+    Examples
+    --------
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import leaky_tanh_form
+    >>> res, form = leaky_tanh_form(ESN(n_units=10, random_state=0).initialize(1))
+    >>> form.n_states, str(form.dtype)
+    (10, 'float64')
+    """
+    try:
+        res, _ = resolve_reservoir(model, name)
+    except TypeError:
+        res = None
+    if not callable(getattr(res, "form", None)):
+        raise TypeError(f"{name} must be a rcpod.reservoir.ESN, a reduced reservoir of "
+                        f"rcpod.reduction, or a fitted estimator holding one; got "
+                        f"{type(model if res is None else res).__name__}, which has no "
+                        f"leaky-tanh form.")
+    return res, res.form().astype(np.float64)
 
 
 def _check_point(res, state, u):
@@ -56,21 +79,6 @@ def _check_point(res, state, u):
     if not (np.all(np.isfinite(state)) and np.all(np.isfinite(u))):
         raise ValueError("state and u must be finite (no NaN or infinity).")
     return state, u
-
-
-def _esn_parts(esn, x, u):
-    w = esn_weights(esn)
-    v = (w.W @ x.T).T + u @ w.W_in.T + w.bias
-    dh = 1.0 - np.tanh(v) ** 2
-    return w, dh
-
-
-def _reduced_parts(red, z, u):
-    f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
-    A, B, c = f64(red.A_), f64(red.B_), f64(red.c_)
-    t = np.tanh(z @ A.T + u @ B.T + c)
-    dh = -t * t if red.remainder_ else 1.0 - t * t
-    return A, B, f64(red.E_), dh
 
 
 def step_jacobians(model, state, u):
@@ -101,26 +109,8 @@ def step_jacobians(model, state, u):
     >>> step_jacobians(esn, np.zeros((3, 20)), np.zeros((3, 2)))[0].shape   # batch of points
     (3, 20, 20)
     """
-    res = _resolve(model)
-    s, u = _check_point(res, state, u)
-    a = float(res.leak_rate)
-    n = res.n_states_
-    eye = np.eye(n)
-    if is_esn(res):
-        w, dh = _esn_parts(res, s, u)
-        W = w.W.toarray() if sp.issparse(w.W) else w.W
-        Js = (1.0 - a) * eye + a * dh[..., :, None] * W
-        Ju = a * dh[..., :, None] * w.W_in
-        return Js, Ju
-    A, B, E, dh = _reduced_parts(res, s, u)
-    EdA = (E * dh[..., None, :]) @ A
-    EdB = (E * dh[..., None, :]) @ B
-    Js = (1.0 - a) * eye + a * EdA
-    Ju = a * EdB
-    if res.has_linear_:
-        Js = Js + a * np.asarray(res.L_, dtype=np.float64)
-    Ju = Ju + a * np.asarray(res.Lu_, dtype=np.float64)
-    return Js, Ju
+    res, form = leaky_tanh_form(model)
+    return form.jacobians(*_check_point(res, state, u))
 
 
 def jacobian_state(model, state, u):
@@ -151,14 +141,7 @@ def jacobian_state(model, state, u):
     >>> J.shape, round(float(np.max(np.abs(np.linalg.eigvals(J)))), 6)
     ((20, 20), 0.9)
     """
-    res = _resolve(model)
-    s, uu = _check_point(res, state, u)
-    if is_esn(res) and s.ndim == 1:
-        w, dh = _esn_parts(res, s, uu)
-        a = float(res.leak_rate)
-        DW = w.W.multiply(dh[:, None]).toarray() if sp.issparse(w.W) else dh[:, None] * w.W
-        return (1.0 - a) * np.eye(res.n_states_) + a * DW
-    return step_jacobians(res, s, uu)[0]
+    return step_jacobians(model, state, u)[0]
 
 
 def jacobian_input(model, state, u):

@@ -9,13 +9,12 @@ show that.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from rcpod.reservoir.series import as_series, as_targets
+from rcpod.reservoir.validation import check_real
 
-__all__ = ["split_holdout", "check_outputs", "OUTPUT_TOL"]
+__all__ = ["split_holdout", "check_outputs", "outputs_from_states", "OUTPUT_TOL"]
 
 #: Default threshold of :func:`check_outputs`: the largest per-output RMS difference between the
 #: reduced and the full model's outputs, relative to the standard deviation of the full
@@ -56,9 +55,7 @@ def split_holdout(X, y, washout, fraction, n_features=None):
     >>> X_fit[0].shape, cuts
     ((90, 1), [90])
     """
-    if (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
-            or not 0 <= fraction < 1):
-        raise ValueError(f"holdout must be a float in [0, 1), got {fraction!r}.")
+    fraction = check_real("holdout", fraction, low=0, high=1, closed="left")
     min_length = washout + (2 if fraction > 0 else 1)
     series = as_series(X, name="X_train", n_features=n_features, min_length=min_length)
     ys, one_d = (None, False) if y is None else as_targets(y, series, name="y_train")
@@ -77,7 +74,41 @@ def split_holdout(X, y, washout, fraction, n_features=None):
     return X_fit, (y_fit if ys is not None else None), list(series.arrays), cuts
 
 
-def check_outputs(full, reduced, series, cuts, washout, tol=OUTPUT_TOL):
+def outputs_from_states(estimator, states, inputs):
+    """The outputs of a fitted estimator for states its reservoir already computed.
+
+    What ``estimator.predict(inputs)`` gives, without running the reservoir again: the readout
+    applied to the reservoir's features of ``states`` (and ``inputs`` with ``include_input``).
+
+    Parameters
+    ----------
+    estimator : fitted ReservoirRegressor / ESNRegressor
+    states : array of shape (T, n_states)
+        ``estimator.reservoir_.run(inputs)``.
+    inputs : array of shape (T, n_inputs)
+
+    Returns
+    -------
+    ndarray of shape (T, n_outputs)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESNRegressor
+    >>> from rcpod.reduction.output_check import outputs_from_states
+    >>> u = np.random.default_rng(0).uniform(-0.5, 0.5, (100, 1))
+    >>> est = ESNRegressor(n_units=20, random_state=0).fit(u, np.roll(u, 1))
+    >>> y = outputs_from_states(est, est.reservoir_.run(u), u)
+    >>> bool(np.allclose(y, est.predict(u), rtol=0, atol=1e-12))
+    True
+    """
+    feats = estimator.reservoir_.features(states)
+    if estimator.include_input:
+        feats = np.concatenate([feats, np.asarray(inputs, dtype=feats.dtype)], axis=-1)
+    return np.asarray(estimator.readout_.predict(feats), dtype=np.float64).reshape(len(feats), -1)
+
+
+def check_outputs(full, reduced, series, cuts, washout, tol=OUTPUT_TOL, full_outputs=None):
     """Compare the outputs of the full and the reduced estimator on the held-back steps.
 
     Parameters
@@ -90,6 +121,9 @@ def check_outputs(full, reduced, series, cuts, washout, tol=OUTPUT_TOL):
         post-washout training steps are compared instead (an in-sample check).
     washout : int
     tol : float, default=:data:`OUTPUT_TOL`
+    full_outputs : list of arrays (T_i, n_outputs), optional
+        The full estimator's outputs on ``series``, if already known (:func:`outputs_from_states`);
+        otherwise ``full.predict`` computes them.
 
     Returns
     -------
@@ -112,8 +146,10 @@ def check_outputs(full, reduced, series, cuts, washout, tol=OUTPUT_TOL):
     """
     held_out = all(c < len(u) for c, u in zip(cuts, series))
     starts = cuts if held_out else [washout] * len(series)
+    if full_outputs is None:
+        full_outputs = full.predict(series)
     yf = [np.asarray(p, dtype=np.float64).reshape(len(u), -1)[s:]
-          for p, u, s in zip(full.predict(series), series, starts)]
+          for p, u, s in zip(full_outputs, series, starts)]
     yr = [np.asarray(p, dtype=np.float64).reshape(len(u), -1)[s:]
           for p, u, s in zip(reduced.predict(series), series, starts)]
     yf, yr = np.concatenate(yf), np.concatenate(yr)

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import scipy.linalg
 
-from ._validation import check_matrix, check_positive_int
+from rcpod.reservoir.validation import check_array, check_int
 
 __all__ = ["pod", "energy_rank", "projection_error"]
 
@@ -131,9 +131,9 @@ def pod(snapshots, rank=None, energy=None, center=False):
     >>> bool(np.allclose(modes.T @ modes, np.eye(3)))
     True
     """
-    X = check_matrix(snapshots, "snapshots")
+    X = check_array("snapshots", snapshots, ndim=2)
     n_dofs, n_snap = X.shape
-    rank = check_positive_int(rank, "rank", allow_none=True)
+    rank = check_int("rank", rank, allow_none=True)
     energy = _check_energy(energy)
     if rank is not None:
         if rank > n_dofs:
@@ -191,8 +191,8 @@ def projection_error(snapshots, modes):
     >>> bool(np.isclose(projection_error(X, modes), np.sum(s[4:] ** 2)))
     True
     """
-    X = check_matrix(snapshots, "snapshots")
-    Psi = check_matrix(modes, "modes")
+    X = check_array("snapshots", snapshots, ndim=2)
+    Psi = check_array("modes", modes, ndim=2)
     if Psi.shape[0] != X.shape[0]:
         raise ValueError(f"modes has {Psi.shape[0]} rows but snapshots has {X.shape[0]}.")
     R = X - Psi @ (Psi.T @ X)

@@ -37,16 +37,17 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from rcpod.reservoir.base import BaseReservoir
 from rcpod.reservoir.esn import FLOAT_DTYPES
-from rcpod.reservoir.validation import Array, Interval, Options, check_params
+from rcpod.reservoir.form import LeakyTanhForm
+from rcpod.reservoir.validation import Array, Interval, Options, check_array, check_params
 
 from . import _kernels
-from ._esn import esn_weights
-from ._validation import check_matrix
 from .deim import deim_coefficients, lstsq_weights
+from .full_model import full_form
 
 __all__ = ["ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir",
            "LinearizedDEIMReservoir"]
@@ -200,11 +201,11 @@ class ReducedReservoir(BaseReservoir):
     def _initialize(self, n_inputs):
         check_params(self)
         dt = self._compute_dtype()
-        Psi = check_matrix(self.modes, "modes")
-        E = check_matrix(self.nl_weights, "nl_weights")
-        A = check_matrix(self.nl_state, "nl_state")
-        B = check_matrix(self.nl_input, "nl_input")
-        c = check_matrix(self.nl_bias, "nl_bias", ndim=1)
+        Psi = check_array("modes", self.modes, ndim=2)
+        E = check_array("nl_weights", self.nl_weights, ndim=2)
+        A = check_array("nl_state", self.nl_state, ndim=2)
+        B = check_array("nl_input", self.nl_input, ndim=2)
+        c = check_array("nl_bias", self.nl_bias, ndim=1)
         N, r = Psi.shape
         m = E.shape[1]
         expect = {"nl_weights": (E, (r, m)), "nl_state": (A, (m, r)),
@@ -220,7 +221,7 @@ class ReducedReservoir(BaseReservoir):
             if arr is None:
                 vals[name] = None
                 continue
-            arr = check_matrix(arr, name, ndim=len(shape))
+            arr = check_array(name, arr, ndim=len(shape))
             if arr.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
             vals[name] = arr
@@ -249,35 +250,39 @@ class ReducedReservoir(BaseReservoir):
     def _leak(self):
         return self._compute_dtype().type(self.leak_rate)
 
-    def preactivation(self, state, u):
-        """``v = A z + B u + c`` (the arguments of the interpolated nonlinearity)."""
+    def form(self):
+        """The reduced update as a :class:`~rcpod.reservoir.form.LeakyTanhForm` (sharing this
+        model's arrays): ``A = A_``, ``B = B_``, ``c = c_``, ``E = E_``, ``L = L_`` (if
+        ``has_linear_``), ``L_u = Lu_``, ``d = d_``, ``remainder = remainder_``.
+
+        Returns
+        -------
+        LeakyTanhForm
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rcpod.reservoir import ESN
+        >>> from rcpod.reduction import PODReservoir, pod
+        >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+        >>> red = PODReservoir.from_esn(esn, pod(esn.run(np.ones((30, 1))).T, rank=4)[0])
+        >>> form = red.form()
+        >>> form.n_states, form.n_points, form.is_full
+        (4, 20, False)
+        """
         check_is_fitted(self, "n_states_")
-        return np.asarray(state) @ self.A_.T + np.asarray(u) @ self.B_.T + self.c_
-
-    def _nonlinearity(self, v):
-        t = np.tanh(v)
-        return t - v if self.remainder_ else t
-
-    def _linear_terms(self, state, u):
-        out = u @ self.Lu_.T + self.d_
-        if self.has_linear_:
-            out = out + state @ self.L_.T
-        return out
+        return LeakyTanhForm(A=self.A_, B=self.B_, c=self.c_, leak=float(self.leak_rate),
+                             E=self.E_, L=self.L_ if self.has_linear_ else None, L_u=self.Lu_,
+                             d=self.d_, remainder=self.remainder_)
 
     def _step(self, state, u):
-        a = self._leak()
-        keep = self._compute_dtype().type(1.0) - a
-        h = self._nonlinearity(state @ self.A_.T + u @ self.B_.T + self.c_)
-        return keep * state + a * (h @ self.E_.T + self._linear_terms(state, u))
-
-    def _projections(self, inputs):
-        return (np.ascontiguousarray(inputs @ self.B_.T + self.c_),
-                np.ascontiguousarray(inputs @ self.Lu_.T + self.d_))
+        return self.form().step(state, u)
 
     def _run(self, inputs, state0):
+        form = self.form()
         if self.backend == "numpy":
             return self._run_numpy(inputs, state0)
-        pnl, plin = self._projections(inputs)
+        pnl, plin = (np.ascontiguousarray(p) for p in form.input_terms(inputs))
         AT, ET, LT = self._transposed()
         args = (AT, ET, LT, self.has_linear_, self.remainder_)
         if inputs.ndim == 2:
@@ -285,6 +290,10 @@ class ReducedReservoir(BaseReservoir):
                                         self._leak())
         return _kernels.run_reduced_batch(*args, pnl, plin, np.ascontiguousarray(state0),
                                           self._leak())
+
+    def _run_numpy(self, inputs, state0):
+        """The plain numpy reference loop (``backend="numpy"``) the kernels are tested against."""
+        return self.form().run(inputs, state0)
 
     def _validate_fitted(self):
         """What the table cannot express: ``L_`` is ``(r, r)`` when ``has_linear_`` (the compiled
@@ -310,22 +319,6 @@ class ReducedReservoir(BaseReservoir):
             cache = self._transposed_cache = tuple(np.ascontiguousarray(M.T)
                                            for M in (self.A_, self.E_, self.L_))
         return cache
-
-    def _run_numpy(self, inputs, state0):
-        """Plain numpy reference loop (batched series share one matrix product per step)."""
-        a = self._leak()
-        keep = self._compute_dtype().type(1.0) - a
-        pnl, plin = self._projections(inputs)
-        z = np.array(state0, copy=True)
-        out = np.empty(inputs.shape[:-1] + (self.n_states_,), dtype=self._compute_dtype())
-        for k in range(inputs.shape[-2]):
-            h = self._nonlinearity(z @ self.A_.T + pnl[..., k, :])
-            zn = keep * z + a * (h @ self.E_.T + plin[..., k, :])
-            if self.has_linear_:
-                zn = zn + a * (z @ self.L_.T)
-            z = zn
-            out[..., k, :] = z
-        return out
 
     # -- full <-> reduced coordinates ------------------------------------------------------------
     def lift(self, z):
@@ -370,10 +363,92 @@ class ReducedReservoir(BaseReservoir):
             return self._check_state(state0, states.shape[0] if states.ndim == 3 else None)
         return states[..., -1, :]
 
+    # -- reduction from a full ESN ---------------------------------------------------------
+    #: ``(sampled, nonlinearity)`` of a concrete reduced class, e.g. ``(True, "remainder")``
+    variant = None
+    #: every concrete reduced class by its ``variant`` (filled by ``_register``)
+    variants = {}
+
+    @classmethod
+    def from_esn(cls, esn, modes, nl_basis=None, indices=None, slopes=None, offsets=None, *,
+                 mean=None, nl_snapshots=None, dtype=None, backend=None):
+        """Reduce an initialized :class:`rcpod.reservoir.ESN` onto ``modes``.
+
+        One signature for every reduced class; each class builds its operators in its
+        ``_operators`` hook.
+
+        Parameters
+        ----------
+        esn : rcpod.reservoir.ESN, initialized
+        modes : array of shape (N, r)
+            Orthonormal state basis ``Psi``.
+        nl_basis : array of shape (N, m_basis), sampled classes only
+            Basis ``U`` of the interpolated snapshots (see the class).
+        indices : int array of shape (m,), ``m >= m_basis``, sampled classes only
+            Sampling points (from :func:`rcpod.reduction.deim` or :func:`rcpod.reduction.qdeim`).
+        mean : array of shape (N,), optional
+            Centre of the POD (``x ~ mean + Psi z``).
+        nl_snapshots : array of shape (N, n_snapshots), optional
+            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
+            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
+            instead of the interpolation through ``nl_basis``.
+        slopes, offsets : arrays of shape (N,), :class:`LinearizedDEIMReservoir` only
+            The per-unit linearisation ``tanh(v_i) ~ D_i v_i + e_i``.
+        dtype, backend : optional
+            Default: those of ``esn``.
+
+        Returns
+        -------
+        An initialized instance of the class.
+        """
+        form = full_form(esn)
+        N = form.n_states
+        sampled, nonlinearity = cls.variant
+        if sampled and (nl_basis is None or indices is None):
+            raise ValueError(f"{cls.__name__} samples the nonlinearity: give nl_basis and indices.")
+        if not sampled and (nl_basis is not None or indices is not None or nl_snapshots is not None):
+            raise ValueError(f"{cls.__name__} does not sample the nonlinearity: nl_basis, indices "
+                             f"and nl_snapshots must be None.")
+        if (nonlinearity == "linearized") != (slopes is not None and offsets is not None) or (
+                (slopes is None) != (offsets is None)):
+            raise ValueError(f"slopes and offsets are required by LinearizedDEIMReservoir and "
+                             f"only by it; got {cls.__name__} with slopes "
+                             f"{'given' if slopes is not None else 'None'} and offsets "
+                             f"{'given' if offsets is not None else 'None'}.")
+        Psi = _check_modes(modes, N)
+        mean = np.zeros(N) if mean is None else _check_unit_vector(mean, "mean", N)
+        extra = {}
+        if slopes is not None:
+            extra = dict(slopes=_check_unit_vector(slopes, "slopes", N),
+                         offsets=_check_unit_vector(offsets, "offsets", N))
+        ops = cls._operators(form, Psi, mean, nl_basis=nl_basis, indices=indices,
+                             nl_snapshots=nl_snapshots, **extra)
+        red = cls(modes=Psi, leak_rate=float(esn.leak_rate), mean=mean,
+                  dtype=esn.dtype if dtype is None else dtype,
+                  backend=getattr(esn, "backend", "auto") if backend is None else backend, **ops)
+        return red.initialize(form.n_inputs)
+
+
+    @classmethod
+    def interpolated_snapshots(cls, snapshots):
+        """The snapshots this class interpolates, and the extra ``from_esn`` arguments they give.
+
+        Parameters
+        ----------
+        snapshots : rcpod.reduction.Snapshots
+
+        Returns
+        -------
+        matrix : ndarray of shape (N, n_snapshots), or None for an unsampled (Galerkin) class
+        extra : dict
+            Keyword arguments of :meth:`from_esn` that come with them (the linearisation).
+        """
+        return None, {}
+
 
 # -- constructors from a full ESN ----------------------------------------------------------------
 def _check_modes(modes, n_units, name="modes"):
-    Psi = check_matrix(modes, name)
+    Psi = check_array(name, modes, ndim=2)
     if Psi.shape[0] != n_units:
         raise ValueError(f"{name} must have N={n_units} rows (one per ESN unit), got {Psi.shape}.")
     if Psi.shape[1] > n_units:
@@ -384,44 +459,56 @@ def _check_modes(modes, n_units, name="modes"):
     return Psi
 
 
-def _check_mean(mean, n_units):
-    if mean is None:
-        return np.zeros(n_units)
-    mean = check_matrix(mean, "mean", ndim=1)
-    if mean.shape != (n_units,):
-        raise ValueError(f"mean must have shape ({n_units},), got {mean.shape}.")
-    return mean
+def _check_unit_vector(value, name, n_units):
+    arr = check_array(name, value, ndim=1)
+    if arr.shape != (n_units,):
+        raise ValueError(f"{name} must have shape ({n_units},), got {arr.shape}.")
+    return arr
 
 
-def _common(esn, modes, mean, dtype, backend):
-    w = esn_weights(esn)
-    Psi = _check_modes(modes, w.n_units)
-    mean = _check_mean(mean, w.n_units)
-    dtype = esn.dtype if dtype is None else dtype
-    backend = getattr(esn, "backend", "auto") if backend is None else backend
-    return w, Psi, mean, dtype, backend
+def _matmul(A, X):
+    """``A @ X`` as a dense array (``A`` dense or sparse)."""
+    out = A @ X
+    return out.toarray() if sp.issparse(out) else np.asarray(out)
 
 
-def _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots=None):
-    U = check_matrix(nl_basis, "nl_basis")
-    if U.shape[0] != w.n_units:
-        raise ValueError(f"nl_basis must have N={w.n_units} rows, got {U.shape}.")
+def _rows(A, p):
+    """Dense rows ``A[p, :]``."""
+    Ap = A[p, :]
+    return Ap.toarray() if sp.issparse(Ap) else np.asarray(Ap)
+
+
+def _deim_operators(form, Psi, mean, nl_basis, indices, nl_snapshots=None):
+    """``E`` (interpolation or least-squares weights) and the rows ``A_p, B_p, c_p`` at the
+    points ``p`` of the full form ``(A, B, c) = (W, W_in, b + W mean)``."""
+    N = form.n_states
+    U = check_array("nl_basis", nl_basis, ndim=2)
+    if U.shape[0] != N:
+        raise ValueError(f"nl_basis must have N={N} rows, got {U.shape}.")
     p = np.asarray(indices)
     coef = deim_coefficients(U, p)  # validates indices, (m_basis, m)
     if nl_snapshots is None:
         E = (Psi.T @ U) @ coef
     else:
-        S = check_matrix(nl_snapshots, "nl_snapshots")
-        if S.shape[0] != w.n_units:
-            raise ValueError(f"nl_snapshots must have N={w.n_units} rows, got {S.shape}.")
+        S = check_array("nl_snapshots", nl_snapshots, ndim=2)
+        if S.shape[0] != N:
+            raise ValueError(f"nl_snapshots must have N={N} rows, got {S.shape}.")
         E = lstsq_weights(Psi.T @ S, S, p)
-    Wp = w.rows(p)
-    A = Wp @ Psi
-    B = w.W_in[p, :]
-    c = w.bias[p] + Wp @ mean
+    Ap = _rows(form.A, p)
+    A = Ap @ Psi
+    B = form.B[p, :]
+    c = form.c[p] + Ap @ mean
     return E, A, B, c, p.astype(np.intp)
 
 
+def _register(cls):
+    """Record a reduced class under its ``variant``, so :func:`rcpod.reduction.reduce` finds it
+    by its options (a new variant is one new class, no table to edit)."""
+    ReducedReservoir.variants[cls.variant] = cls
+    return cls
+
+
+@_register
 class PODReservoir(ReducedReservoir):
     """POD-Galerkin reduced ESN ``z[k] = (1-a) z + a Psi^T (tanh(W Psi z + W_in u + b') - mean)``.
 
@@ -448,32 +535,16 @@ class PODReservoir(ReducedReservoir):
     True
     """
 
+    variant = (False, "full")
+
     @classmethod
-    def from_esn(cls, esn, modes, mean=None, dtype=None, backend=None):
-        """Galerkin projection of an initialized :class:`rcpod.reservoir.ESN` onto ``modes``.
-
-        Parameters
-        ----------
-        esn : rcpod.reservoir.ESN, initialized
-        modes : array of shape (N, r), orthonormal columns
-        mean : array of shape (N,), optional
-            Centre of the POD (``x ~ mean + Psi z``).
-        dtype, backend : optional
-            Default: those of ``esn``.
-
-        Returns
-        -------
-        PODReservoir, initialized.
-        """
-        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
-        A = w.matmul(Psi)
-        red = cls(modes=Psi, nl_weights=np.ascontiguousarray(Psi.T), nl_state=A,
-                  nl_input=w.W_in.copy(), nl_bias=w.bias + w.matmul(mean),
-                  leak_rate=w.leak_rate, mean=mean, offset=-(Psi.T @ mean), dtype=dtype,
-                  backend=backend)
-        return red.initialize(w.W_in.shape[1])
+    def _operators(cls, form, Psi, mean, **_):
+        A = _matmul(form.A, Psi)
+        return dict(nl_weights=np.ascontiguousarray(Psi.T), nl_state=A, nl_input=form.B.copy(),
+                    nl_bias=form.c + _matmul(form.A, mean), offset=-(Psi.T @ mean))
 
 
+@_register
 class DEIMReservoir(ReducedReservoir):
     """POD-DEIM reduced ESN ``z[k] = (1-a) z + a (E tanh(A z + B u + c) - Psi^T mean)``.
 
@@ -504,39 +575,20 @@ class DEIMReservoir(ReducedReservoir):
     ((50, 5), (8,))
     """
 
+    variant = (True, "full")
+
     @classmethod
-    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None,
-                 nl_snapshots=None):
-        """POD-DEIM reduction of an initialized :class:`rcpod.reservoir.ESN`.
+    def _operators(cls, form, Psi, mean, nl_basis, indices, nl_snapshots=None, **_):
+        E, A, B, c, p = _deim_operators(form, Psi, mean, nl_basis, indices, nl_snapshots)
+        return dict(nl_weights=E, nl_state=A, nl_input=B, nl_bias=c, offset=-(Psi.T @ mean),
+                    indices=p)
 
-        Parameters
-        ----------
-        esn : rcpod.reservoir.ESN, initialized
-        modes : array of shape (N, r)
-            Orthonormal state basis ``Psi``.
-        nl_basis : array of shape (N, m_basis)
-            Basis ``U`` of the nonlinear snapshots ``tanh(W x + W_in u + b)``.
-        indices : int array of shape (m,), ``m >= m_basis``
-            Sampling points (from :func:`rcpod.reduction.deim` or :func:`rcpod.reduction.qdeim`).
-        mean : array of shape (N,), optional
-        dtype, backend : optional
-        nl_snapshots : array of shape (N, n_snapshots), optional
-            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
-            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
-            instead of the interpolation through ``nl_basis``.
-
-        Returns
-        -------
-        DEIMReservoir, initialized.
-        """
-        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
-        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots)
-        red = cls(modes=Psi, nl_weights=E, nl_state=A, nl_input=B, nl_bias=c,
-                  leak_rate=w.leak_rate, mean=mean, offset=-(Psi.T @ mean), indices=p,
-                  dtype=dtype, backend=backend)
-        return red.initialize(w.W_in.shape[1])
+    @classmethod
+    def interpolated_snapshots(cls, snapshots):
+        return snapshots.nonlinear, {}
 
 
+@_register
 class StabilizedDEIMReservoir(ReducedReservoir):
     """Stabilised POD-DEIM (fastESN): exact linear part, DEIM only for ``g(v) = tanh(v) - v``.
 
@@ -564,40 +616,23 @@ class StabilizedDEIMReservoir(ReducedReservoir):
     (50, 5)
     """
 
+    variant = (True, "remainder")
+
     @classmethod
-    def from_esn(cls, esn, modes, nl_basis, indices, mean=None, dtype=None, backend=None,
-                 nl_snapshots=None):
-        """Stabilised POD-DEIM reduction of an initialized :class:`rcpod.reservoir.ESN`.
+    def _operators(cls, form, Psi, mean, nl_basis, indices, nl_snapshots=None, **_):
+        E, A, B, c, p = _deim_operators(form, Psi, mean, nl_basis, indices, nl_snapshots)
+        WPsi = _matmul(form.A, Psi)
+        return dict(nl_weights=E, nl_state=A, nl_input=B, nl_bias=c, lin_state=Psi.T @ WPsi,
+                    lin_input=Psi.T @ form.B,
+                    offset=Psi.T @ (form.c + _matmul(form.A, mean) - mean), remainder=True,
+                    indices=p)
 
-        Parameters
-        ----------
-        esn : rcpod.reservoir.ESN, initialized
-        modes : array of shape (N, r)
-        nl_basis : array of shape (N, m_basis)
-            Basis ``U_g`` of the remainder snapshots ``tanh(v) - v``, ``v = W x + W_in u + b``.
-        indices : int array of shape (m,)
-        mean : array of shape (N,), optional
-        dtype, backend : optional
-        nl_snapshots : array of shape (N, n_snapshots), optional
-            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
-            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
-            instead of the interpolation through ``nl_basis``.
-
-        Returns
-        -------
-        StabilizedDEIMReservoir, initialized.
-        """
-        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
-        E, A, B, c, p = _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots)
-        WPsi = w.matmul(Psi)
-        red = cls(modes=Psi, nl_weights=E, nl_state=A, nl_input=B, nl_bias=c,
-                  leak_rate=w.leak_rate, mean=mean, lin_state=Psi.T @ WPsi,
-                  lin_input=Psi.T @ w.W_in,
-                  offset=Psi.T @ (w.bias + w.matmul(mean) - mean), remainder=True, indices=p,
-                  dtype=dtype, backend=backend)
-        return red.initialize(w.W_in.shape[1])
+    @classmethod
+    def interpolated_snapshots(cls, snapshots):
+        return snapshots.remainder, {}
 
 
+@_register
 class LinearizedDEIMReservoir(ReducedReservoir):
     """POD-DEIM with an exact per-unit linear part: DEIM only for ``g(v) = tanh(v) - D v - e``.
 
@@ -642,45 +677,21 @@ class LinearizedDEIMReservoir(ReducedReservoir):
     (50, 5)
     """
 
+    variant = (True, "linearized")
+
     @classmethod
-    def from_esn(cls, esn, modes, nl_basis, indices, slopes, offsets, mean=None, dtype=None,
-                 backend=None, nl_snapshots=None):
-        """Linearised-remainder POD-DEIM reduction of an initialized :class:`rcpod.reservoir.ESN`.
-
-        Parameters
-        ----------
-        esn : rcpod.reservoir.ESN, initialized
-        modes : array of shape (N, r)
-            Orthonormal state basis ``Psi``.
-        nl_basis : array of shape (N, m_basis)
-            Basis ``U_g`` of the remainder snapshots ``tanh(v) - D v - e``.
-        indices : int array of shape (m,), ``m >= m_basis``
-        slopes, offsets : arrays of shape (N,)
-            ``D`` (diagonal) and ``e``.
-        mean : array of shape (N,), optional
-        dtype, backend : optional
-        nl_snapshots : array of shape (N, n_snapshots), optional
-            Snapshots of the interpolated function; if given, ``E`` is the least-squares fit of
-            their projection from their values at ``indices`` (:func:`rcpod.reduction.lstsq_weights`)
-            instead of the interpolation through ``nl_basis``.
-
-        Returns
-        -------
-        LinearizedDEIMReservoir, initialized.
-        """
-        w, Psi, mean, dtype, backend = _common(esn, modes, mean, dtype, backend)
-        D = check_matrix(slopes, "slopes", ndim=1)
-        e = check_matrix(offsets, "offsets", ndim=1)
-        for name, arr in (("slopes", D), ("offsets", e)):
-            if arr.shape != (w.n_units,):
-                raise ValueError(f"{name} must have shape ({w.n_units},), got {arr.shape}.")
-        E, A_p, B_p, c_p, p = _deim_operators(w, Psi, mean, nl_basis, indices, nl_snapshots)
-        A = w.matmul(Psi)
-        c = w.bias + w.matmul(mean)
+    def _operators(cls, form, Psi, mean, nl_basis, indices, slopes, offsets, nl_snapshots=None):
+        D, e = slopes, offsets
+        E, A_p, B_p, c_p, p = _deim_operators(form, Psi, mean, nl_basis, indices, nl_snapshots)
+        A = _matmul(form.A, Psi)
+        c = form.c + _matmul(form.A, mean)
         L = Psi.T @ (D[:, None] * A) - E @ (D[p, None] * A_p)
-        L_u = Psi.T @ (D[:, None] * w.W_in) - E @ (D[p, None] * B_p)
+        L_u = Psi.T @ (D[:, None] * form.B) - E @ (D[p, None] * B_p)
         d = Psi.T @ (D * c + e - mean) - E @ (D[p] * c_p + e[p])
-        red = cls(modes=Psi, nl_weights=E, nl_state=A_p, nl_input=B_p, nl_bias=c_p,
-                  leak_rate=w.leak_rate, mean=mean, lin_state=L, lin_input=L_u, offset=d,
-                  indices=p, dtype=dtype, backend=backend)
-        return red.initialize(w.W_in.shape[1])
+        return dict(nl_weights=E, nl_state=A_p, nl_input=B_p, nl_bias=c_p, lin_state=L,
+                    lin_input=L_u, offset=d, indices=p)
+
+    @classmethod
+    def interpolated_snapshots(cls, snapshots):
+        slopes, offsets, remainder = snapshots.linearization()
+        return remainder, dict(slopes=slopes, offsets=offsets)

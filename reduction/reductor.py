@@ -1,10 +1,15 @@
 """Reductor: a fitted ESN estimator plus training inputs in, a reduced estimator out.
 
-:func:`reduce` collects state and nonlinear snapshots of the trained ESN on its training inputs
-(after the washout), builds a POD basis, optionally DEIM / Q-DEIM sampling points, the reduced
-reservoir, and a readout (projected from the full one, or refitted on the reduced states), and
-returns a fitted :class:`rcpod.reservoir.ReservoirRegressor` with the same interface (predict, score,
-save / load, memory capacity) whose ``reservoir_`` is the reduced reservoir.
+:func:`reduce` is an orchestration in the shape of pyMOR's reductors: it runs the trained ESN
+once over the training inputs, takes state and nonlinear snapshots after the washout (the
+held-back tails left out), builds the state basis, the sampling points of the snapshots the
+reduced class declares it interpolates, the reduced reservoir through the class's one
+``from_esn``, and a readout (projected from the full one, or refitted on the reduced states),
+checks the result on the same full-ESN run, and returns a fitted
+:class:`rcpod.reservoir.ReservoirRegressor` with the same interface (predict, score, save / load,
+memory capacity) whose ``reservoir_`` is the reduced reservoir. Its options are orthogonal
+(``sampling``, ``nonlinearity``, ``basis``, ``nl_fit``, ``readout``); the method strings of rcpod
+0.1 are aliases of the first two.
 
 References
 ----------
@@ -22,52 +27,81 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from rcpod.reservoir.estimators import ReservoirRegressor
+from rcpod.reservoir.validation import Options, check_int, check_real, check_value
 
-from ._esn import esn_weights, is_esn
-from ._validation import check_positive_int
-from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
+from .basis import observability_gramian, output_weighted_pod
 from .deim import deim, qdeim
-from .diagnostics import ReductionReport, ReductionWarning, check_trajectory
-from .output_check import OUTPUT_TOL, check_outputs, split_holdout
+from .diagnostics import ReductionWarning, trajectory_report
+from .full_model import full_form
+from .output_check import OUTPUT_TOL, check_outputs, outputs_from_states, split_holdout
 from .pod import pod
-from .reduced import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir, ReducedReservoir,
-                      StabilizedDEIMReservoir)
-from .snapshots import collect_snapshots
+from .reduced import ReducedReservoir
+from .report import ReductionReport
+from .snapshots import snapshots_from_states
 
-__all__ = ["reduce", "METHODS"]
+__all__ = ["reduce", "METHODS", "SAMPLINGS", "NONLINEARITIES", "method_name"]
 
 logger = logging.getLogger(__name__)
 
-#: method name -> (reduced class, index selection or None)
-METHODS = {
-    "pod": (PODReservoir, None),
-    "pod-deim": (DEIMReservoir, deim),
-    "pod-qdeim": (DEIMReservoir, qdeim),
-    "pod-deim-stabilized": (StabilizedDEIMReservoir, deim),
-    "pod-qdeim-stabilized": (StabilizedDEIMReservoir, qdeim),
-    "pod-deim-linearized": (LinearizedDEIMReservoir, deim),
-    "pod-qdeim-linearized": (LinearizedDEIMReservoir, qdeim),
-}
-_READOUTS = ("projected", "refit")
-_BASES = ("pod", "output-weighted")
-_NL_FITS = ("interpolation", "lstsq")
+#: how the nonlinearity is sampled: name -> index selection (None: no sampling, Galerkin POD)
+SAMPLINGS = {"deim": deim, "qdeim": qdeim}
+#: what is interpolated: tanh(v), the remainder tanh(v) - v (fastESN), or tanh(v) - D v - e
+NONLINEARITIES = ("full", "remainder", "linearized")
+_SUFFIX = {"full": "", "remainder": "-stabilized", "linearized": "-linearized"}
+#: the method strings of rcpod 0.1 -> (sampling, nonlinearity); aliases of the two options
+METHODS = {"pod": (None, "full")}
+METHODS.update({f"pod-{s}{_SUFFIX[n]}": (s, n) for s in SAMPLINGS for n in NONLINEARITIES})
+_DEFAULT_OPTIONS = ("deim", "full")
+
+
+def method_name(sampling, nonlinearity):
+    """The method string of ``(sampling, nonlinearity)``, e.g. ``"pod-qdeim-linearized"``.
+
+    Parameters
+    ----------
+    sampling : {"deim", "qdeim"} or None
+    nonlinearity : {"full", "remainder", "linearized"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from rcpod.reduction import method_name
+    >>> method_name("deim", "remainder"), method_name(None, "full")
+    ('pod-deim-stabilized', 'pod')
+    """
+    return "pod" if sampling is None else f"pod-{sampling}{_SUFFIX[nonlinearity]}"
+
+
+def _options(method, sampling, nonlinearity):
+    """``(sampling, nonlinearity)`` from the method alias or the two options."""
+    if method is not None:
+        check_value("method", method, [Options(tuple(METHODS))])
+        if (sampling, nonlinearity) not in (_DEFAULT_OPTIONS, METHODS[method]):
+            raise ValueError(f"method={method!r} is an alias of sampling={METHODS[method][0]!r}, "
+                             f"nonlinearity={METHODS[method][1]!r}; give either method or "
+                             f"sampling / nonlinearity, not both.")
+        return METHODS[method]
+    check_value("sampling", sampling, [None, Options(tuple(SAMPLINGS))])
+    check_value("nonlinearity", nonlinearity, [Options(NONLINEARITIES)])
+    if sampling is None and nonlinearity != "full":
+        raise ValueError(f"nonlinearity={nonlinearity!r} splits the nonlinearity for sampling; "
+                         f"it needs sampling='deim' or 'qdeim' (sampling=None is the Galerkin "
+                         f"POD reduction of the full tanh).")
+    return sampling, nonlinearity
 
 
 def _check_estimator(estimator):
+    """The estimator's ESN, after checking it can be reduced."""
     if not isinstance(estimator, ReservoirRegressor):
-        raise TypeError(f"estimator must be a fitted rcpod.reservoir.ReservoirRegressor or ESNRegressor "
-                        f"with an ESN reservoir, got {type(estimator).__name__}.")
+        raise TypeError(f"estimator must be a fitted rcpod.reservoir.ReservoirRegressor or "
+                        f"ESNRegressor with an ESN reservoir, got {type(estimator).__name__}.")
     if not hasattr(estimator, "readout_") or not hasattr(estimator, "reservoir_"):
         raise NotFittedError(f"This {type(estimator).__name__} is not fitted yet; call fit before "
                              f"reducing it.")
-    res = estimator.reservoir_
-    if isinstance(res, ReducedReservoir):
-        raise TypeError("estimator.reservoir_ is already a reduced reservoir; reduce the full ESN "
-                        "estimator instead.")
-    if not is_esn(res):
-        raise TypeError(f"only ESN reservoirs can be reduced by POD / DEIM; estimator.reservoir_ "
-                        f"is a {type(res).__name__}.")
-    return res
+    return estimator.reservoir_
 
 
 def _readout_coef(estimator, purpose):
@@ -79,25 +113,49 @@ def _readout_coef(estimator, purpose):
     return np.atleast_2d(np.asarray(ro.coef_, dtype=np.float64))
 
 
-def _state_basis(esn, estimator, snaps, rank, energy, center, basis, output_weight):
-    """Orthonormal basis ``Psi`` (N, r) and the basis part of the report."""
+def _state_basis(form, estimator, snaps, rank, energy, center, basis, output_weight):
+    """Orthonormal basis ``Psi`` (N, r) and the basis fields of the report."""
     X = snaps.states
     if basis == "pod":
         Psi, s = pod(X, rank=rank, energy=energy, center=center)
         s2 = s ** 2
         captured = float(s2[:Psi.shape[1]].sum() / s2.sum()) if s2.sum() > 0 else 1.0
         return Psi, dict(singular_values=s, energy_captured=captured)
-    w = esn_weights(esn)
-    C = _readout_coef(estimator, "basis='output-weighted'")[:, :w.n_units]
-    Q = observability_gramian(linearized_jacobian(w.W, snaps.nonlinear, w.leak_rate), C)
-    Psi, lam = output_weighted_pod(X, Q, rank=rank, energy=energy, weight=output_weight,
-                                   center=center)
+    C = _readout_coef(estimator, "basis='output-weighted'")[:, :form.n_states]
+    J = form.state_jacobian_at_slopes(np.mean(1.0 - snaps.nonlinear ** 2, axis=1))
+    Psi, lam = output_weighted_pod(X, observability_gramian(J, C), rank=rank, energy=energy,
+                                   weight=output_weight, center=center)
     Xc = X - X.mean(axis=1, keepdims=True) if center else X
     total = float(np.sum(Xc ** 2))
     captured = float(np.sum((Psi.T @ Xc) ** 2) / total) if total > 0 else 1.0
-    s = np.linalg.svd(Xc, compute_uv=False)
-    return Psi, dict(singular_values=s, energy_captured=captured, basis_eigenvalues=lam,
+    return Psi, dict(energy_captured=captured, basis_eigenvalues=lam,
                      output_weight=float(output_weight))
+
+
+def _sampled_reservoir(cls, esn, snaps, Psi, mean, select, n_points, nonlinear_rank, nl_fit):
+    """The sampled reduced reservoir and the sampling fields of the report."""
+    N, n_snap, r = Psi.shape[0], snaps.n_snapshots, Psi.shape[1]
+    m = min(2 * r, N, n_snap) if n_points is None else n_points
+    if m > N:
+        raise ValueError(f"n_points={m} exceeds the number of ESN units N={N}.")
+    k = m if nonlinear_rank is None else nonlinear_rank
+    if k > m:
+        raise ValueError(f"nonlinear_rank={k} must not exceed n_points={m}.")
+    if k > n_snap:
+        raise ValueError(f"the DEIM basis needs nonlinear_rank={k} modes (default: n_points="
+                         f"{m}) but there are only n_snapshots={n_snap} snapshots; pass "
+                         f"nonlinear_rank <= {n_snap} (oversampled DEIM) or more training "
+                         f"data.")
+    G, extra = cls.interpolated_snapshots(snaps)
+    U, s_nl = pod(G, rank=k)
+    p = select(U, n_points=m)
+    red = cls.from_esn(esn, Psi, U, p, mean=mean, nl_snapshots=G if nl_fit == "lstsq" else None,
+                       **extra)
+    s_nl2 = s_nl ** 2
+    return red, dict(n_points=int(m), nonlinear_rank=int(k), nl_fit=nl_fit,
+                     nl_singular_values=s_nl,
+                     nl_energy_captured=float(s_nl2[:k].sum() / s_nl2.sum())
+                     if s_nl2.sum() > 0 else 1.0)
 
 
 def _projected_readout(estimator, red):
@@ -121,10 +179,28 @@ def _projected_readout(estimator, red):
     return new
 
 
-def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, energy=None,
-           n_points=None, nonlinear_rank=None, center=False, basis="pod", output_weight=0.5,
-           nl_fit="interpolation", readout="projected", washout=None, check_stability=True,
-           divergence_tol=0.5, holdout=0.1, output_tol=OUTPUT_TOL):
+def _checks(estimator, model, series, cuts, washout, full_states, divergence_tol, output_tol):
+    """Trajectory and output checks of the reduced model, on the full ESN's states run once."""
+    checks = trajectory_report(full_states, model.reservoir_, series, washout,
+                               divergence_tol=divergence_tol).to_dict()
+    full_outputs = [outputs_from_states(estimator, x, u) for x, u in zip(full_states, series)]
+    checks.update(check_outputs(estimator, model, series, cuts, washout, tol=output_tol,
+                                full_outputs=full_outputs))
+    if checks["output_diverged"]:
+        msg = (f"its outputs differ from the full model's by {checks['output_error']:.3g} "
+               f"(RMS relative to the output's std, {checks['output_check']} steps) > "
+               f"output_tol={output_tol}.")
+        checks["warnings"] = checks["warnings"] + (msg,)
+        checks["stable"] = False
+        warnings.warn("Inaccurate reduced ESN: " + msg + " Try a larger rank / n_points or "
+                      "another basis.", ReductionWarning, stacklevel=3)
+    return checks
+
+
+def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", nonlinearity="full",
+           basis="pod", rank=None, energy=None, n_points=None, nonlinear_rank=None, center=False,
+           output_weight=0.5, nl_fit="interpolation", readout="projected", washout=None,
+           check_stability=True, divergence_tol=0.5, holdout=0.1, output_tol=OUTPUT_TOL):
     """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
 
     Parameters
@@ -134,13 +210,21 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
         Used to collect snapshots (each series from the zero state, washout steps dropped).
     y_train : targets, optional
         Needed for ``readout="refit"``.
-    method : str, one of :data:`METHODS`
-        ``"pod"``: Galerkin projection (:class:`PODReservoir`). ``"pod-deim"`` /
-        ``"pod-qdeim"``: POD-DEIM with greedy DEIM / Q-DEIM points (:class:`DEIMReservoir`).
-        ``"*-stabilized"``: exact linear part, DEIM of ``tanh(v) - v`` only
-        (:class:`StabilizedDEIMReservoir`, fastESN). ``"*-linearized"``: exact per-unit
-        linearisation ``D v + e``, DEIM of ``tanh(v) - D v - e`` only
-        (:class:`LinearizedDEIMReservoir`).
+    method : str, optional
+        One name for ``sampling`` and ``nonlinearity`` (the method strings of rcpod 0.1, all
+        kept; :data:`METHODS`): ``"pod"`` is ``sampling=None``; ``"pod-deim"`` /
+        ``"pod-qdeim"`` are ``sampling="deim"`` / ``"qdeim"``; the suffix ``"-stabilized"``
+        is ``nonlinearity="remainder"`` and ``"-linearized"`` is
+        ``nonlinearity="linearized"``. Give either ``method`` or the two options.
+    sampling : {"deim", "qdeim"} or None, default="deim"
+        How the nonlinearity is sampled: greedy DEIM or pivoted-QR Q-DEIM points, or None for
+        the Galerkin projection (:class:`PODReservoir`, ``tanh`` on all ``N`` units).
+    nonlinearity : {"full", "remainder", "linearized"}, default="full"
+        What the sampled reduction interpolates: ``tanh(v)`` (:class:`DEIMReservoir`), the
+        remainder ``tanh(v) - v`` with the linear part exact (fastESN,
+        :class:`StabilizedDEIMReservoir`), or ``tanh(v) - D v - e`` with an exact per-unit
+        linearisation (:class:`LinearizedDEIMReservoir`). Each reduced class declares its
+        ``variant = (sampled, nonlinearity)``; a new variant is one new class.
     rank : int, optional
         Number of POD modes ``r``.
     energy : float in (0, 1], optional
@@ -199,17 +283,19 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     -------
     ReservoirRegressor
         Fitted; ``reservoir_`` is the reduced reservoir, ``reduction_report_`` a
-        :class:`~rcpod.reduction.diagnostics.ReductionReport` (method, ranks, singular values, energy
-        captured, training-data stability check).
+        :class:`~rcpod.reduction.ReductionReport` (options, ranks, singular values, energy
+        captured, training-data stability and output checks).
 
     Raises
     ------
     TypeError
-        ``estimator`` is not a ReservoirRegressor with an ESN reservoir (or is already reduced).
+        ``estimator`` is not a ReservoirRegressor with an ESN reservoir (or is already reduced);
+        an option of the wrong type.
     NotFittedError
         ``estimator`` is not fitted.
     ValueError
-        Bad method / readout / ranks (more than ``N`` or than the number of snapshots), NaN inputs.
+        Bad method / options / readout / ranks (more than ``N`` or than the number of
+        snapshots), ``method`` together with other ``sampling`` / ``nonlinearity``, NaN inputs.
 
     Examples
     --------
@@ -227,94 +313,57 @@ def reduce(estimator, X_train, y_train=None, *, method="pod-deim", rank=None, en
     (10, 'held-back', True, True)
     """
     esn = _check_estimator(estimator)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}.")
-    if readout not in _READOUTS:
-        raise ValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
+    form = full_form(esn, name="estimator.reservoir_")
+    sampling, nonlinearity = _options(method, sampling, nonlinearity)
+    cls = ReducedReservoir.variants[(sampling is not None, nonlinearity)]
+    check_value("basis", basis, [Options(("pod", "output-weighted"))])
+    check_value("nl_fit", nl_fit, [Options(("interpolation", "lstsq"))])
+    check_value("readout", readout, [Options(("projected", "refit"))])
     if readout == "refit" and y_train is None:
         raise ValueError("readout='refit' needs y_train.")
     if rank is None and energy is None:
         raise ValueError("give rank (number of POD modes) or energy (fraction of the squared "
                          "singular values to keep).")
-    washout = estimator.washout if washout is None else washout
-    cls, select = METHODS[method]
-    if select is None and (n_points is not None or nonlinear_rank is not None):
-        raise ValueError(f"n_points / nonlinear_rank apply to the DEIM methods, not {method!r}.")
-    n_points = check_positive_int(n_points, "n_points", allow_none=True)
-    nonlinear_rank = check_positive_int(nonlinear_rank, "nonlinear_rank", allow_none=True)
+    if sampling is None and (n_points is not None or nonlinear_rank is not None
+                             or nl_fit != "interpolation"):
+        raise ValueError("n_points, nonlinear_rank and nl_fit apply to the DEIM methods "
+                         "(sampling='deim' or 'qdeim'), not to the Galerkin POD.")
+    n_points = check_int("n_points", n_points, allow_none=True)
+    nonlinear_rank = check_int("nonlinear_rank", nonlinear_rank, allow_none=True)
+    washout = estimator.washout if washout is None else check_int("washout", washout, low=0)
+    divergence_tol = check_real("divergence_tol", divergence_tol, low=0, closed="neither")
 
-    if basis not in _BASES:
-        raise ValueError(f"basis must be one of {_BASES}, got {basis!r}.")
-    if nl_fit not in _NL_FITS:
-        raise ValueError(f"nl_fit must be one of {_NL_FITS}, got {nl_fit!r}.")
-    if select is None and nl_fit != "interpolation":
-        raise ValueError(f"nl_fit applies to the DEIM methods, not {method!r}.")
-
+    # snapshots -> basis -> points -> reduced class -> readout -> report; the full ESN runs once
     X_fit, y_fit, series, cuts = split_holdout(X_train, y_train, washout, holdout,
                                                n_features=esn.n_inputs_)
-    snaps = collect_snapshots(esn, X_fit, washout=washout)
-    N = snaps.states.shape[0]
-    Psi, basis_report = _state_basis(esn, estimator, snaps, rank, energy, center, basis,
-                                     output_weight)
-    r = Psi.shape[1]
+    full_states = [esn.run(u) for u in series]
+    snaps = snapshots_from_states(form, series, full_states, washout, stops=cuts)
+    Psi, fields = _state_basis(form, estimator, snaps, rank, energy, center, basis,
+                               output_weight)
     mean = snaps.states.mean(axis=1) if center else None
-    report = ReductionReport(method=method, basis=basis, n_units=N, rank=r, center=bool(center),
-                             readout=readout, n_snapshots=snaps.n_snapshots, **basis_report)
-    if select is None:
+    if sampling is None:
         red = cls.from_esn(esn, Psi, mean=mean)
     else:
-        n_snap = snaps.n_snapshots
-        m = min(2 * r, N, n_snap) if n_points is None else n_points
-        if m > N:
-            raise ValueError(f"n_points={m} exceeds the number of ESN units N={N}.")
-        k = m if nonlinear_rank is None else nonlinear_rank
-        if k > m:
-            raise ValueError(f"nonlinear_rank={k} must not exceed n_points={m}.")
-        if k > n_snap:
-            raise ValueError(f"the DEIM basis needs nonlinear_rank={k} modes (default: n_points="
-                             f"{m}) but there are only n_snapshots={n_snap} snapshots; pass "
-                             f"nonlinear_rank <= {n_snap} (oversampled DEIM) or more training "
-                             f"data.")
-        if cls is LinearizedDEIMReservoir:
-            slopes, offsets, nl = snaps.linearization()
-        else:
-            nl = snaps.remainder if cls is StabilizedDEIMReservoir else snaps.nonlinear
-        U, s_nl = pod(nl, rank=k)
-        p = select(U, n_points=m)
-        fit = dict(mean=mean, nl_snapshots=nl if nl_fit == "lstsq" else None)
-        if cls is LinearizedDEIMReservoir:
-            red = cls.from_esn(esn, Psi, U, p, slopes, offsets, **fit)
-        else:
-            red = cls.from_esn(esn, Psi, U, p, **fit)
-        s_nl2 = s_nl ** 2
-        report.update(n_points=int(m), nonlinear_rank=int(k), nl_fit=nl_fit,
-                      nl_singular_values=s_nl,
-                      nl_energy_captured=float(s_nl2[:k].sum() / s_nl2.sum())
-                      if s_nl2.sum() > 0 else 1.0)
-    logger.info("reduced ESN N=%d to r=%d (%s)", N, r, method)
+        red, nl_fields = _sampled_reservoir(cls, esn, snaps, Psi, mean, SAMPLINGS[sampling],
+                                            n_points, nonlinear_rank, nl_fit)
+        fields.update(nl_fields)
+    name = method_name(sampling, nonlinearity)
+    logger.info("reduced ESN N=%d to r=%d (%s)", form.n_states, Psi.shape[1], name)
 
-    target_1d = bool(getattr(estimator, "target_1d_", False))
     common = dict(washout=estimator.washout, include_input=estimator.include_input,
                   chunk_size=getattr(estimator, "chunk_size", 10000))
     if readout == "projected":
-        model = ReservoirRegressor.from_parts(red, _projected_readout(estimator, red),
-                                              target_1d=target_1d, **common)
+        model = ReservoirRegressor.from_parts(
+            red, _projected_readout(estimator, red),
+            target_1d=bool(getattr(estimator, "target_1d_", False)), **common)
     else:
         model = ReservoirRegressor(reservoir=red, readout=clone(estimator.readout_), **common)
         model.fit(X_fit, y_fit)
-    report.update(holdout=float(holdout))
     if check_stability:
-        report.update(check_trajectory(esn, model.reservoir_, series, washout,
-                                       divergence_tol=divergence_tol))
-        outputs = check_outputs(estimator, model, series, cuts, washout, tol=output_tol)
-        report.update(outputs)
-        if outputs["output_diverged"]:
-            msg = (f"its outputs differ from the full model's by {outputs['output_error']:.3g} "
-                   f"(RMS relative to the output's std, {outputs['output_check']} steps) > "
-                   f"output_tol={output_tol}.")
-            report["warnings"] = list(report["warnings"]) + [msg]
-            report["stable"] = False
-            warnings.warn("Inaccurate reduced ESN: " + msg + " Try a larger rank / n_points or "
-                          "another basis.", ReductionWarning, stacklevel=2)
-    model.reduction_report_ = report
+        fields.update(_checks(estimator, model, series, cuts, washout, full_states,
+                              divergence_tol, output_tol))
+    model.reduction_report_ = ReductionReport(
+        method=name, sampling=sampling, nonlinearity=nonlinearity, basis=basis,
+        n_units=form.n_states, rank=Psi.shape[1], center=bool(center), readout=readout,
+        n_snapshots=snaps.n_snapshots, holdout=float(holdout), **fields)
     return model

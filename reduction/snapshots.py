@@ -28,10 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from rcpod.reservoir.series import as_series
+from rcpod.reservoir.validation import check_int
 
-from ._esn import esn_weights
+from .full_model import full_form
 
-__all__ = ["Snapshots", "collect_snapshots"]
+__all__ = ["Snapshots", "collect_snapshots", "snapshots_from_states"]
 
 
 @dataclass
@@ -116,22 +117,56 @@ def collect_snapshots(esn, X, washout=0):
     >>> snap.states.shape, snap.nonlinear.shape, snap.n_snapshots
     ((20, 40), (20, 40), 40)
     """
-    w = esn_weights(esn)
-    if isinstance(washout, bool) or not isinstance(washout, (int, np.integer)) or washout < 0:
-        raise ValueError(f"washout must be an integer >= 0, got {washout!r}.")
+    form = full_form(esn)
+    washout = check_int("washout", washout, low=0)
     series = as_series(X, name="X_train", n_features=esn.n_inputs_, min_length=washout + 1)
-    xs, fs, vs, lengths = [], [], [], []
     runs = ([series.batch] if series.layout == "batch" else series.arrays)
-    for u in runs:
-        states = np.asarray(esn.run(u), dtype=np.float64)
+    return snapshots_from_states(form, runs, [esn.run(u) for u in runs], washout)
+
+
+def snapshots_from_states(form, inputs, states, washout=0, stops=None):
+    """Snapshots of a full ESN from runs already made (so a reduction runs the ESN once).
+
+    Parameters
+    ----------
+    form : rcpod.reservoir.form.LeakyTanhForm
+        The full ESN's form (float64), e.g. ``esn.form().astype(np.float64)``.
+    inputs : list of arrays (T_i, n_inputs) or (B, T, n_inputs)
+    states : list of arrays
+        The ESN's states on each of ``inputs`` from the zero state.
+    washout : int, default=0
+        Steps discarded at the start of every series.
+    stops : list of int, optional
+        Per entry, the step at which to stop (exclusive; a held-back tail is left out).
+
+    Returns
+    -------
+    Snapshots
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import collect_snapshots, snapshots_from_states
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-1, 1, (50, 1))
+    >>> a = snapshots_from_states(esn.form(), [u], [esn.run(u)], washout=5, stops=[40])
+    >>> b = collect_snapshots(esn, u[:40], washout=5)
+    >>> a.n_snapshots, bool(np.array_equal(a.nonlinear, b.nonlinear))
+    (35, True)
+    """
+    xs, fs, vs, lengths = [], [], [], []
+    for i, (u, x) in enumerate(zip(inputs, states)):
+        stop = None if stops is None else stops[i]
+        x = np.asarray(x, dtype=np.float64)
         u = np.asarray(u, dtype=np.float64)
-        prev = np.concatenate([np.zeros_like(states[..., :1, :]), states[..., :-1, :]], axis=-2)
-        x, p, uu = states[..., washout:, :], prev[..., washout:, :], u[..., washout:, :]
+        prev = np.concatenate([np.zeros_like(x[..., :1, :]), x[..., :-1, :]], axis=-2)
+        x, p, uu = x[..., washout:stop, :], prev[..., washout:stop, :], u[..., washout:stop, :]
         x, p, uu = (a.reshape(-1, a.shape[-1]) for a in (x, p, uu))
-        v = (w.W @ p.T).T + uu @ w.W_in.T + w.bias
+        v = form.preactivation(p, uu)
         xs.append(x)
         vs.append(v)
         fs.append(np.tanh(v))
         n_series = u.shape[0] if u.ndim == 3 else 1
-        lengths += [u.shape[-2] - washout] * n_series
+        lengths += [len(x) // n_series] * n_series
     return Snapshots(np.concatenate(xs).T, np.concatenate(fs).T, np.concatenate(vs).T, lengths)

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-__all__ = ["BaseReservoir"]
+__all__ = ["BaseReservoir", "resolve_reservoir"]
 
 
 def _require_initialized(reservoir):
@@ -180,3 +180,57 @@ class BaseReservoir(BaseEstimator):
 
     def _step(self, state, u):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def resolve_reservoir(model, name="model"):
+    """The reservoir of ``model``, and the fitted estimator holding it (or None).
+
+    The one answer to "is this a reservoir or an estimator?" for every function that accepts
+    both (Jacobians, CasADi export, diagnostics, reductions).
+
+    Parameters
+    ----------
+    model : an initialized reservoir, or a fitted estimator with a ``reservoir_``
+    name : str, default="model"
+        Argument name used in error messages.
+
+    Returns
+    -------
+    reservoir : BaseReservoir, initialized
+    estimator : the estimator, or None when ``model`` is a reservoir
+
+    Raises
+    ------
+    TypeError
+        ``model`` is neither a reservoir nor an estimator holding one.
+    NotFittedError
+        The reservoir is not initialized, or the estimator not fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN, ESNRegressor
+    >>> from rcpod.reservoir.base import resolve_reservoir
+    >>> est = ESNRegressor(n_units=10, random_state=0).fit(np.zeros((20, 1)), np.zeros(20))
+    >>> res, owner = resolve_reservoir(est)
+    >>> type(res).__name__, owner is est
+    ('ESN', True)
+    >>> resolve_reservoir("esn")
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a reservoir or a fitted estimator holding one (reservoir_), got str.
+    """
+    if isinstance(model, BaseReservoir):
+        _require_initialized(model)
+        return model, None
+    if "reservoir_" in getattr(type(model), "_fitted_schema", {}):
+        if not hasattr(model, "reservoir_"):
+            raise NotFittedError(f"This {type(model).__name__} ({name}) is not fitted yet; call "
+                                 f"fit first.")
+        _require_initialized(model.reservoir_)
+        return model.reservoir_, model
+    if isinstance(getattr(model, "reservoir_", None), BaseReservoir):
+        _require_initialized(model.reservoir_)
+        return model.reservoir_, model
+    raise TypeError(f"{name} must be a reservoir or a fitted estimator holding one "
+                    f"(reservoir_), got {type(model).__name__}.")

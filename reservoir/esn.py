@@ -13,8 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
-from . import _kernels
+from . import kernels
 from .base import BaseReservoir
+from .form import LeakyTanhForm
 from .initializers import (W_INITIALIZERS, make_bias, make_input, make_recurrent,
                            warn_if_doubtful)
 from .validation import Array, Interval, Options, Sparse, check_allocation, check_params
@@ -235,42 +236,29 @@ class ESN(BaseReservoir):
 
     def _run(self, inputs, state0):
         if self.backend == "numpy":
-            return self._run_numpy(np.ascontiguousarray(self.input_projection(inputs)), state0)
+            return self.form().run(inputs, state0)
         leak = self._leak()
         W = self.W_
         if not sp.issparse(W):
             proj = np.ascontiguousarray(self.input_projection(inputs))
             if inputs.ndim == 2:
-                return _kernels.run_dense(W, proj, state0, leak)
-            return _kernels.run_dense_batch(W, proj, np.ascontiguousarray(state0), leak)
-        arrays = _kernels.csr_arrays(W) + (self.W_in_, self.bias_)
+                return kernels.run_dense(W, proj, state0, leak)
+            return kernels.run_dense_batch(W, proj, np.ascontiguousarray(state0), leak)
+        arrays = kernels.csr_arrays(W) + (self.W_in_, self.bias_)
         if inputs.ndim == 2:
-            return _kernels.run_csr(*arrays, inputs, state0, leak)
+            return kernels.run_csr(*arrays, inputs, state0, leak)
         B, T, _ = inputs.shape
         if B < _MIN_GROUPED_BATCH:  # too few series to fill a SIMD group: one at a time
-            return np.stack([_kernels.run_csr(*arrays, u, x0, leak)
+            return np.stack([kernels.run_csr(*arrays, u, x0, leak)
                              for u, x0 in zip(inputs, state0)])
         # SIMD groups of LANES series with interleaved states, groups in parallel threads
-        N, L = self.n_states_, _kernels.LANES
+        N, L = self.n_states_, kernels.LANES
         G = -(-B // L)
         state = np.zeros((G * L, N), dtype=state0.dtype)
         state[:B] = state0
         state = np.ascontiguousarray(state.reshape(G, L, N).transpose(0, 2, 1))
         out = np.empty((B, T, N), dtype=state0.dtype)
-        _kernels.run_csr_batch(*arrays, inputs, state, leak, out)
-        return out
-
-    def _run_numpy(self, proj, state0):
-        """Reference loop in plain numpy (``backend="numpy"``), which the kernels are tested
-        against."""
-        a = self._leak()
-        keep = self._compute_dtype().type(1.0) - a
-        W = self.W_
-        x = np.array(state0, copy=True)
-        out = np.empty_like(proj)
-        for k in range(proj.shape[-2]):
-            x = keep * x + a * np.tanh((W @ x.T).T + proj[..., k, :])
-            out[..., k, :] = x
+        kernels.run_csr_batch(*arrays, inputs, state, leak, out)
         return out
 
     def _step(self, state, u):
@@ -279,7 +267,22 @@ class ESN(BaseReservoir):
             return self._run(u[None, :], state)[0]
         return self._run(u[:, None, :], state)[:, 0]
 
-    def preactivation(self, state, u):
-        """``W x + W_in u + b`` (batched when ``state`` is 2-D); used by Jacobians and DEIM."""
+    def form(self):
+        """The ESN as a :class:`~rcpod.reservoir.form.LeakyTanhForm` (``A = W``, ``B = W_in``,
+        ``c = b``, ``E`` the identity), sharing this ESN's arrays; its ``run`` is the plain numpy
+        reference loop of ``backend="numpy"``, its ``jacobians`` and ``to_casadi`` serve
+        linearisation and MPC.
+
+        Returns
+        -------
+        LeakyTanhForm
+
+        Examples
+        --------
+        >>> from rcpod.reservoir import ESN
+        >>> form = ESN(n_units=30, random_state=0).initialize(2).form()
+        >>> form.n_states, form.n_inputs, form.is_full
+        (30, 2, True)
+        """
         check_is_fitted(self, "n_states_")
-        return (self.W_ @ np.asarray(state).T).T + np.asarray(u) @ self.W_in_.T + self.bias_
+        return LeakyTanhForm(A=self.W_, B=self.W_in_, c=self.bias_, leak=float(self.leak_rate))

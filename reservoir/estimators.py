@@ -17,6 +17,7 @@ scikit-learn regressor can be the readout; it then sees all post-washout feature
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
@@ -121,7 +122,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         "n_features_in_": [Interval(numbers.Integral, 1)],
         "n_targets_": [Interval(numbers.Integral, 1)],
         "target_1d_": ["boolean"],
-        "reduction_report_": [InstanceOf(dict)],
+        "reduction_report_": [InstanceOf(Mapping)],
         "feature_names_in_": [Array(kinds="O", shape=("n_features_in_",))],
     }
     _fitted_optional = frozenset({"reduction_report_", "feature_names_in_"})

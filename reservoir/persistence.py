@@ -37,6 +37,7 @@ PennyLane devices) are not saved; classes rebuild them lazily.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import numbers
@@ -53,7 +54,7 @@ from . import _savefile
 from .validation import Array, InstanceOf, Interval, Options, check_fitted, check_params
 
 __all__ = ["save", "load", "ModelFileError", "FORMAT_VERSION", "SAVEABLE_CLASSES",
-           "LEGACY_CLASS_PATHS"]
+           "SAVEABLE_RECORDS", "LEGACY_CLASS_PATHS"]
 
 FORMAT_NAME = "rcpod-model"
 FORMAT_VERSION = 2
@@ -80,6 +81,10 @@ SAVEABLE_CLASSES = frozenset([
     "sklearn.linear_model._ridge:Ridge",
     "sklearn.linear_model._base:LinearRegression",
 ])
+
+#: Immutable records (frozen dataclasses with ``to_dict`` / ``from_dict``) a file may hold as
+#: attribute values, e.g. a reduced estimator's ``reduction_report_``.
+SAVEABLE_RECORDS = frozenset(["rcpod.reduction.report:ReductionReport"])
 
 #: Class paths written by rcpod 0.1.0 (top-level packages ``reservoir``, ``quantum``,
 #: ``reduction``) and the classes they load into now. Only these old names are translated.
@@ -212,6 +217,12 @@ class _Encoder:
         if isinstance(value, (list, tuple)):
             items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
             return {"__tuple__": items} if isinstance(value, tuple) else items
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            path = _class_path(type(value))
+            if path not in SAVEABLE_RECORDS:
+                raise TypeError(f"cannot save {where}: record type {path} is not one the rcpod "
+                                f"format stores.")
+            return {"__record__": [path, self.encode(value.to_dict(), where)]}
         if isinstance(value, dict):
             if not all(isinstance(k, str) for k in value):
                 raise TypeError(f"cannot save {where}: dict keys must be strings.")
@@ -267,6 +278,18 @@ class _Decoder:
         self.used.add(key)
         return self.arrays[key]
 
+    def _record(self, entry, where):
+        self._expect(isinstance(entry, list) and len(entry) == 2 and entry[0] in SAVEABLE_RECORDS,
+                     f"{where}: invalid or unknown record {entry!r:.60}.")
+        module, qualname = entry[0].split(":", 1)
+        cls = getattr(importlib.import_module(module), qualname)
+        values = self.decode(entry[1], where)
+        self._expect(isinstance(values, dict), f"{where}: invalid record fields.")
+        try:
+            return cls.from_dict(values)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{where}: invalid {qualname}: {exc}") from None
+
     def decode(self, value, where):
         if value is None or isinstance(value, (bool, str, int, float)):
             return value
@@ -311,6 +334,8 @@ class _Decoder:
         if tag == "__dict__":
             self._expect(isinstance(value["__dict__"], dict), f"{where}: invalid dict.")
             return {k: self.decode(v, f"{where}[{k!r}]") for k, v in value["__dict__"].items()}
+        if tag == "__record__":
+            return self._record(value["__record__"], where)
         if tag == "__generator__":
             return _generator(value["__generator__"], where)
         if tag == "__ref__":

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from rcpod.benchmarks import _timing
-from rcpod.benchmarks._timing import NOT_MEASURABLE, NOT_MET, MET
+from rcpod.benchmarks import timing as _timing
+from rcpod.benchmarks.timing import NOT_MEASURABLE, NOT_MET, MET
 
 
 # -- verdicts -------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def test_load_snapshot_and_stress():
 # -- memory of a fresh child process --------------------------------------------------------------
 CHILD = """
 import json
-from rcpod.benchmarks._timing import memory_report
+from rcpod.benchmarks.timing import memory_report
 block = b"x" * (100 * 2**20)   # 100 MB, every page written
 print(json.dumps(memory_report()))
 """

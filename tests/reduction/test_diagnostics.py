@@ -2,15 +2,16 @@
 import numpy as np
 import pytest
 
-from rcpod.reduction import (ReducedReservoir, ReductionReport, ReductionWarning, check_trajectory,
-                       diagnose, jacobian_spectral_radii, jacobian_state, per_step_time, reduce)
+from rcpod.reduction import (Diagnostics, ReducedReservoir, ReductionReport, ReductionWarning,
+                             check_trajectory, diagnose, jacobian_spectral_radii, jacobian_state,
+                             per_step_time, reduce)
 
 
 def test_diagnose_report(fitted):
     est, u, y = fitted
     red = reduce(est, u[:500], method="pod-qdeim", rank=20, n_points=40, center=True)
     rep = diagnose(est, red, u[500:], y[500:], timing_steps=300)
-    assert isinstance(rep, ReductionReport)
+    assert isinstance(rep, Diagnostics) and isinstance(red.reduction_report_, ReductionReport)
     for key in ("singular_values", "energy_captured", "test_state_error", "test_output_error",
                 "full_nrmse", "reduced_nrmse", "time_per_step_full", "time_per_step_reduced",
                 "speedup", "jacobian_radius_max", "stable"):

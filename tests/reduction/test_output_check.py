@@ -57,9 +57,11 @@ def test_split_holdout_layouts():
     assert cuts == [20, 20] and X_fit[1].shape == (20, 2)
 
 
-@pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5, "0.1", True, float("nan")])
-def test_bad_holdout(fraction):
-    with pytest.raises(ValueError, match="holdout"):
+@pytest.mark.parametrize("fraction, exc", [(-0.1, ValueError), (1.0, ValueError),
+                                           (1.5, ValueError), ("0.1", TypeError),
+                                           (True, TypeError), (float("nan"), ValueError)])
+def test_bad_holdout(fraction, exc):
+    with pytest.raises(exc, match="holdout"):
         split_holdout(np.zeros((30, 1)), None, 5, fraction)
 
 

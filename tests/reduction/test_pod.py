@@ -73,8 +73,8 @@ def test_full_rank_square_basis_is_orthogonal(snapshots):
 
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(rank=21), ValueError, "n_dofs=20"),
-    (dict(rank=0), ValueError, "positive"),
-    (dict(rank=2.0), TypeError, "integer"),
+    (dict(rank=0), ValueError, "rank == 0, must be >= 1"),
+    (dict(rank=2.0), TypeError, "rank must be an int"),
     (dict(energy=0.0), ValueError, "energy"),
     (dict(energy=1.5), ValueError, "energy"),
     (dict(energy=float("nan")), ValueError, "energy"),

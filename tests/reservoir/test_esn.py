@@ -139,9 +139,9 @@ def test_bad_inputs():
         ESN(10).run(np.zeros((3, 1)))
 
 
-# -- compiled kernels (reservoir/_kernels.py) ----------------------------------------------------
+# -- compiled kernels (reservoir/kernels.py) ----------------------------------------------------
 def test_vectorised_tanh_within_2_ulp_of_numpy():
-    from rcpod.reservoir import _kernels
+    from rcpod.reservoir import kernels as _kernels
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(scale=s, size=20000) for s in (1e-3, 0.3, 1.0, 3.0, 30.0)]
                        + [np.linspace(-21, 21, 20001),
@@ -158,7 +158,7 @@ def test_vectorised_tanh_within_2_ulp_of_numpy():
 
 
 def test_csr_product_is_bitwise_scipy():
-    from rcpod.reservoir import _kernels
+    from rcpod.reservoir import kernels as _kernels
     W = sp.random(41, 41, density=0.15, random_state=2, format="lil")
     W[[0, 5, 40], :] = 0.0  # odd N, empty rows (first, middle, last)
     W = sp.csr_matrix(W)
@@ -199,7 +199,7 @@ def test_float32_kernels_stay_float32(dense):
 
 
 def test_plain_batch_kernel_equals_the_ir_kernel_bit_for_bit():
-    from rcpod.reservoir import _kernels as K
+    from rcpod.reservoir import kernels as K
     esn = ESN(60, random_state=0).initialize(2)
     arrays = K.csr_arrays(esn.W_)
     u = np.random.default_rng(1).uniform(-1, 1, (K.LANES, 40, 2))
@@ -213,7 +213,7 @@ def test_plain_batch_kernel_equals_the_ir_kernel_bit_for_bit():
 
 def test_ir_kernel_only_with_verified_numba_and_fallback_on_compile_failure(monkeypatch, caplog):
     from numba.core.errors import LoweringError
-    from rcpod.reservoir import _kernels as K
+    from rcpod.reservoir import kernels as K
     assert K.ir_kernel_enabled("0.68.1", env={}) and K.ir_kernel_enabled("0.60.0", env={})
     assert not K.ir_kernel_enabled("0.99.0", env={})
     assert K.ir_kernel_enabled("0.99.0", env={"RCPOD_IR_KERNEL": "1"})
