@@ -12,8 +12,11 @@ Chen et al., "Reservoir Computing via Quantum Recurrent Neural Networks", arXiv:
 """
 from __future__ import annotations
 
+import numbers
+
 from rcpod.reservoir.estimators import ReservoirRegressor
 from rcpod.reservoir.readout import RidgeReadout
+from rcpod.reservoir.validation import Interval
 
 from .reservoir import QuantumReservoir
 
@@ -57,7 +60,7 @@ class QuantumReservoirRegressor(ReservoirRegressor):
         **QuantumReservoir._parameter_constraints,
         **{k: v for k, v in ReservoirRegressor._parameter_constraints.items()
            if k not in ("reservoir", "readout", "random_state")},
-        "ridge": RidgeReadout._parameter_constraints["alpha"],
+        "ridge": [Interval(numbers.Real, 0)],   # RidgeReadout's alpha
     }
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",

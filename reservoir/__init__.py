@@ -5,6 +5,7 @@ The reservoir protocol every reservoir speaks is described in :mod:`rcpod.reserv
 from .base import BaseReservoir
 from .esn import ESN
 from .estimators import ESNRegressor, ReservoirRegressor
+from .form import LeakyTanhForm
 from .datasets import narma
 from .memory import memory_capacity
 from .metrics import nrmse
@@ -14,6 +15,7 @@ from .windows import WindowFeatures, window_features
 
 from rcpod import __version__
 
-__all__ = ["BaseReservoir", "ESN", "ESNRegressor", "ReservoirRegressor", "RidgeReadout",
+__all__ = ["BaseReservoir", "ESN", "ESNRegressor", "LeakyTanhForm", "ReservoirRegressor",
+           "RidgeReadout",
            "ClassicalRNNReservoir", "WindowFeatures", "window_features",
            "memory_capacity", "narma", "nrmse", "__version__"]

@@ -27,17 +27,16 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import clone
-from sklearn.utils.validation import check_is_fitted
 
-from .base import BaseReservoir
+from .base import BaseReservoir, resolve_reservoir
 from .validation import Interval, check_allocation, check_array, check_int, check_real, check_value
 
-__all__ = ["memory_capacity", "memory_capacity_task", "resolve_reservoir"]
+__all__ = ["memory_capacity", "memory_capacity_task", "task_reservoir"]
 
 logger = logging.getLogger(__name__)
 
 
-def resolve_reservoir(reservoir, n_inputs=1):
+def task_reservoir(reservoir, n_inputs=1):
     """Return an initialized reservoir of the protocol for ``n_inputs`` inputs.
 
     Accepts a :class:`~rcpod.reservoir.base.BaseReservoir` (initialized or not; an uninitialized one is
@@ -66,28 +65,20 @@ def resolve_reservoir(reservoir, n_inputs=1):
     Examples
     --------
     >>> from rcpod.reservoir import ESN
-    >>> from rcpod.reservoir.memory import resolve_reservoir
+    >>> from rcpod.reservoir.memory import task_reservoir
     >>> esn = ESN(n_units=10, random_state=0)
-    >>> res = resolve_reservoir(esn)
+    >>> res = task_reservoir(esn)
     >>> res is esn, res.n_inputs_, res.n_states_          # an initialized clone
     (False, 1, 10)
-    >>> resolve_reservoir(ESN(n_units=10, random_state=0).initialize(2))
+    >>> task_reservoir(ESN(n_units=10, random_state=0).initialize(2))
     Traceback (most recent call last):
     ...
     ValueError: the reservoir was initialized with n_inputs=2; the memory capacity task has 1 input.
     """
-    if not isinstance(reservoir, BaseReservoir) and hasattr(reservoir, "get_params") \
-            and hasattr(type(reservoir), "fit"):
-        if not hasattr(reservoir, "reservoir_"):
-            check_is_fitted(reservoir, "reservoir_")  # raises NotFittedError for an estimator
-        reservoir = reservoir.reservoir_
-    if not isinstance(reservoir, BaseReservoir):
-        raise TypeError("reservoir must be a reservoir of the protocol (rcpod.reservoir.base."
-                        "BaseReservoir) or a fitted estimator with a reservoir_ attribute, got "
-                        f"{type(reservoir).__name__}.")
-    if not hasattr(reservoir, "n_states_"):
-        reservoir = clone(reservoir).initialize(n_inputs)
-    elif reservoir.n_inputs_ != n_inputs:
+    if isinstance(reservoir, BaseReservoir) and not hasattr(reservoir, "n_states_"):
+        return clone(reservoir).initialize(n_inputs)
+    reservoir, _ = resolve_reservoir(reservoir, name="reservoir")
+    if reservoir.n_inputs_ != n_inputs:
         raise ValueError(f"the reservoir was initialized with n_inputs={reservoir.n_inputs_}; the "
                          f"memory capacity task has {n_inputs} input.")
     return reservoir
@@ -200,7 +191,7 @@ def memory_capacity(reservoir, k_max=None, *, series=None, test_size=0.2, ridge=
     """
     from .readout import RidgeReadout  # local import: readout is independent of this module
 
-    reservoir = resolve_reservoir(reservoir, n_inputs=1)
+    reservoir = task_reservoir(reservoir, n_inputs=1)
     if k_max is None:
         k_max = 2 * int(reservoir.n_states_)
     k_max = check_int("k_max", k_max)
