@@ -80,7 +80,7 @@ def to_casadi(model, name="rcpod_step"):
     >>> bool(np.allclose(np.asarray(x_next).ravel(), esn.run(np.array([[0.3]]))[0]))
     True
     """
-    ca = import_casadi()
+    ca = import_casadi("to_casadi")
     res, form = leaky_tanh_form(model)
     estimator = None if res is model else model
     n, n_in = res.n_states_, res.n_inputs_

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rcpod.reservoir.form import import_casadi
 from rcpod.reservoir.validation import Options, check_array, check_int, check_real, check_value
 
 __all__ = ["TrackingMPC", "OffsetFreeMPC", "MPCResult", "state_space_function", "rollout",
@@ -63,38 +64,6 @@ _SHOOTING = ("single", "multiple")
 _ROLLOUT = ("unrolled", "mapaccum")
 _TIMING = ("after", "before")
 _HESSIAN = ("gauss-newton", "exact", "limited-memory")
-
-
-def import_casadi(what="rcpod.reduction.mpc"):
-    """Import casadi or raise an ImportError naming the extra ``rcpod[mpc]``.
-
-    Parameters
-    ----------
-    what : str, default="rcpod.reduction.mpc"
-        Name of the feature that needs casadi, used in the error message.
-
-    Returns
-    -------
-    module
-        The ``casadi`` module.
-
-    Raises
-    ------
-    ImportError
-        If casadi is not installed.
-
-    Examples
-    --------
-    >>> from rcpod.reduction.mpc import import_casadi
-    >>> import_casadi().__name__
-    'casadi'
-    """
-    try:
-        import casadi
-    except ImportError as exc:
-        raise ImportError(f"{what} needs the optional dependency casadi; install it with "
-                          "`pip install rcpod[mpc]` (or `pip install casadi`).") from exc
-    return casadi
 
 
 # -- validation helpers ---------------------------------------------------------------------------
@@ -207,7 +176,7 @@ def prediction_step(model, expand=False, output_timing="after"):
     >>> [float(v) for v in prediction_step(model, output_timing="before")(x, u)]   # y(x)
     [1.5, 1.0]
     """
-    ca = import_casadi()
+    ca = import_casadi("rcpod.reduction.mpc")
     n_x, n_u, _ = _model_dims(ca, model)
     _check_timing(output_timing)
     x, u = ca.MX.sym("x", n_x), ca.MX.sym("u", n_u)

@@ -33,8 +33,13 @@ import scipy.sparse as sp
 __all__ = ["LeakyTanhForm", "import_casadi", "casadi_constant"]
 
 
-def import_casadi():
-    """Import casadi or raise an ImportError naming the extra to install.
+def import_casadi(what="the CasADi export"):
+    """Import casadi or raise an ImportError naming the extra ``rcpod[mpc]``.
+
+    Parameters
+    ----------
+    what : str, default="the CasADi export"
+        Name of the feature that needs casadi, used in the error message.
 
     Returns
     -------
@@ -55,8 +60,8 @@ def import_casadi():
     try:
         import casadi
     except ImportError as exc:  # pragma: no cover - casadi is installed in the test environment
-        raise ImportError("the CasADi export needs the optional dependency casadi; install it "
-                          "with `pip install rcpod[mpc]` (or `pip install casadi`).") from exc
+        raise ImportError(f"{what} needs the optional dependency casadi; install it with "
+                          "`pip install rcpod[mpc]` (or `pip install casadi`).") from exc
     return casadi
 
 
