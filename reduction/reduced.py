@@ -236,7 +236,7 @@ class ReducedReservoir(BaseReservoir):
         self.modes_ = cast(Psi)
         self.mean_ = cast(vals["mean"]) if vals["mean"] is not None else np.zeros(N, dtype=dt)
         self.E_, self.A_, self.B_, self.c_ = cast(E), cast(A), cast(B), cast(c)
-        self._transposed_cache = None
+        self._transposed_cache = self._form_cache = None
         self.has_linear_ = vals["lin_state"] is not None
         self.L_ = cast(vals["lin_state"]) if self.has_linear_ else np.zeros((1, 1), dtype=dt)
         self.Lu_ = (cast(vals["lin_input"]) if vals["lin_input"] is not None
@@ -271,15 +271,23 @@ class ReducedReservoir(BaseReservoir):
         (4, 20, False)
         """
         check_is_fitted(self, "n_states_")
-        return LeakyTanhForm(A=self.A_, B=self.B_, c=self.c_, leak=float(self.leak_rate),
-                             E=self.E_, L=self.L_ if self.has_linear_ else None, L_u=self.Lu_,
-                             d=self.d_, remainder=self.remainder_)
+        return self._form()
+
+    def _form(self):
+        # cached: step() sits inside control loops (rebuilt after load / clone, like _transposed)
+        form = self.__dict__.get("_form_cache")
+        if form is None:
+            form = self._form_cache = LeakyTanhForm(
+                A=self.A_, B=self.B_, c=self.c_, leak=float(self.leak_rate), E=self.E_,
+                L=self.L_ if self.has_linear_ else None, L_u=self.Lu_, d=self.d_,
+                remainder=self.remainder_)
+        return form
 
     def _step(self, state, u):
-        return self.form().step(state, u)
+        return self._form().step(state, u)
 
     def _run(self, inputs, state0):
-        form = self.form()
+        form = self._form()
         if self.backend == "numpy":
             return self._run_numpy(inputs, state0)
         pnl, plin = (np.ascontiguousarray(p) for p in form.input_terms(inputs))
@@ -293,7 +301,7 @@ class ReducedReservoir(BaseReservoir):
 
     def _run_numpy(self, inputs, state0):
         """The plain numpy reference loop (``backend="numpy"``) the kernels are tested against."""
-        return self.form().run(inputs, state0)
+        return self._form().run(inputs, state0)
 
     def _validate_fitted(self):
         """What the table cannot express: ``L_`` is ``(r, r)`` when ``has_linear_`` (the compiled
