@@ -49,6 +49,12 @@ alpha      float in [0, 1)                in ``RMSprop``, ``RMSpropReadout``,
                                           ridge strength
 =========  =============================  =====================================================
 
+Readout measurements (``QuantumReservoir(measurements=...)``): ``"reference"`` (default) reads
+the cell's output features built from the ``<Z_i>`` that Chen et al. measure; ``"xyz"`` and
+``"xyz+zz"`` add ``<X_i>``, ``<Y_i>``, ``<Z_i>`` on every wire and the ``<Z_i Z_j>`` correlators
+of the cell's output circuit (additions of this package), exact or with shots
+(:data:`rcpod.quantum.fast.MEASUREMENTS`).
+
 Deprecated (FutureWarning): ``TrainedQuantumRNN(backend="matrix")`` is ``backend="fast"`` and
 ``backend="qnode"`` is ``backend="pennylane"`` (the names of rcpod 0.1); the paper's NARMA
 generator ``datasets.narma`` is ``datasets.narma_qrnn``.

@@ -123,6 +123,9 @@ class QuantumCell:
     n_circuits = 0
     #: circuits evaluated together (same input)
     groups = ()
+    #: (group, position in the group) of the circuit that gives the cell's output features; the
+    #: extra readout measurements of :class:`rcpod.quantum.QuantumReservoir` are taken on it
+    output_circuit = (0, 0)
 
     def __init__(self, n_qubits, n_inputs, hidden_size=None):
         n_inputs = check_int("n_inputs", n_inputs)
@@ -222,6 +225,7 @@ class QLSTMCell(QuantumCell):
     name = "lstm"
     n_circuits = 6
     groups = ((0, 1, 2, 3), (4, 5))
+    output_circuit = (1, 1)  # VQC_6, which gives ytilde
 
     @property
     def n_states(self):
@@ -266,6 +270,7 @@ class QGRUCell(QuantumCell):
     name = "gru"
     n_circuits = 3
     groups = ((0, 1), (2,))
+    output_circuit = (1, 0)  # the candidate circuit VQC_3
 
     def step(self, evaluate, state, x, xp=np):
         H = self.hidden_size

@@ -39,6 +39,7 @@ __all__ = [
     "variational_unitary",
     "make_device",
     "make_qnode",
+    "pauli_observables",
     "available_devices",
     "check_weights",
 ]
@@ -287,7 +288,39 @@ def make_device(device, n_qubits, seed=None):
         raise ValueError(f"Could not create PennyLane device {device!r}: {exc}") from exc
 
 
-def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=None):
+def pauli_observables(n_qubits, measurements):
+    """PennyLane observables of a readout measurement set, in feature order.
+
+    Parameters
+    ----------
+    n_qubits : int
+    measurements : {"xyz", "xyz+zz"}
+        ``X_i``, ``Y_i``, ``Z_i`` on every wire, then (``"xyz+zz"``) ``Z_i Z_j`` for ``i < j``;
+        additions of this package to the ``<Z_i>`` of the reference circuit (see
+        :data:`rcpod.quantum.fast.MEASUREMENTS`).
+
+    Returns
+    -------
+    observables : list of pennylane operators
+
+    Examples
+    --------
+    >>> from rcpod.quantum.circuits import pauli_observables
+    >>> len(pauli_observables(3, "xyz")), len(pauli_observables(3, "xyz+zz"))
+    (9, 12)
+    """
+    if measurements not in ("xyz", "xyz+zz"):
+        raise ValueError(f"measurements must be 'xyz' or 'xyz+zz', got {measurements!r}.")
+    obs = ([qml.PauliX(i) for i in range(n_qubits)] + [qml.PauliY(i) for i in range(n_qubits)]
+           + [qml.PauliZ(i) for i in range(n_qubits)])
+    if measurements == "xyz+zz":
+        obs += [qml.PauliZ(i) @ qml.PauliZ(j) for i in range(n_qubits)
+                for j in range(i + 1, n_qubits)]
+    return obs
+
+
+def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=None,
+               measurements="reference"):
     """QNode ``(inputs, weights) -> (<Z_0>, ..., <Z_{n_out-1}>)`` of the VQC.
 
     Parameters
@@ -302,12 +335,15 @@ def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=No
         ``None`` for exact expectation values, else the number of measurement shots.
     seed : int or None
         Seed of the device's sampler (devices that accept one).
+    measurements : {"reference", "xyz", "xyz+zz"}, default="reference"
+        ``"reference"``: the ``<Z_i>`` of the first ``n_out`` wires (arXiv:2211.02612); else the
+        observables of :func:`pauli_observables` (``n_out`` is then ignored).
 
     Returns
     -------
     qnode : pennylane.QNode
         Call as ``qnode(inputs, weights)`` with ``inputs`` (n_qubits,) or (B, n_qubits) and
-        ``weights`` (L, n_qubits, 3); returns a tuple of ``n_out`` expectation values (arrays of
+        ``weights`` (L, n_qubits, 3); returns a tuple of expectation values (arrays of
         shape (B,) when batched). Draw it with ``qml.draw(qnode)(inputs, weights)``.
 
     Examples
@@ -325,10 +361,13 @@ def make_qnode(n_qubits, n_out=None, device="default.qubit", shots=None, seed=No
     dev = make_device(device, n_qubits, seed=seed)
     wires = list(range(n_qubits))
 
+    observables = ([qml.PauliZ(w) for w in wires[:n_out]] if measurements == "reference"
+                   else pauli_observables(n_qubits, measurements))
+
     @qml.qnode(dev)
     def circuit(inputs, weights):
         vqc(inputs, weights, wires)
-        return tuple(qml.expval(qml.PauliZ(w)) for w in wires[:n_out])
+        return tuple(qml.expval(o) for o in observables)
 
     if shots is not None:
         circuit = qml.set_shots(circuit, shots=int(shots))

@@ -28,7 +28,7 @@ class QuantumReservoirRegressor(ReservoirRegressor):
 
     Parameters
     ----------
-    cell, n_qubits, n_layers, hidden_size, init, backend, device, shots :
+    cell, n_qubits, n_layers, hidden_size, init, backend, device, shots, measurements :
         See :class:`rcpod.quantum.QuantumReservoir`. A cell needs one wire per input feature plus
         its hidden wires: ``fit`` raises a ValueError naming ``n_qubits`` and the number of
         features when ``n_qubits < n_features + (hidden_size or 1)`` (scikit-learn has no tag
@@ -65,7 +65,8 @@ class QuantumReservoirRegressor(ReservoirRegressor):
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
                  backend="fast", device="default.qubit", shots=None, ridge=1e-6, washout=0,
-                 include_input=False, chunk_size=10000, random_state=None):
+                 include_input=False, chunk_size=10000, random_state=None,
+                 measurements="reference"):
         self.cell = cell
         self.n_qubits = n_qubits
         self.n_layers = n_layers
@@ -74,6 +75,7 @@ class QuantumReservoirRegressor(ReservoirRegressor):
         self.backend = backend
         self.device = device
         self.shots = shots
+        self.measurements = measurements
         self.ridge = ridge
         self.washout = washout
         self.include_input = include_input
@@ -83,7 +85,8 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     def _make_reservoir(self):
         return QuantumReservoir(cell=self.cell, n_qubits=self.n_qubits, n_layers=self.n_layers,
                                 hidden_size=self.hidden_size, init=self.init, backend=self.backend,
-                                device=self.device, shots=self.shots, random_state=self.random_state)
+                                device=self.device, shots=self.shots,
+                                measurements=self.measurements, random_state=self.random_state)
 
     def _make_readout(self):
         return RidgeReadout(alpha=self.ridge)

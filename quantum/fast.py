@@ -19,6 +19,10 @@ chosen per bank:
     the state vector (consecutive CNOTs merged into one index permutation, ``Rot`` as a 2x2 matrix
     on its wire), ``O(L n 2^n)`` per circuit instead of ``O(4^n)``, without the dense unitary.
 
+Readout measurements beyond ``<Z_i>`` (:data:`MEASUREMENTS`: ``<X_i>``, ``<Y_i>``, ``<Z_i Z_j>``)
+are computed from the final state vector (:func:`pauli_expvals`) or sampled in three measurement
+settings (:func:`sample_pauli_expvals`).
+
 Finite shots are modelled by drawing, for each circuit and series, ``shots`` samples of the
 computational-basis outcome from the exact probabilities (a multinomial draw, as a device would
 measure every wire of the same shots) and averaging the ``+-1`` eigenvalues.
@@ -32,6 +36,9 @@ References
    Quantum Recurrent Neural Networks", arXiv:2211.02612, 2022.
 .. [2] S. Y.-C. Chen, S. Yoo, Y.-L. L. Fang, "Quantum Long Short-Term Memory", arXiv:2009.01783,
    2020.
+.. [3] K. Fujii, K. Nakajima, "Harnessing disordered-ensemble quantum dynamics for machine
+   learning", Phys. Rev. Applied 8, 024030, 2017 (a quantum reservoir read out through the
+   expectation values of every qubit, not of a few).
 """
 from __future__ import annotations
 
@@ -52,6 +59,10 @@ __all__ = [
     "sample_expvals",
     "VQCBank",
     "dense_unitaries",
+    "MEASUREMENTS",
+    "observable_labels",
+    "pauli_expvals",
+    "sample_pauli_expvals",
 ]
 
 #: Largest qubit count for which ``method="auto"`` builds dense unitaries (2^n x 2^n each).
@@ -219,6 +230,168 @@ def sample_expvals(probs, signs, shots, rng):
     p = p / p.sum(axis=-1, keepdims=True)
     counts = rng.multinomial(shots, p)
     return (counts @ signs) / float(shots)
+
+
+#: Readout measurement sets (the ``measurements`` of :class:`rcpod.quantum.QuantumReservoir`).
+#: ``"reference"``: only the ``<Z_i>`` the cells of [1]_ measure; ``"xyz"``: also ``<X_i>``,
+#: ``<Y_i>``, ``<Z_i>`` on every wire; ``"xyz+zz"``: also ``<Z_i Z_j>`` for ``i < j``. The last
+#: two are additions of this package, not defined by [1]_: quantum reservoir computing reads
+#: many expectation values out ([3]_); the exact set (X, Y, Z and ZZ) is this package's choice.
+MEASUREMENTS = ("reference", "xyz", "xyz+zz")
+
+
+def _check_measurements(measurements, allow_reference=False):
+    allowed = MEASUREMENTS if allow_reference else MEASUREMENTS[1:]
+    if measurements not in allowed:
+        raise ValueError(f"measurements must be one of {list(allowed)}, got {measurements!r}.")
+    return measurements
+
+
+def observable_labels(n_qubits, measurements):
+    """Names of the Pauli observables measured by ``measurements``, in feature order.
+
+    Parameters
+    ----------
+    n_qubits : int
+    measurements : {"xyz", "xyz+zz"}
+        ``X_0..X_{n-1}, Y_0..Y_{n-1}, Z_0..Z_{n-1}``, then (``"xyz+zz"``) ``Z_iZ_j`` for
+        ``i < j`` in lexicographic order.
+
+    Returns
+    -------
+    labels : list of str
+        ``3 n`` labels, plus ``n (n - 1) / 2`` for ``"xyz+zz"``.
+
+    Examples
+    --------
+    >>> from rcpod.quantum.fast import observable_labels
+    >>> observable_labels(2, "xyz+zz")
+    ['X0', 'X1', 'Y0', 'Y1', 'Z0', 'Z1', 'Z0Z1']
+    """
+    _check_measurements(measurements)
+    labels = [f"{p}{i}" for p in "XYZ" for i in range(n_qubits)]
+    if measurements == "xyz+zz":
+        labels += [f"Z{i}Z{j}" for i in range(n_qubits) for j in range(i + 1, n_qubits)]
+    return labels
+
+
+def _zz_signs(n_qubits):
+    """Eigenvalues of ``Z_i Z_j`` (i < j) on the basis states, (2**n, n(n-1)/2)."""
+    s = z_signs(n_qubits)
+    i, j = np.triu_indices(n_qubits, k=1)
+    return s[:, i] * s[:, j]
+
+
+def _hadamard_all(psi, n):
+    """``H^{(x)n} psi`` on the last axis (2**n), a fast Walsh-Hadamard transform."""
+    lead = psi.shape[:-1]
+    for w in range(n):
+        t = psi.reshape(lead + (2 ** w, 2, 2 ** (n - w - 1)))
+        a, b = t[..., 0, :], t[..., 1, :]
+        psi = np.stack([a + b, a - b], axis=-2).reshape(lead + (2 ** n,)) * _SQRT_HALF
+    return psi
+
+
+def _sdag_all(psi, n):
+    """``S^dagger`` on every wire: amplitude ``k`` times ``(-i)^popcount(k)``."""
+    pop = (-z_signs(n) + 1).sum(axis=1) / 2  # number of 1 bits
+    return psi * ((-1j) ** pop.astype(np.int64))
+
+
+def pauli_expvals(psi, measurements):
+    """Exact Pauli expectation values of state vectors.
+
+    ``<X_i> = 2 Re sum conj(a) b`` and ``<Y_i> = 2 Im sum conj(a) b`` over the amplitude pairs
+    ``(a, b)`` that differ only in bit ``i`` (``a`` with the bit 0); ``<Z_i>`` and ``<Z_i Z_j>``
+    from the basis probabilities.
+
+    Parameters
+    ----------
+    psi : complex array of shape (..., 2**n)
+        State vectors (wire 0 most significant, PennyLane's order).
+    measurements : {"xyz", "xyz+zz"}
+        Which observables (see :func:`observable_labels` for the order).
+
+    Returns
+    -------
+    values : array of shape (..., n_observables)
+
+    Examples
+    --------
+    ``|+>|0>``: ``<X_0> = 1``, ``<Z_1> = 1``, the rest 0:
+
+    >>> import numpy as np
+    >>> from rcpod.quantum.fast import pauli_expvals
+    >>> psi = np.array([1, 0, 1, 0]) / np.sqrt(2)
+    >>> np.round(pauli_expvals(psi, "xyz+zz"), 12).tolist()
+    [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    """
+    _check_measurements(measurements)
+    psi = np.asarray(psi, dtype=np.complex128)
+    n = int(round(np.log2(psi.shape[-1])))
+    lead = psi.shape[:-1]
+    xs, ys = [], []
+    for w in range(n):
+        t = psi.reshape(lead + (2 ** w, 2, 2 ** (n - w - 1)))
+        c = np.einsum("...ik,...ik->...", t[..., 0, :].conj(), t[..., 1, :])
+        xs.append(2.0 * c.real)
+        ys.append(2.0 * c.imag)
+    probs = psi.real ** 2 + psi.imag ** 2
+    parts = [np.stack(xs, axis=-1), np.stack(ys, axis=-1), probs @ z_signs(n)]
+    if measurements == "xyz+zz":
+        parts.append(probs @ _zz_signs(n))
+    return np.concatenate(parts, axis=-1)
+
+
+def _basis_counts(psi, shots, rng):
+    p = psi.real ** 2 + psi.imag ** 2
+    p = np.clip(p, 0.0, None)
+    return rng.multinomial(shots, p / p.sum(axis=-1, keepdims=True)) / float(shots)
+
+
+def sample_pauli_expvals(psi, measurements, shots, rng):
+    """Shot-noise estimates of :func:`pauli_expvals`, as a device would measure them.
+
+    Three measurement settings of ``shots`` shots each, every wire measured in the same basis:
+    the computational (Z) basis gives ``<Z_i>`` and ``<Z_i Z_j>`` from the same shots; the X
+    basis (``H`` on every wire first) gives ``<X_i>``; the Y basis (``S^dagger`` then ``H``)
+    gives ``<Y_i>``. Each setting draws ``Multinomial(shots, p)`` from the exact outcome
+    probabilities ``p`` of the rotated state.
+
+    Parameters
+    ----------
+    psi : complex array of shape (..., 2**n)
+    measurements : {"xyz", "xyz+zz"}
+    shots : int >= 1
+        Shots per measurement setting.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    values : array of shape (..., n_observables)
+        In the order of :func:`observable_labels`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.quantum.fast import sample_pauli_expvals
+    >>> psi = np.array([1, 0, 1, 0]) / np.sqrt(2)           # |+>|0>: X_0 and Z_1 are certain
+    >>> v = sample_pauli_expvals(psi, "xyz", 1000, np.random.default_rng(0))
+    >>> v[[0, 5]].tolist(), bool(np.abs(v[[1, 2, 3, 4]]).max() < 0.2)
+    ([1.0, 1.0], True)
+    """
+    _check_measurements(measurements)
+    shots = check_int("shots", shots)
+    psi = np.asarray(psi, dtype=np.complex128)
+    n = int(round(np.log2(psi.shape[-1])))
+    signs = z_signs(n)
+    fz = _basis_counts(psi, shots, rng)
+    fx = _basis_counts(_hadamard_all(psi, n), shots, rng)
+    fy = _basis_counts(_hadamard_all(_sdag_all(psi, n), n), shots, rng)
+    parts = [fx @ signs, fy @ signs, fz @ signs]
+    if measurements == "xyz+zz":
+        parts.append(fz @ _zz_signs(n))
+    return np.concatenate(parts, axis=-1)
 
 
 def _apply_gather(state, index):
@@ -445,3 +618,52 @@ class VQCBank:
         if rng is None:
             raise ValueError("rng is required when shots is not None.")
         return sample_expvals(probs, self.signs, shots, rng)
+
+    def measure(self, group, v, measurements, circuit, shots=None, rng=None):
+        """``<Z_i>`` of the group's circuits and the Pauli observables of one of them.
+
+        The Z values of circuit ``circuit`` (position in the group) are the ``<Z_i>`` block of
+        its Pauli observables, so with shots both come from the same Z-basis shots, as on a
+        device; the group's other circuits are measured as in :meth:`expvals`.
+
+        Parameters
+        ----------
+        group : int
+        v : array of shape (B, n)
+        measurements : {"xyz", "xyz+zz"}
+            See :func:`observable_labels`.
+        circuit : int
+            Position in the group of the circuit whose observables are returned.
+        shots : int or None
+            ``None``: exact; else shots per measurement setting (:func:`sample_pauli_expvals`).
+        rng : numpy.random.Generator, optional
+            Needed with shots.
+
+        Returns
+        -------
+        z : array of shape (B, G_grp, n)
+        observables : array of shape (B, n_observables)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rcpod.quantum import VQCBank
+        >>> bank = VQCBank(np.random.default_rng(0).uniform(0, 6, (2, 1, 3, 3)), [[0, 1]])
+        >>> z, obs = bank.measure(0, np.zeros((4, 3)), "xyz+zz", circuit=1)
+        >>> z.shape, obs.shape, bool(np.allclose(obs[:, 6:9], z[:, 1]))
+        ((4, 2, 3), (4, 12), True)
+        """
+        psi = self.states(group, v)
+        n = self.n_qubits
+        if shots is None:
+            probs = psi.real ** 2 + psi.imag ** 2
+            z = probs @ self.signs
+            obs = pauli_expvals(psi[:, circuit], measurements)
+        else:
+            if rng is None:
+                raise ValueError("rng is required when shots is not None.")
+            probs = psi.real ** 2 + psi.imag ** 2
+            z = sample_expvals(probs, self.signs, shots, rng)
+            obs = sample_pauli_expvals(psi[:, circuit], measurements, shots, rng)
+        z[:, circuit] = obs[:, 2 * n:3 * n]
+        return z, obs

@@ -24,7 +24,7 @@ from rcpod.reservoir.windows import window_features
 from . import _kernels
 from .cells import make_cell, init_weights, CELLS
 from .circuits import available_devices, make_qnode
-from .fast import MAX_FAST_QUBITS, VQCBank
+from .fast import MAX_FAST_QUBITS, MEASUREMENTS, VQCBank, observable_labels
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,16 @@ class QuantumReservoir(BaseReservoir):
         measurements (fast backend: multinomial sampling from the exact probabilities; PennyLane:
         the device's sampler); the noise feeds back through the recurrence. The sampler is
         seeded at ``initialize``: repeated runs draw fresh noise, re-initializing replays it.
+        With ``measurements`` other than ``"reference"`` the extra observables take ``shots``
+        shots per measurement setting (Z, X and Y basis; :func:`rcpod.quantum.fast.sample_pauli_expvals`).
+    measurements : {"reference", "xyz", "xyz+zz"}, default="reference"
+        What the readout sees. ``"reference"``: the cell's output features of [1]_ (``h`` for
+        QRNN/QGRU, ``ytilde`` for QLSTM), built from the ``<Z_i>`` the reference
+        measures. ``"xyz"`` (an addition of this package): also ``<X_i>``, ``<Y_i>``, ``<Z_i>`` on
+        every wire of the cell's output circuit (QRNN: its circuit; QLSTM: ``VQC_6``; QGRU: the
+        candidate circuit ``VQC_3``), ``3 n`` more features; ``"xyz+zz"`` (an addition): also the
+        ``n (n - 1) / 2`` correlators ``<Z_i Z_j>``. The extra values ride along at the end of the
+        state vector; the recurrence uses only the cell's own ``<Z_i>``.
     random_state : int, numpy.random.Generator or None
         Seeds the weights (and the shot sampler). Same seed, same reservoir.
 
@@ -79,7 +89,8 @@ class QuantumReservoir(BaseReservoir):
     cell_ : rcpod.quantum.cells.QuantumCell
         The cell description (layout of the state vector), a read-only property.
     n_inputs_, n_states_ : int
-        ``n_states_`` is ``H`` for QRNN/QGRU and ``H + 2 n_qubits`` for QLSTM (``[h, c, ytilde]``).
+        ``n_states_`` is ``H`` for QRNN/QGRU and ``H + 2 n_qubits`` for QLSTM (``[h, c, ytilde]``),
+        plus the extra observables of ``measurements``.
 
     Notes
     -----
@@ -112,6 +123,7 @@ class QuantumReservoir(BaseReservoir):
         "backend": [Options({"fast", "pennylane"})],
         "device": [InstanceOf(str)],
         "shots": [None, Interval(numbers.Integral, 1)],
+        "measurements": [Options(MEASUREMENTS)],
         "random_state": ["random_state"],
     }
     _fitted_schema = {
@@ -122,7 +134,8 @@ class QuantumReservoir(BaseReservoir):
     }
 
     def __init__(self, cell="rnn", n_qubits=4, n_layers=2, hidden_size=None, init="paper",
-                 backend="fast", device="default.qubit", shots=None, random_state=None):
+                 backend="fast", device="default.qubit", shots=None, measurements="reference",
+                 random_state=None):
         self.cell = cell
         self.n_qubits = n_qubits
         self.n_layers = n_layers
@@ -131,6 +144,7 @@ class QuantumReservoir(BaseReservoir):
         self.backend = backend
         self.device = device
         self.shots = shots
+        self.measurements = measurements
         self.random_state = random_state
 
     # -- construction ---------------------------------------------------------------------
@@ -151,11 +165,17 @@ class QuantumReservoir(BaseReservoir):
         self.weights_ = init_weights(cell.n_circuits, int(self.n_layers), cell.n_qubits, self.init, rng)
         self.shot_seed_ = int(rng.integers(_SHOT_SEED_END))
         self.n_inputs_ = n_inputs
-        self.n_states_ = cell.n_states
+        self.n_states_ = cell.n_states + self._n_observables(cell)
         self.__dict__.pop("_runtime", None)
         self._ensure_runtime()
         logger.debug("QuantumReservoir(%s): %d circuits, %d qubits, %d layers, backend=%s",
                      self.cell, cell.n_circuits, cell.n_qubits, self.n_layers, self.backend)
+
+    def _n_observables(self, cell):
+        """Number of extra readout observables (0 for ``measurements="reference"``)."""
+        if getattr(self, "measurements", "reference") == "reference":
+            return 0
+        return len(observable_labels(cell.n_qubits, self.measurements))
 
     def _validate_fitted(self):
         """The fitted state fits the cell (circuit count, state size): what the table cannot
@@ -163,10 +183,11 @@ class QuantumReservoir(BaseReservoir):
         if not hasattr(self, "weights_"):
             return None
         cell = make_cell(self.cell, int(self.n_qubits), int(self.n_inputs_), self.hidden_size)
-        if self.weights_.shape[0] != cell.n_circuits or self.n_states_ != cell.n_states:
+        n_states = cell.n_states + self._n_observables(cell)
+        if self.weights_.shape[0] != cell.n_circuits or self.n_states_ != n_states:
             raise ValueError(f"weights_ {self.weights_.shape} and n_states_={self.n_states_} do "
                              f"not fit the {self.cell} cell ({cell.n_circuits} circuits, "
-                             f"{cell.n_states} states).")
+                             f"{n_states} states with measurements={self.measurements!r}).")
         return cell
 
     def _ensure_runtime(self):
@@ -187,8 +208,11 @@ class QuantumReservoir(BaseReservoir):
         if self.backend == "fast":
             rt["bank"] = VQCBank(self.weights_, cell.groups)
         else:
+            out_group, out_pos = cell.output_circuit
+            out = cell.groups[out_group][out_pos]
             rt["qnodes"] = [make_qnode(cell.n_qubits, device=self.device, shots=self.shots,
-                                       seed=None if self.shots is None else self.shot_seed_ + g)
+                                       seed=None if self.shots is None else self.shot_seed_ + g,
+                                       measurements=self.measurements if g == out else "reference")
                             for g in range(cell.n_circuits)]
         self._runtime = rt
         return rt
@@ -199,32 +223,58 @@ class QuantumReservoir(BaseReservoir):
         return self._ensure_runtime()["cell"]
 
     # -- circuit evaluation -----------------------------------------------------------------
-    def _evaluate(self, group, v):
-        """``<Z>`` on every wire, (B, n_circuits_in_group, n_qubits), for one circuit group."""
+    def _evaluate(self, group, v, observables=None):
+        """``<Z>`` on every wire, (B, n_circuits_in_group, n_qubits), for one circuit group.
+
+        With a dict ``observables`` and extra ``measurements``, the output circuit's group also
+        stores the extra observables (B, n_observables) under ``"values"``.
+        """
         rt = self._ensure_runtime()
+        cell = rt["cell"]
+        out_group, out_pos = cell.output_circuit
+        extra = observables is not None and self.measurements != "reference" and group == out_group
         if rt["bank"] is not None:
+            if extra:
+                z, observables["values"] = rt["bank"].measure(
+                    group, v, self.measurements, out_pos, shots=self.shots, rng=rt["shot_rng"])
+                return z
             return rt["bank"].expvals(group, v, shots=self.shots, rng=rt["shot_rng"])
+        n = cell.n_qubits
         out = []
-        for g in rt["cell"].groups[group]:
+        for pos, g in enumerate(cell.groups[group]):
             arg = v[0] if v.shape[0] == 1 else v
-            z = np.stack([np.asarray(e, dtype=np.float64) for e in rt["qnodes"][g](arg, self.weights_[g])],
-                         axis=-1)
-            out.append(z.reshape(v.shape[0], -1))
+            vals = np.stack([np.asarray(e, dtype=np.float64)
+                             for e in rt["qnodes"][g](arg, self.weights_[g])], axis=-1)
+            vals = vals.reshape(v.shape[0], -1)
+            if group == out_group and pos == out_pos and self.measurements != "reference":
+                if extra:
+                    observables["values"] = vals
+                vals = vals[:, 2 * n:3 * n]  # the <Z_i> block
+            out.append(vals)
         return np.stack(out, axis=1)
+
+    def _cell_step(self, state, x):
+        """One step of the cell on the cell's part of the state, plus the extra observables."""
+        cell = self._ensure_runtime()["cell"]
+        if self.measurements == "reference":
+            return cell.step(self._evaluate, state, x)
+        observables = {}
+        new = cell.step(lambda g, v: self._evaluate(g, v, observables), state[:, :cell.n_states], x)
+        return np.concatenate([new, observables["values"]], axis=1)
 
     def _use_kernel(self):
         """Compiled loop for exact dense runs; ``_force_numpy = True`` selects the numpy
         reference loop (used by the tests and the benchmark)."""
         bank = self._ensure_runtime()["bank"]
         return bank is not None and self.shots is None and bank.method == "dense" \
-            and not getattr(self, "_force_numpy", False)
+            and self.measurements == "reference" and not getattr(self, "_force_numpy", False)
 
     # -- protocol ----------------------------------------------------------------------------
     def _step(self, state, u):
         single = state.ndim == 1
         s2 = np.atleast_2d(state)
         u2 = np.atleast_2d(u)
-        new = self.cell_.step(self._evaluate, s2, u2)
+        new = self._cell_step(s2, u2)
         return new[0] if single else new
 
     def _run(self, inputs, state0):
@@ -236,14 +286,20 @@ class QuantumReservoir(BaseReservoir):
         else:
             states = np.empty(X.shape[:-1] + (self.n_states_,))
             for k in range(X.shape[1]):
-                x = self.cell_.step(self._evaluate, x, X[:, k, :])
+                x = self._cell_step(x, X[:, k, :])
                 states[:, k, :] = x
         return states[0] if single else states
 
     def features(self, states):
-        """Readout features: ``h`` for QRNN/QGRU, ``ytilde`` for QLSTM."""
+        """Readout features: ``h`` for QRNN/QGRU, ``ytilde`` for QLSTM, then the extra
+        observables of ``measurements`` (if any)."""
         check_is_fitted(self, "n_states_")
-        return self.cell_.features(np.asarray(states))
+        states = np.asarray(states)
+        cell = self.cell_
+        own = cell.features(states[..., :cell.n_states])
+        if self.measurements == "reference":
+            return own
+        return np.concatenate([own, states[..., cell.n_states:]], axis=-1)
 
     def run_windows(self, windows, concat=False):
         """Paper protocol: reset the state for every window and keep the last step's features.

@@ -234,7 +234,8 @@ def test_not_initialized():
         QuantumReservoir().run_windows(np.zeros((3, 4, 1)))
 
 
-@pytest.mark.parametrize("kw", [dict(cell="lstm", init="uniform"), dict(cell="gru", shots=1000)])
+@pytest.mark.parametrize("kw", [dict(cell="lstm", init="uniform"), dict(cell="gru", shots=1000),
+                                dict(cell="lstm", shots=100, measurements="xyz+zz")])
 def test_save_load_roundtrip(tmp_path, kw):
     from rcpod.reservoir.persistence import load, save
 
