@@ -20,8 +20,10 @@ References
    interpolation", SIAM J. Sci. Comput. 32(5), 2010.
 """
 from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
+from .c_export import to_c
 from .casadi_export import to_casadi
 from .deim import deim, deim_coefficients, lstsq_weights, oversample, qdeim
+from .do_mpc_model import to_do_mpc
 from .diagnostics import (ReductionWarning, check_trajectory, diagnose,
                           jacobian_spectral_radii, per_step_time)
 from .mpc import OffsetFreeMPC, TrackingMPC, state_space_function
@@ -32,6 +34,7 @@ from .reduced import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir, Redu
 from .report import Diagnostics, ReductionReport
 from .reductor import METHODS, NONLINEARITIES, SAMPLINGS, method_name, reduce
 from .snapshots import Snapshots, collect_snapshots, snapshots_from_states
+from .tolerance import reduce_to_tolerance, step_flops
 
 __all__ = [
     "pod", "energy_rank", "projection_error",
@@ -39,9 +42,10 @@ __all__ = [
     "deim", "qdeim", "oversample", "deim_coefficients", "lstsq_weights",
     "ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir",
     "LinearizedDEIMReservoir", "Snapshots", "collect_snapshots", "snapshots_from_states",
-    "reduce", "METHODS", "SAMPLINGS", "NONLINEARITIES", "method_name",
+    "reduce", "METHODS", "SAMPLINGS", "NONLINEARITIES", "method_name", "reduce_to_tolerance",
+    "step_flops",
     "jacobian_state", "jacobian_input", "step_jacobians", "leaky_tanh_form",
-    "to_casadi", "TrackingMPC", "OffsetFreeMPC", "state_space_function",
+    "to_casadi", "to_do_mpc", "to_c", "TrackingMPC", "OffsetFreeMPC", "state_space_function",
     "ReductionReport", "Diagnostics", "ReductionWarning", "check_trajectory", "diagnose",
     "jacobian_spectral_radii", "per_step_time",
 ]

@@ -117,7 +117,8 @@ _KINDS = dict(
     jacobian_radius_max=_FLOAT, jacobian_norm_max=_FLOAT, jacobian_radius_median=_FLOAT,
     jacobian_fraction_above_1=_FLOAT, jacobian_unstable=_BOOL, output_error=_FLOAT,
     output_tol=_FLOAT, output_steps=_INT, output_check=_STR, output_diverged=_BOOL,
-    stable=_BOOL, warnings=(tuple,))
+    stable=_BOOL, warnings=(tuple,), tol=_FLOAT, step_flops=_INT, full_step_flops=_INT,
+    candidates=(tuple,))
 _REQUIRED = ("method", "nonlinearity", "basis", "n_units", "rank", "center", "readout",
              "n_snapshots", "holdout", "energy_captured", "warnings")
 
@@ -171,6 +172,10 @@ jacobian_radius_median, jacobian_fraction_above_1, jacobian_unstable : optional
         States stable and outputs within the tolerance.
     warnings : tuple of str
         What the checks found wrong.
+    tol, step_flops, full_step_flops, candidates : optional
+        Set by :func:`rcpod.reduction.reduce_to_tolerance`: the tolerance, the counted
+        operations per step of the reduced and the full model, and every candidate screened
+        (a tuple of dicts) in the order tried.
 
     Examples
     --------
@@ -219,6 +224,10 @@ jacobian_radius_median, jacobian_fraction_above_1, jacobian_unstable : optional
     output_diverged: bool | None = None
     stable: bool | None = None
     warnings: tuple = ()
+    tol: float | None = None
+    step_flops: int | None = None
+    full_step_flops: int | None = None
+    candidates: tuple | None = None
 
     # identity, not field-wise equality: fields hold arrays
     __eq__ = object.__eq__
@@ -234,6 +243,9 @@ jacobian_radius_median, jacobian_fraction_above_1, jacobian_unstable : optional
                                 f"{type(value).__name__}.")
         if not all(isinstance(w, str) for w in self.warnings):
             raise TypeError("ReductionReport.warnings must hold strings.")
+        if self.candidates is not None and not all(isinstance(c, dict)
+                                                   for c in self.candidates):
+            raise TypeError("ReductionReport.candidates must hold dicts.")
 
     # -- read-only mapping ---------------------------------------------------------------------
     def __getitem__(self, key):
