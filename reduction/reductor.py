@@ -27,6 +27,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from rcpod.reservoir.estimators import ReservoirRegressor
+from rcpod.reservoir.reservoirpy_bridge import from_reservoirpy, is_reservoirpy_object
 from rcpod.reservoir.validation import Options, check_int, check_real, check_value
 
 from .basis import observability_gramian, output_weighted_pod
@@ -91,6 +92,12 @@ def _options(method, sampling, nonlinearity):
                          f"it needs sampling='deim' or 'qdeim' (sampling=None is the Galerkin "
                          f"POD reduction of the full tanh).")
     return sampling, nonlinearity
+
+
+def _as_estimator(estimator):
+    """A reservoirpy model converted by :func:`rcpod.reservoir.from_reservoirpy` (washout 0),
+    anything else unchanged (then checked by :func:`_check_estimator`)."""
+    return from_reservoirpy(estimator) if is_reservoirpy_object(estimator) else estimator
 
 
 def _check_estimator(estimator):
@@ -206,6 +213,8 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     Parameters
     ----------
     estimator : fitted ReservoirRegressor (with an ESN reservoir) or ESNRegressor
+        Or a fitted reservoirpy model, converted by :func:`rcpod.reservoir.from_reservoirpy` (its
+        washout is 0: reservoirpy keeps none; pass ``washout`` to drop a transient).
     X_train : training inputs, any rcpod layout ((T, n_in), (n_series, T, n_in) or a list)
         Used to collect snapshots (each series from the zero state, washout steps dropped).
     y_train : targets, optional
@@ -312,6 +321,7 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     >>> rep.rank, rep.output_check, rep.stable, bool(rep.output_error < rep.output_tol)
     (10, 'held-back', True, True)
     """
+    estimator = _as_estimator(estimator)
     esn = _check_estimator(estimator)
     form = full_form(esn, name="estimator.reservoir_")
     sampling, nonlinearity = _options(method, sampling, nonlinearity)

@@ -11,11 +11,12 @@ from .memory import memory_capacity
 from .metrics import nrmse
 from .readout import RidgeReadout
 from .recurrent import ClassicalRNNReservoir
+from .reservoirpy_bridge import from_reservoirpy
 from .windows import WindowFeatures, window_features
 
 from rcpod import __version__
 
 __all__ = ["BaseReservoir", "ESN", "ESNRegressor", "LeakyTanhForm", "ReservoirRegressor",
            "RidgeReadout",
-           "ClassicalRNNReservoir", "WindowFeatures", "window_features",
+           "ClassicalRNNReservoir", "WindowFeatures", "window_features", "from_reservoirpy",
            "memory_capacity", "narma", "nrmse", "__version__"]
