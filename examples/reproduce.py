@@ -48,6 +48,8 @@ EXPERIMENTS = [
     ("narma10", "rcpod.examples.narma10", "NARMA10 with echo state networks"),
     ("memory_capacity", "rcpod.examples.memory_capacity", "Memory capacity of ESNs"),
     ("reduction_narma10", "rcpod.examples.reduction_narma10", "Reduced ESNs on NARMA10"),
+    ("reduction_tolerance", "rcpod.examples.reduction_tolerance",
+     "Accuracy-driven reduction on NARMA10 (rcpod and reservoirpy ESNs)"),
     ("reduction_memory_capacity", "rcpod.examples.reduction_memory_capacity",
      "Memory capacity of reduced ESNs"),
     ("oil_platform", "rcpod.examples.oil_platform", "Oil platform identification with ESNs"),

@@ -176,7 +176,7 @@ def test_quantum_rc_headline():
 
 # -- headline rows of real (tiny) runs -------------------------------------------------------------
 @pytest.mark.parametrize("name", ["reduction_memory_capacity", "oil_platform",
-                                  "mpc_oil_platform"])
+                                  "mpc_oil_platform", "reduction_tolerance"])
 def test_headline_of_smoke_runs(tmp_path, name):
     """The examples' --smoke runs (1-10 s each) return 1-4 headline rows taken from their tables."""
     import importlib
