@@ -251,10 +251,15 @@ def setpoints(schedule, n_steps, y_init):
     return R
 
 
-def closed_loop(name, models, setup, plant, history, R):
-    """Run the closed loop of model ``name``; returns the trajectory and per-step records."""
+def closed_loop(name, models, setup, plant, history, R, build=build_controller):
+    """Run the closed loop of model ``name``; returns the trajectory and per-step records.
+
+    ``build(name, models, setup, history_u)`` returns ``(controller, model function)``; the
+    controller has ``measure``, ``control`` (returning an :class:`MPCResult`-like record),
+    ``state_``, ``u_last_`` and ``disturbance_`` like :class:`OffsetFreeMPC`
+    (examples/mpc_do_mpc.py passes a do-mpc one)."""
     hist_u, hist_y, x_plant = history
-    ctl, _ = build_controller(name, models, setup, hist_u)
+    ctl, _ = build(name, models, setup, hist_u)
     n = R.shape[0]
     tr_plant = [setup.out_idx[i] for i in setup.tr]
     Y = np.zeros((n, plant.n_outputs))
