@@ -313,9 +313,11 @@ class CompiledModel:
         fn = getattr(self.lib, f"{source.name}_run")
         fn.argtypes, fn.restype = [dp, dp, ctypes.c_long, dp], ctypes.c_int
 
-    def _call(self, what, *arrays):
-        ptrs = [a.ctypes.data_as(ctypes.POINTER(ctypes.c_double)) for a in arrays]
-        flag = getattr(self.lib, f"{self.source.name}_{what}")(*ptrs)
+    def _call(self, what, *args):
+        """Call ``<name>_<what>``: arrays (float64, C order) as pointers, ints as they are."""
+        args = [a.ctypes.data_as(ctypes.POINTER(ctypes.c_double)) if isinstance(a, np.ndarray)
+                else a for a in args]
+        flag = getattr(self.lib, f"{self.source.name}_{what}")(*args)
         if flag:
             raise RuntimeError(f"{self.source.name}_{what} returned {flag}.")
 
@@ -325,28 +327,27 @@ class CompiledModel:
             raise ValueError(f"{argument} must have shape ({n},), got {a.shape}.")
         return a
 
+    def _point(self, x, u):
+        s = self.source
+        return self._vec(x, s.n_states, "x"), self._vec(u, s.n_inputs, "u")
+
     def step(self, x, u):
         """``f(x, u)``, shape (n_states,)."""
-        s = self.source
-        x, u = self._vec(x, s.n_states, "x"), self._vec(u, s.n_inputs, "u")
-        out = np.empty(s.n_states)
-        self._call("step", x, u, out)
+        out = np.empty(self.source.n_states)
+        self._call("step", *self._point(x, u), out)
         return out
 
     def output(self, x, u):
         """The readout ``y`` of state ``x``, shape (n_outputs,)."""
-        s = self.source
-        x, u = self._vec(x, s.n_states, "x"), self._vec(u, s.n_inputs, "u")
-        out = np.empty(s.n_outputs)
-        self._call("output", x, u, out)
+        out = np.empty(self.source.n_outputs)
+        self._call("output", *self._point(x, u), out)
         return out
 
     def jacobians(self, x, u):
         """``(df/dx, df/du)`` at ``(x, u)``, shapes (n, n) and (n, n_inputs)."""
-        s = self.source
-        x, u = self._vec(x, s.n_states, "x"), self._vec(u, s.n_inputs, "u")
-        Js, Ju = np.empty((s.n_states, s.n_states)), np.empty((s.n_states, s.n_inputs))
-        self._call("jacobians", x, u, Js, Ju)
+        n = self.source.n_states
+        Js, Ju = np.empty((n, n)), np.empty((n, self.source.n_inputs))
+        self._call("jacobians", *self._point(x, u), Js, Ju)
         return Js, Ju
 
     def run(self, inputs, x0):
@@ -357,11 +358,7 @@ class CompiledModel:
             raise ValueError(f"inputs must have shape (T, {s.n_inputs}), got {U.shape}.")
         x0 = self._vec(x0, s.n_states, "x0")
         out = np.empty((U.shape[0], s.n_states))
-        dp = ctypes.POINTER(ctypes.c_double)
-        flag = getattr(self.lib, f"{s.name}_run")(x0.ctypes.data_as(dp), U.ctypes.data_as(dp),
-                                          U.shape[0], out.ctypes.data_as(dp))
-        if flag:
-            raise RuntimeError(f"{s.name}_run returned {flag}.")
+        self._call("run", x0, U, U.shape[0], out)
         return out
 
 
