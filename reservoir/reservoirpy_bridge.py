@@ -6,10 +6,10 @@ reservoirpy's ``Reservoir`` node (reservoirpy 0.4, ``reservoirpy/nodes/reservoir
 
 and its ``Ridge`` readout (``reservoirpy/nodes/ridge.py``) outputs ``y[t] = x[t] Wout + bias``
 (``Wout`` of shape (n_features, n_outputs)). With ``f = tanh`` and one leak rate for all units
-this is the leaky-integrator ESN of :class:`~rcpod.reservoir.ESN` (Jaeger et al. 2007, eq. 2)
-with ``a = lr``, ``W_in = Win``, ``b = bias``, and the readout is a scikit-learn ``Ridge`` with
-``coef_ = Wout^T`` and ``intercept_ = bias``.
-:func:`from_reservoirpy` converts the one into the other; nothing is refitted.
+this is the ESN of :class:`~rcpod.reservoir.ESN` (the leaky-integrator ESN of Jaeger et al.
+2007) with ``a = lr``, ``W_in = Win``, ``b = bias``, and the readout is a scikit-learn ``Ridge``
+with ``coef_ = Wout^T`` and ``intercept_ = bias``. :func:`from_reservoirpy` converts the one
+into the other; nothing is refitted.
 
 What converts (everything else raises :class:`UnsupportedReservoirpyError` naming the part, or
 ``NotFittedError``):
@@ -34,7 +34,7 @@ What converts (everything else raises :class:`UnsupportedReservoirpyError` namin
   and ``fit_intercept`` set from the Ridge's ``ridge`` and ``fit_bias`` (they matter only if
   the estimator is refitted: both solve the same centred ridge problem).
 
-Not representable, so rejected: connections with a delay (feedback, ``readout << reservoir`` or
+Not representable, so rejected: connections with a delay (feedback, ``reservoir << readout`` or
 ``reservoirpy.ESN(feedback=True)``), other activations, per-unit leak rates, other node kinds
 (``NVAR``, ``IPReservoir``, ``LocalPlasticityReservoir``, ``ES2N``, ``LIF``, activation nodes,
 ``Output`` nodes as from ``return_reservoir_activity=True``, subclasses of ``Reservoir``), other
@@ -54,7 +54,7 @@ and by :func:`rcpod.reduction.reduce`).
 References
 ----------
 .. [1] H. Jaeger, M. Lukosevicius, D. Popovici, U. Siewert, "Optimization and applications of
-   echo state networks with leaky-integrator neurons", Neural Networks 20(3), 2007 (eq. 2).
+   echo state networks with leaky-integrator neurons", Neural Networks 20(3), 2007.
 .. [2] N. Trouvain, L. Pedrelli, T. T. Dinh, X. Hinaut, "ReservoirPy: an efficient and
    user-friendly library to design echo state networks", ICANN 2020.
 """
@@ -63,7 +63,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import Ridge as SklearnRidge
 
 from .esn import ESN
 from .estimators import ReservoirRegressor
@@ -296,7 +296,7 @@ def _estimator_from_model(model, rpy, washout):
     starts = np.cumsum([0] + sizes)
     rows = {id(b): np.arange(starts[i], starts[i + 1]) for i, b in enumerate(blocks)}
     order = np.concatenate([rows[id(reservoir)]] + ([rows[id(source)]] if n_inputs_in else []))
-    ridge = Ridge(alpha=float(readout.ridge), fit_intercept=bool(readout.fit_bias))
+    ridge = SklearnRidge(alpha=float(readout.ridge), fit_intercept=bool(readout.fit_bias))
     ridge.coef_ = np.ascontiguousarray(Wout[order].T)
     ridge.intercept_ = bias
     ridge.n_features_in_ = int(Wout.shape[0])
