@@ -55,6 +55,8 @@ EXPERIMENTS = [
     ("oil_platform", "rcpod.examples.oil_platform", "Oil platform identification with ESNs"),
     ("mpc_oil_platform", "rcpod.examples.mpc_oil_platform", "MPC of the oil platform with ESNs"),
     ("quantum_rc", "rcpod.examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
+    ("quantum_benchmarks", "rcpod.examples.quantum_benchmarks",
+     "Quantum reservoirs on memory capacity and NARMA10, 4 to 12 qubits"),
     ("speed", "rcpod.examples.speed", "Speed and memory against reservoirpy and PennyLane"),
 ]
 
