@@ -19,7 +19,9 @@ References
 .. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
    interpolation", SIAM J. Sci. Comput. 32(5), 2010.
 """
-from .basis import linearized_jacobian, observability_gramian, output_weighted_pod
+from .basis import (linearized_jacobian, observability_factor, observability_gramian,
+                    output_weighted_pod, output_weighted_pod_factored,
+                    output_weighted_pod_from_gram)
 from .c_export import to_c
 from .casadi_export import to_casadi
 from .deim import deim, deim_coefficients, lstsq_weights, oversample, qdeim
@@ -28,7 +30,7 @@ from .diagnostics import (ReductionWarning, check_trajectory, diagnose,
                           jacobian_spectral_radii, per_step_time)
 from .mpc import OffsetFreeMPC, TrackingMPC, state_space_function
 from .jacobians import jacobian_input, jacobian_state, leaky_tanh_form, step_jacobians
-from .pod import energy_rank, pod, projection_error
+from .pod import energy_rank, pod, pod_from_gram, projection_error
 from .reduced import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir, ReducedReservoir,
                       StabilizedDEIMReservoir)
 from .report import Diagnostics, ReductionReport
@@ -37,8 +39,9 @@ from .snapshots import Snapshots, collect_snapshots, snapshots_from_states
 from .tolerance import reduce_to_tolerance, step_flops
 
 __all__ = [
-    "pod", "energy_rank", "projection_error",
-    "output_weighted_pod", "observability_gramian", "linearized_jacobian",
+    "pod", "pod_from_gram", "energy_rank", "projection_error",
+    "output_weighted_pod", "output_weighted_pod_factored", "output_weighted_pod_from_gram",
+    "observability_gramian", "observability_factor", "linearized_jacobian",
     "deim", "qdeim", "oversample", "deim_coefficients", "lstsq_weights",
     "ReducedReservoir", "PODReservoir", "DEIMReservoir", "StabilizedDEIMReservoir",
     "LinearizedDEIMReservoir", "Snapshots", "collect_snapshots", "snapshots_from_states",

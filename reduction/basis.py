@@ -32,15 +32,28 @@ balanced proper orthogonal decomposition", Int. J. Bifurcation Chaos 15(3), 2005
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
 
 from rcpod.reservoir.form import LeakyTanhForm
 from rcpod.reservoir.validation import check_array, check_int, check_real
 
-from .pod import energy_rank
+from .leading_modes import SUBSPACE_TOL, dense_eigh
+from .pod import DENSE_GRAM_MAX, energy_rank, pod
+from .pod import _leading_eigenpairs
 
-__all__ = ["observability_gramian", "linearized_jacobian", "output_weighted_pod"]
+__all__ = ["observability_gramian", "observability_factor", "linearized_jacobian",
+           "output_weighted_pod", "output_weighted_pod_factored", "output_weighted_pod_from_gram",
+           "FACTOR_TOL"]
+
+logger = logging.getLogger(__name__)
+
+#: Default tolerance of :func:`observability_factor`: the estimated trace of the series' tail,
+#: relative to the trace of the factor so far.
+FACTOR_TOL = 1e-12
 
 
 def linearized_jacobian(W, nonlinear, leak_rate=1.0):
@@ -178,4 +191,231 @@ def output_weighted_pod(snapshots, gramian, rank=None, energy=None, weight=0.5, 
     r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
     if rank is not None:
         r = min(r, rank)
+    return np.ascontiguousarray(V[:, :r]), lam
+
+
+def observability_factor(jacobian, output, tol=FACTOR_TOL, max_terms=100000):
+    """Low-rank factor ``Z`` of the observability Gramian, ``Q ~ Z Z^T``, from products only.
+
+    ``Q = sum_{j>=0} (J^T)^j C^T C J^j`` (the series solution of ``Q = J^T Q J + C^T C``), so
+    ``Z = [C^T, J^T C^T, (J^T)^2 C^T, ...]`` truncated: each term costs one product with the
+    (sparse) ``J^T``, no ``N x N`` array is formed. The series stops when the estimated trace
+    of its remaining tail -- the last term's trace times ``rho^2 / (1 - rho^2)``, ``rho^2`` the
+    ratio of the last two terms' traces (exact for a geometric tail) -- is at most ``tol``
+    times the trace so far; then ``Z`` is compressed by a thin SVD, dropping the directions
+    that hold together at most ``tol`` of the trace. This is the Smith iteration's series
+    (Smith 1968; low-rank form: Penzl 2000, Gugercin, Sorensen & Antoulas 2003) without the
+    squaring step, which would need ``J^(2^k)`` densely. The factor is compressed the same way
+    whenever it has grown by 256 columns, so it stays thin however many terms the series needs.
+
+    Parameters
+    ----------
+    jacobian : ndarray or scipy.sparse matrix of shape (N, N)
+        ``J``; the series converges iff its spectral radius is below 1.
+    output : ndarray of shape (n_outputs, N)
+        ``C``.
+    tol : float, default=FACTOR_TOL (1e-12)
+        Relative trace tolerance of the truncation and of the compression.
+    max_terms : int, default=100000
+        Raise if the series has not converged after this many terms.
+
+    Returns
+    -------
+    Z : ndarray of shape (N, q)
+        ``Z Z^T`` approximates ``Q`` from below, with ``tr(Q - Z Z^T)`` at most about
+        ``(1 + c) tol tr(Q)`` for ``c`` compressions (each drops at most ``tol`` of the trace).
+
+    Raises
+    ------
+    ValueError
+        Shapes do not match, or the series does not converge (``J`` not stable).
+
+    References
+    ----------
+    .. [1] R. A. Smith, "Matrix equation XA + BX = C", SIAM J. Appl. Math. 16(1), 1968.
+    .. [2] T. Penzl, "A cyclic low-rank Smith method for large sparse Lyapunov equations",
+       SIAM J. Sci. Comput. 21(4), 2000.
+    .. [3] S. Gugercin, D. C. Sorensen, A. C. Antoulas, "A modified low-rank Smith method for
+       large-scale Lyapunov equations", Numer. Algorithms 32, 2003.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> J, C = np.array([[0.5, 0.1], [0.0, 0.3]]), np.array([[1.0, 2.0]])
+    >>> Z = observability_factor(J, C)
+    >>> bool(np.allclose(Z @ Z.T, observability_gramian(J, C), rtol=0, atol=1e-10))
+    True
+    """
+    J = jacobian if sp.issparse(jacobian) else check_array("jacobian", jacobian, ndim=2)
+    C = check_array("output", output, ndim=2)
+    N = J.shape[0]
+    if J.shape != (N, N) or C.shape[1] != N:
+        raise ValueError(f"jacobian must be square (N, N) and output (n_outputs, N); got "
+                         f"{J.shape} and {C.shape}.")
+    tol = check_real("tol", tol, low=0, high=1, closed="neither")
+    max_terms = check_int("max_terms", max_terms, low=1)
+    JT = J.T.tocsr() if sp.issparse(J) else np.ascontiguousarray(J.T)
+    Y = np.ascontiguousarray(C.T, dtype=np.float64)
+    kept, blocks, n_cols, total, last = np.zeros((N, 0)), [], 0, 0.0, None
+    for _ in range(max_terms):
+        term = float(np.sum(Y * Y))
+        blocks.append(Y)
+        n_cols += Y.shape[1]
+        total += term
+        if not np.isfinite(total):
+            break
+        if last is not None and last > 0:
+            rho2 = term / last
+            if rho2 < 1.0 and term * rho2 / (1.0 - rho2) <= tol * total:
+                return _compress(np.hstack([kept] + blocks), tol)
+        if total == 0.0:
+            return np.zeros((N, 1))
+        if n_cols > max(256, 2 * kept.shape[1]):   # keep the factor thin: compress as we go
+            kept, blocks, n_cols = _compress(np.hstack([kept] + blocks), tol), [], 0
+        last = term
+        Y = JT @ Y
+    raise ValueError(f"the observability series of the linearised ESN did not converge in "
+                     f"max_terms={max_terms} terms (its mean Jacobian is not stable, or barely): "
+                     f"use the plain POD basis.")
+
+
+def _compress(Z, tol):
+    """``Z`` with the same ``Z Z^T`` up to a dropped trace of at most ``tol`` of the total.
+
+    From the small ``Z^T Z = V diag(s^2) V^T``: ``Z V = U diag(s)``, so the kept factor is
+    ``Z V[:, :q]`` (an ``N x c`` SVD would cost as much and gives the same columns)."""
+    s2, V = dense_eigh(Z.T @ Z)
+    tail = np.concatenate([np.cumsum(s2[::-1])[::-1], [0.0]])
+    q = max(1, int(np.argmax(tail <= tol * s2.sum())))
+    return np.ascontiguousarray(Z @ V[:, :q])
+
+
+def _weights(trP, trQ, weight):
+    """Scales of ``P`` and ``Q`` in ``M = P / trP + weight Q / trQ`` (0 for an empty part)."""
+    return (1.0 / trP if trP > 0 else 0.0), (weight / trQ if weight > 0 and trQ > 0 else 0.0)
+
+
+def _check_factored(N, factor, rank, weight):
+    Z = check_array("factor", factor, ndim=2)
+    if Z.shape[0] != N:
+        raise ValueError(f"factor must have N={N} rows to match the snapshots, got {Z.shape}.")
+    rank = check_int("rank", rank, allow_none=True, high=N)
+    return Z, rank, check_real("weight", weight, low=0)
+
+
+def output_weighted_pod_factored(snapshots, factor, rank=None, energy=None, weight=0.5,
+                                 center=False, method="auto"):
+    """:func:`output_weighted_pod` from a factor ``Q ~ Z Z^T``, never forming an ``N x N`` array.
+
+    ``M = P / trP + weight Q / trQ = F F^T`` with the stacked, scaled factors
+    ``F = [X / sqrt(n trP), sqrt(weight / trQ) Z]`` (``P = X X^T / n``, ``trP = ||X||_F^2 / n``,
+    ``trQ = ||Z||_F^2``): the eigenvectors of ``M`` are the left singular vectors of ``F`` and
+    its eigenvalues their squares, so this is :func:`rcpod.reduction.pod` of ``F`` (with its
+    choice of exact, method-of-snapshots or iterative decomposition).
+
+    Parameters
+    ----------
+    snapshots : array of shape (N, n_snapshots)
+    factor : array of shape (N, q)
+        ``Z`` (e.g. from :func:`observability_factor`).
+    rank, energy, weight, center
+        As in :func:`output_weighted_pod` (``energy`` is a fraction of ``tr M``).
+    method : {"auto", "exact", "gram", "randomized"}, default="auto"
+        The decomposition of ``F`` (see :func:`rcpod.reduction.pod`).
+
+    Returns
+    -------
+    modes : ndarray of shape (N, r), orthonormal columns
+    eigenvalues : ndarray
+        Eigenvalues of ``M``, non-increasing: the ``min(N, n_snapshots + q)`` squared singular
+        values of ``F`` for the exact / Gram decompositions, the leading ones for the iterative
+        one.
+
+    Examples
+    --------
+    Same modes as the dense path when ``Z Z^T`` is the Gramian:
+
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(6, 40)) * np.arange(6, 0, -1)[:, None]
+    >>> Z = np.random.default_rng(1).normal(size=(6, 2))
+    >>> A, la = output_weighted_pod(X, Z @ Z.T, rank=3)
+    >>> B, lb = output_weighted_pod_factored(X, Z, rank=3)
+    >>> bool(np.allclose(np.abs(A.T @ B), np.eye(3))), bool(np.allclose(la[:3], lb[:3]))
+    (True, True)
+    """
+    X = check_array("snapshots", snapshots, ndim=2)
+    N, n = X.shape
+    Z, rank, weight = _check_factored(N, factor, rank, weight)
+    if rank is None and energy is None:
+        raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
+    if center:
+        X = X - X.mean(axis=1, keepdims=True)
+    cP, cQ = _weights(float(np.sum(X * X)) / n, float(np.sum(Z * Z)), weight)
+    F = np.hstack([X * np.sqrt(cP / n), Z * np.sqrt(cQ)]) if cQ > 0 else X * np.sqrt(cP / n)
+    modes, s = pod(F, rank=rank, energy=energy, method=method)
+    return modes, s ** 2
+
+
+def output_weighted_pod_from_gram(gram, n_snapshots, factor, rank=None, energy=None, weight=0.5,
+                                  method="auto", tol=SUBSPACE_TOL, random_state=0):
+    """:func:`output_weighted_pod` from the snapshots' Gram matrix (streamed snapshots).
+
+    ``M = G / (n trP) + weight Z Z^T / trQ`` with ``G = X X^T`` (centred if the basis is),
+    ``trP = tr G / n``, ``trQ = ||Z||_F^2``; ``M`` is applied to blocks of vectors
+    (``G Q`` and ``Z (Z^T Q)``), so beyond the Gram matrix the snapshots already gave no
+    ``N x N`` array is formed unless the dense solver is chosen.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (N, N)
+        ``X X^T`` of the state snapshots.
+    n_snapshots : int
+        ``n``, the number of snapshots behind ``gram``.
+    factor : ndarray of shape (N, q)
+        ``Z`` with ``Q ~ Z Z^T``.
+    rank, energy, weight
+        As in :func:`output_weighted_pod`.
+    method : {"auto", "gram", "randomized"}, default="auto"
+        Dense eigendecomposition of ``M`` (``"gram"``, ``"auto"`` up to order
+        :data:`rcpod.reduction.pod.DENSE_GRAM_MAX`) or block subspace iteration with the residual
+        check of :func:`rcpod.reduction.leading_modes.subspace_eigh` (``"randomized"``).
+    tol, random_state
+        Of the subspace iteration.
+
+    Returns
+    -------
+    modes : ndarray of shape (N, r)
+    eigenvalues : ndarray
+        All ``N`` (dense) or the leading computed ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(6, 40)) * np.arange(6, 0, -1)[:, None]
+    >>> Z = np.random.default_rng(1).normal(size=(6, 2))
+    >>> A, _ = output_weighted_pod(X, Z @ Z.T, rank=3)
+    >>> B, _ = output_weighted_pod_from_gram(X @ X.T, 40, Z, rank=3, method="randomized")
+    >>> bool(np.allclose(np.abs(A.T @ B), np.eye(3)))
+    True
+    """
+    G = check_array("gram", gram, ndim=2)
+    N = G.shape[0]
+    Z, rank, weight = _check_factored(N, factor, rank, weight)
+    n = check_int("n_snapshots", n_snapshots, low=1)
+    if rank is None and energy is None:
+        raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
+    cP, cQ = _weights(float(np.trace(G)) / n, float(np.sum(Z * Z)), weight)
+    cP /= n
+
+    def dense():
+        return cP * G + cQ * (Z @ Z.T)
+
+    if method == "gram" or (method == "auto" and N <= DENSE_GRAM_MAX):
+        lam, V = dense_eigh(dense())
+        r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
+        r = r if rank is None else min(r, rank)
+    else:
+        lam, V, r = _leading_eigenpairs(lambda B: cP * (G @ B) + cQ * (Z @ (Z.T @ B)), N,
+                                        cP * float(np.trace(G)) + cQ * float(np.sum(Z * Z)),
+                                        rank, energy, dense, tol, random_state)
     return np.ascontiguousarray(V[:, :r]), lam

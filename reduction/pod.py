@@ -15,9 +15,21 @@ import numbers
 import numpy as np
 import scipy.linalg
 
-from rcpod.reservoir.validation import check_array, check_int
+from rcpod.reservoir.validation import Options, check_array, check_int, check_value
 
-__all__ = ["pod", "energy_rank", "projection_error"]
+from .leading_modes import SUBSPACE_TOL, dense_eigh, subspace_eigh
+
+__all__ = ["pod", "pod_from_gram", "energy_rank", "projection_error", "POD_METHODS",
+           "EXACT_MAX_FLOPS", "DENSE_GRAM_MAX"]
+
+#: the decompositions :func:`pod` can use ("auto" picks one by shape)
+POD_METHODS = ("auto", "exact", "gram", "randomized")
+#: ``method="auto"`` keeps the exact SVD while ``N * T * min(N, T)`` is at most this (about a
+#: second of ``gesdd``): small problems give bit for bit the results of rcpod 0.1.
+EXACT_MAX_FLOPS = 1e10
+#: ``method="auto"`` eigendecomposes a Gram matrix densely up to this order, and iterates on
+#: it (or on ``X`` itself) above (the dense solver is O(n^3): 9 s at n = 5000 on 2 cores).
+DENSE_GRAM_MAX = 3000
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +46,7 @@ def _check_energy(energy):
     return energy
 
 
-def energy_rank(singular_values, energy):
+def energy_rank(singular_values, energy, total=None):
     """Smallest rank whose modes capture at least the fraction ``energy`` of the energy.
 
     Returns the smallest ``r`` with ``sum_{j<=r} s_j^2 / sum_j s_j^2 >= energy``
@@ -45,8 +57,13 @@ def energy_rank(singular_values, energy):
     Parameters
     ----------
     singular_values : array of shape (k,)
-        Non-negative, non-increasing singular values.
+        Non-negative, non-increasing singular values (all of them, or only the leading ones
+        when ``total`` is given).
     energy : float in (0, 1]
+    total : float, optional
+        The total energy ``sum_j s_j^2 = ||X||_F^2`` (the trace of the Gram matrix), when only
+        the leading singular values are known. The tail is then ``total - sum_{j<=r} s_j^2``;
+        if the given values do not reach ``energy``, their number is returned.
 
     Returns
     -------
@@ -67,6 +84,9 @@ def energy_rank(singular_values, energy):
     if energy is None:
         raise ValueError("energy must be given.")
     s2 = np.asarray(singular_values, dtype=np.float64) ** 2
+    if total is not None:
+        r = _partial_energy_rank(s2, energy, float(total))
+        return s2.size if r is None else r
     total = s2.sum()
     if total == 0.0:
         return 1
@@ -76,7 +96,151 @@ def energy_rank(singular_values, energy):
     return max(1, int(np.argmax(tail <= allowed)))
 
 
-def pod(snapshots, rank=None, energy=None, center=False):
+def _partial_energy_rank(s2, energy, total):
+    """Smallest ``r`` with ``total - sum_{j<=r} s2_j <= (1 - energy) total``; None if the given
+    leading ``s2`` do not reach it."""
+    if total <= 0.0:
+        return 1
+    tail = total - np.concatenate([[0.0], np.cumsum(s2)])
+    ok = np.flatnonzero(tail <= (1.0 - energy) * total)
+    return max(1, int(ok[0])) if ok.size else None
+
+
+def _fix_signs(modes):
+    """Deterministic signs: the largest-magnitude entry of each mode positive (a copy)."""
+    r = modes.shape[1]
+    idx = np.argmax(np.abs(modes), axis=0)
+    signs = np.sign(modes[idx, np.arange(r)])
+    signs[signs == 0] = 1.0
+    return np.ascontiguousarray(modes * signs)
+
+
+def _leading_eigenpairs(apply, n, total, rank, energy, dense, tol, random_state):
+    """Leading eigenpairs of a PSD operator of trace ``total``, as many as ``rank`` / ``energy``
+    ask: ``(eigenvalues, vectors, r)`` with at least ``r`` columns. ``dense()`` gives the whole
+    matrix for the dense fallback when more than half the spectrum is wanted."""
+    k = rank if rank is not None else min(n, 32)
+    start = None
+    while True:
+        if 2 * k > n:
+            w, V = dense_eigh(dense())
+            r = rank if energy is None else energy_rank(np.sqrt(w), energy)
+            return w, V, (r if rank is None else min(r, rank))
+        w, V, _ = subspace_eigh(apply, n, k, tol=tol, random_state=random_state, start=start)
+        if energy is None:
+            return w, V, rank
+        r = _partial_energy_rank(w[:k], energy, total)
+        if r is not None or (rank is not None and k >= rank):
+            return w, V, rank if r is None else (r if rank is None else min(r, rank))
+        k, start = min(n, 2 * k), V
+
+
+def pod_from_gram(gram, rank=None, energy=None, method="auto", tol=SUBSPACE_TOL,
+                  random_state=0):
+    """POD modes from the Gram matrix ``G = X X^T`` of the snapshots (never ``X`` itself).
+
+    The left singular vectors of ``X`` are the eigenvectors of ``X X^T`` and its eigenvalues the
+    squared singular values; this is what streamed snapshots give
+    (:mod:`rcpod.reduction.snapshot_grams`), which never hold ``X``.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (N, N)
+        Symmetric positive semi-definite ``X X^T`` (centred if the POD is).
+    rank : int, optional
+        Number of modes ``r``.
+    energy : float in (0, 1], optional
+        As in :func:`pod` (the total energy is the trace of ``gram``); ``rank`` caps it. One of
+        ``rank`` / ``energy`` is required.
+    method : {"auto", "gram", "randomized"}, default="auto"
+        ``"gram"``: dense eigendecomposition (all eigenvalues); ``"randomized"``: block subspace
+        iteration with the residual check of :func:`rcpod.reduction.leading_modes.subspace_eigh`
+        (leading eigenvalues only); ``"auto"``: dense up to order :data:`DENSE_GRAM_MAX`.
+    tol : float, default=1e-11
+        Residual tolerance of the subspace iteration (relative to ``s_1^2``).
+    random_state : int or Generator, default=0
+        Start of the subspace iteration.
+
+    Returns
+    -------
+    modes : ndarray of shape (N, r)
+        Orthonormal, signs as in :func:`pod`.
+    singular_values : ndarray
+        Square roots of the computed eigenvalues: all ``N`` (dense) or the leading ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reduction import pod, pod_from_gram
+    >>> X = np.random.default_rng(0).normal(size=(30, 200)) * 0.8 ** np.arange(30)[:, None]
+    >>> A, s = pod(X, rank=4, method="exact")
+    >>> B, t = pod_from_gram(X @ X.T, rank=4, method="randomized")
+    >>> bool(np.allclose(A, B, atol=1e-8)), bool(np.allclose(s[:4], t[:4]))
+    (True, True)
+    """
+    G = check_array("gram", gram, ndim=2)
+    n = G.shape[0]
+    if G.shape != (n, n):
+        raise ValueError(f"gram must be square (N, N), got shape {G.shape}.")
+    check_value("method", method, [Options(("auto", "gram", "randomized"))])
+    rank = check_int("rank", rank, allow_none=True, high=n)
+    energy = _check_energy(energy)
+    if rank is None and energy is None:
+        raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
+    if method == "gram" or (method == "auto" and n <= DENSE_GRAM_MAX):
+        w, V = dense_eigh(G)
+        r = rank if energy is None else energy_rank(np.sqrt(w), energy)
+        r = r if rank is None else min(r, rank)
+    else:
+        w, V, r = _leading_eigenpairs(lambda Q: G @ Q, n, float(np.trace(G)), rank, energy,
+                                      lambda: G, tol, random_state)
+    return _fix_signs(V[:, :r]), np.sqrt(w)
+
+
+def _choose_method(n_dofs, n_snap, rank, energy):
+    """``method="auto"``: exact SVD while cheap, then the method of snapshots, then iteration."""
+    small = min(n_dofs, n_snap)
+    if float(n_dofs) * n_snap * small <= EXACT_MAX_FLOPS:
+        return "exact"
+    if small <= DENSE_GRAM_MAX or (rank is None and energy is None):
+        return "gram"
+    return "randomized"
+
+
+def _pod_truncated(X, rank, energy, method, tol, random_state):
+    """Modes and singular values by the method of snapshots or subspace iteration on the
+    smaller of ``X X^T`` / ``X^T X``."""
+    n_dofs, n_snap = X.shape
+    left = n_dofs <= n_snap   # eigenvectors of X X^T are the modes themselves
+    gram = (lambda: X @ X.T) if left else (lambda: X.T @ X)
+    n = min(n_dofs, n_snap)
+    if method == "gram":
+        w, V = dense_eigh(gram())
+        if energy is not None:
+            r = energy_rank(np.sqrt(w), energy)
+            r = r if rank is None else min(r, rank)
+        elif rank is not None:
+            r = rank
+        else:
+            s = np.sqrt(w)
+            r = max(1, int(np.sum(s > np.sqrt(max(X.shape) * np.finfo(np.float64).eps) * s[0])))
+    else:
+        apply = (lambda Q: X @ (X.T @ Q)) if left else (lambda Q: X.T @ (X @ Q))
+        w, V, r = _leading_eigenpairs(apply, n, float(np.sum(X * X)), rank, energy, gram,
+                                      tol, random_state)
+    s = np.sqrt(w)
+    if left:
+        return V[:, :r], s
+    if s[r - 1] <= 0.0:
+        raise ValueError(f"the snapshots have numerical rank below rank={r}; ask for fewer "
+                         f"modes.")
+    U = X @ (V[:, :r] / s[:r])
+    Qr, R = np.linalg.qr(U)   # re-orthonormalise (U^T U = I only to about eps s_1^2 / s_r^2)
+    return Qr * np.sign(np.diag(R)), s
+
+
+def pod(snapshots, rank=None, energy=None, center=False, method="auto", tol=SUBSPACE_TOL,
+        random_state=0):
     """POD modes of a snapshot matrix by a thin SVD.
 
     ``X = Psi Sigma V^T``; the modes are the first ``r`` left singular vectors, orthonormal
@@ -98,15 +262,34 @@ def pod(snapshots, rank=None, energy=None, center=False):
         Subtract the mean snapshot ``X.mean(axis=1)`` before the SVD. The caller keeps the mean
         (the reduced state then represents ``x ~ mean + Psi z``). Without centring the first
         mode carries the mean and an energy criterion saturates almost at once.
+    method : {"auto", "exact", "gram", "randomized"}, default="auto"
+        The decomposition. ``"exact"``: the thin SVD (LAPACK ``gesdd``), all singular values
+        to full accuracy. ``"gram"``: the method of snapshots, a dense eigendecomposition of the
+        smaller of ``X X^T`` / ``X^T X``; singular values below about ``sqrt(eps) s_1`` are not
+        resolved (they come from ``s^2``) and, without ``rank`` / ``energy``, the numerical
+        rank uses that threshold. ``"randomized"``: block subspace iteration on the smaller
+        Gram operator (applied as ``X (X^T Q)``, never formed) until every kept mode has a
+        residual below ``tol s_1^2`` (see :mod:`rcpod.reduction.leading_modes` for the angle
+        and eigenvalue bounds this gives); needs ``rank`` or ``energy`` (the discarded energy is
+        the trace ``||X||_F^2`` minus the kept part). ``"auto"``: ``"exact"`` while
+        ``n_dofs * n_snapshots * min(n_dofs, n_snapshots) <= EXACT_MAX_FLOPS`` (so small
+        problems give the same bits as before), then ``"gram"`` while ``min(n_dofs,
+        n_snapshots) <= DENSE_GRAM_MAX``, then ``"randomized"``.
+    tol : float, default=1e-11
+        Residual tolerance of ``"randomized"``.
+    random_state : int or Generator, default=0
+        Start vectors of ``"randomized"`` (deterministic for a given seed).
 
     Returns
     -------
     modes : array of shape (n_dofs, r)
         Orthonormal POD modes, signs fixed so that the largest-magnitude entry of each mode is
         positive (deterministic output).
-    singular_values : array of shape (min(n_dofs, n_snapshots),)
-        **All** singular values of the (centred) snapshot matrix, non-increasing; the first ``r``
-        belong to the returned modes, the rest were discarded. Use them to judge the decay.
+    singular_values : array
+        Non-increasing. ``"exact"`` and ``"gram"``: **all** ``min(n_dofs, n_snapshots)``
+        singular values of the (centred) snapshot matrix; the first ``r`` belong to the returned
+        modes, the rest were discarded. Use them to judge the decay. ``"randomized"``: only the
+        leading ones it computed (at least ``r``).
 
     Raises
     ------
@@ -135,6 +318,10 @@ def pod(snapshots, rank=None, energy=None, center=False):
     n_dofs, n_snap = X.shape
     rank = check_int("rank", rank, allow_none=True)
     energy = _check_energy(energy)
+    check_value("method", method, [Options(POD_METHODS)])
+    if method == "randomized" and rank is None and energy is None:
+        raise ValueError("method='randomized' needs rank or energy (it computes leading modes "
+                         "only).")
     if rank is not None:
         if rank > n_dofs:
             raise ValueError(f"rank={rank} exceeds the snapshot dimension n_dofs={n_dofs} "
@@ -144,6 +331,11 @@ def pod(snapshots, rank=None, energy=None, center=False):
                              f"(snapshots must have shape (n_dofs, n_snapshots)).")
     if center:
         X = X - X.mean(axis=1, keepdims=True)
+    if method == "auto":
+        method = _choose_method(n_dofs, n_snap, rank, energy)
+    if method != "exact":
+        modes, s = _pod_truncated(X, rank, energy, method, tol, random_state)
+        return _fix_signs(modes), s
     try:
         U, s, _ = scipy.linalg.svd(X, full_matrices=False, lapack_driver="gesdd",
                                    check_finite=False)
@@ -161,13 +353,7 @@ def pod(snapshots, rank=None, energy=None, center=False):
     else:
         tol = max(X.shape) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
         r = max(1, int(np.sum(s > tol)))
-    modes = U[:, :r]
-    # deterministic signs: largest |entry| of each mode positive
-    idx = np.argmax(np.abs(modes), axis=0)
-    signs = np.sign(modes[idx, np.arange(r)])
-    signs[signs == 0] = 1.0
-    modes = np.ascontiguousarray(modes * signs)
-    return modes, s
+    return _fix_signs(U[:, :r]), s
 
 
 def projection_error(snapshots, modes):

@@ -301,13 +301,24 @@ class LeakyTanhForm:
         dh = -t * t if self.remainder else 1.0 - t * t
         return self._jacobians_at(dh)
 
-    def state_jacobian_at_slopes(self, tanh_slopes):
+    def state_jacobian_at_slopes(self, tanh_slopes, sparse=False):
         """``(1-a) I + a (L + E diag(h'(v)) A)`` for given slopes ``tanh'(v)`` of shape (m,).
 
         With the slopes averaged over a trajectory (``mean_k(1 - tanh(v[k])^2)``) this is the
         mean Jacobian the output-weighted basis linearises about.
+
+        With ``sparse=True`` it is a scipy.sparse CSR matrix; for the full ESN form with a
+        sparse ``A`` it is built without any dense ``n x n`` array (``diag(h') A`` scales the
+        rows of ``A``, so it keeps ``A``'s sparsity plus the diagonal).
         """
-        return self._jacobians_at(self._h_slopes(np.asarray(tanh_slopes, dtype=np.float64)))[0]
+        dh = self._h_slopes(np.asarray(tanh_slopes, dtype=np.float64))
+        if sparse and self.E is None and self.L is None:
+            a = float(self.leak)
+            A = sp.csr_matrix(self.A, dtype=np.float64)
+            J = sp.diags(a * dh) @ A + sp.identity(self.n_states, format="csr") * (1.0 - a)
+            return sp.csr_matrix(J)
+        J = self._jacobians_at(dh)[0]
+        return sp.csr_matrix(J) if sparse else J
 
     def to_casadi(self, name="leaky_tanh_step"):
         """The step as a ``casadi.Function`` ``(x, u) -> x_next`` (weights as DM constants).

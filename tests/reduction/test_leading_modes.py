@@ -1,0 +1,154 @@
+"""Truncated decompositions (method of snapshots, subspace iteration) against the exact SVD, and
+the low-rank output-weighted basis against the dense Stein-equation path."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.linalg import subspace_angles
+
+from rcpod.reduction import (collect_snapshots, energy_rank, observability_factor,
+                             observability_gramian, output_weighted_pod,
+                             output_weighted_pod_factored, output_weighted_pod_from_gram, pod,
+                             pod_from_gram)
+from rcpod.reduction.full_model import full_form
+from rcpod.reduction.leading_modes import subspace_eigh
+from rcpod.reservoir import ESN
+
+
+def _gapped(n_dofs, n_snap, seed=0):
+    """Snapshots with singular values 0.85^j, rotated so no coordinate is special: consecutive
+    values differ by 15 %, a gap everywhere."""
+    rng = np.random.default_rng(seed)
+    k = min(n_dofs, n_snap)
+    U = np.linalg.qr(rng.normal(size=(n_dofs, k)))[0]
+    V = np.linalg.qr(rng.normal(size=(n_snap, k)))[0]
+    return (U * 0.85 ** np.arange(k)) @ V.T
+
+
+@pytest.mark.parametrize("shape", [(60, 400), (400, 60)])
+@pytest.mark.parametrize("method", ["gram", "randomized"])
+def test_truncated_pod_matches_exact_svd(shape, method):
+    X = _gapped(*shape)
+    A, s = pod(X, rank=20, method="exact")
+    B, t = pod(X, rank=20, method=method)
+    # principal angles to the exact subspace and the singular values (gap: s_j / s_j+1 = 1.18);
+    # randomized: residual <= 1e-11 s_1^2 and gap (1 - 0.85^2) s_20^2 give angles below ~1e-7
+    assert np.max(subspace_angles(A, B)) < 1e-6
+    np.testing.assert_allclose(t[:20], s[:20], rtol=1e-9)
+    np.testing.assert_allclose(B.T @ B, np.eye(20), atol=1e-12)
+    # same deterministic signs, so the modes themselves agree
+    np.testing.assert_allclose(B, A, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["gram", "randomized"])
+def test_energy_rank_from_the_trace(method):
+    X = _gapped(80, 300, seed=1)
+    for energy in (0.9, 0.999, 0.99999):
+        A, s = pod(X, energy=energy, method="exact")
+        B, t = pod(X, energy=energy, method=method)
+        assert B.shape == A.shape
+        assert np.max(subspace_angles(A, B)) < 1e-6
+    # the tail from the trace: only the leading values are needed
+    s = np.linalg.svd(X, compute_uv=False)
+    total = float(np.sum(X ** 2))
+    for energy in (0.5, 0.9, 0.999):
+        assert energy_rank(s[:40], energy, total=total) == energy_rank(s, energy)
+
+
+def test_randomized_caps_rank_and_checks_options():
+    X = _gapped(50, 200)
+    B, t = pod(X, rank=5, energy=0.99999, method="randomized")
+    assert B.shape == (50, 5)
+    with pytest.raises(ValueError, match="needs rank or energy"):
+        pod(X, method="randomized")
+    with pytest.raises(ValueError, match="method"):
+        pod(X, rank=3, method="svds")
+
+
+def test_auto_keeps_the_exact_svd_on_small_problems():
+    # bit for bit: "auto" below EXACT_MAX_FLOPS is the exact SVD of rcpod 0.1
+    X = np.random.default_rng(3).normal(size=(30, 200))
+    A, s = pod(X, rank=7)
+    B, t = pod(X, rank=7, method="exact")
+    assert np.array_equal(A, B) and np.array_equal(s, t)
+
+
+def test_pod_from_gram_matches_pod():
+    X = _gapped(120, 500, seed=2)
+    A, s = pod(X, rank=15, method="exact")
+    for method in ("gram", "randomized"):
+        B, t = pod_from_gram(X @ X.T, rank=15, method=method)
+        assert np.max(subspace_angles(A, B)) < 1e-6
+        np.testing.assert_allclose(t[:15], s[:15], rtol=1e-9)
+    B, _ = pod_from_gram(X @ X.T, energy=0.999, method="randomized")
+    assert B.shape[1] == pod(X, energy=0.999, method="exact")[0].shape[1]
+    with pytest.raises(ValueError, match="square"):
+        pod_from_gram(X)
+
+
+def test_subspace_eigh_residual_bound():
+    rng = np.random.default_rng(4)
+    Q = np.linalg.qr(rng.normal(size=(100, 100)))[0]
+    w_true = 0.7 ** np.arange(100)
+    A = (Q * w_true) @ Q.T
+    w, V, res = subspace_eigh(lambda B: A @ B, 100, 8, tol=1e-12)
+    assert res <= 1e-12
+    # Bauer-Fike: each Ritz value within res * w_1 of an eigenvalue
+    np.testing.assert_allclose(w[:8], w_true[:8], rtol=0, atol=2e-12)
+    # Davis-Kahan: angle <= sqrt(k) res w_1 / (w_8 - w_9)
+    bound = np.sqrt(8) * res / (w_true[7] - w_true[8])
+    assert np.max(subspace_angles(V[:, :8], Q[:, :8])) <= bound
+
+
+@pytest.fixture(scope="module")
+def linearised():
+    """A leaky ESN (sparse W), its snapshots, mean Jacobian (dense and sparse) and a readout."""
+    esn = ESN(n_units=150, leak_rate=0.5, spectral_radius=0.9, density=0.1,
+              random_state=0).initialize(1)
+    u = np.random.default_rng(0).uniform(-0.5, 0.5, (1500, 1))
+    snaps = collect_snapshots(esn, u, washout=100)
+    form = full_form(esn)
+    slopes = np.mean(1.0 - snaps.nonlinear ** 2, axis=1)
+    C = np.random.default_rng(1).normal(size=(2, 150))
+    return snaps, form, slopes, C
+
+
+def test_sparse_state_jacobian_equals_dense(linearised):
+    snaps, form, slopes, C = linearised
+    Js = form.state_jacobian_at_slopes(slopes, sparse=True)
+    assert sp.issparse(Js) and Js.nnz < 0.2 * 150 ** 2
+    np.testing.assert_array_equal(Js.toarray(), form.state_jacobian_at_slopes(slopes))
+
+
+def test_observability_factor_matches_stein_solution(linearised):
+    snaps, form, slopes, C = linearised
+    Q = observability_gramian(form.state_jacobian_at_slopes(slopes), C)
+    Z = observability_factor(form.state_jacobian_at_slopes(slopes, sparse=True), C, tol=1e-12)
+    assert Z.shape[1] < 150
+    # trace tolerance 1e-12 of the truncated series and compressions: entries to ~1e-11
+    np.testing.assert_allclose(Z @ Z.T, Q, rtol=0, atol=1e-10 * np.abs(Q).max())
+    with pytest.raises(ValueError, match="did not converge"):
+        observability_factor(1.2 * np.eye(3), np.ones((1, 3)), max_terms=500)
+
+
+@pytest.mark.parametrize("method", ["exact", "gram", "randomized"])
+def test_factored_output_weighted_basis_matches_dense(linearised, method):
+    snaps, form, slopes, C = linearised
+    X = snaps.states
+    Q = observability_gramian(form.state_jacobian_at_slopes(slopes), C)
+    Z = observability_factor(form.state_jacobian_at_slopes(slopes, sparse=True), C)
+    for center in (False, True):
+        A, la = output_weighted_pod(X, Q, rank=20, center=center)
+        B, lb = output_weighted_pod_factored(X, Z, rank=20, center=center, method=method)
+        # |ZZ^T - Q| ~ 1e-12 |Q| moves the eigenvalues of M by ~1e-12 and the modes by
+        # 1e-12 / relative gap (gap here > 1e-3): both far below the tolerances
+        assert np.max(subspace_angles(A, B)) < 1e-6
+        np.testing.assert_allclose(lb[:20], la[:20], rtol=1e-8)
+        Xc = X - X.mean(axis=1, keepdims=True) if center else X
+        C_, lc = output_weighted_pod_from_gram(
+            Xc @ Xc.T, X.shape[1], Z, rank=20,
+            method="randomized" if method == "randomized" else "gram")
+        assert np.max(subspace_angles(A, C_)) < 1e-6
+        np.testing.assert_allclose(lc[:20], la[:20], rtol=1e-8)
+    A, _ = output_weighted_pod(X, Q, energy=0.99)
+    B, _ = output_weighted_pod_factored(X, Z, energy=0.99, method=method)
+    assert A.shape == B.shape
