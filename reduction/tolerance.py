@@ -43,8 +43,8 @@ from .full_model import full_form
 from .output_check import OUTPUT_TOL, check_outputs, outputs_from_states, split_holdout
 from .pod import pod
 from .reduced import ReducedReservoir
-from .reductor import (SAMPLINGS, _check_estimator, _projected_readout, _state_basis, method_name,
-                       reduce)
+from .reductor import (SAMPLINGS, _as_estimator, _check_estimator, _projected_readout,
+                       _state_basis, method_name, reduce)
 from .snapshots import snapshots_from_states
 
 __all__ = ["reduce_to_tolerance", "step_flops", "TANH_FLOPS", "DEFAULT_VARIANTS"]
@@ -200,6 +200,8 @@ def reduce_to_tolerance(estimator, X_train, y_train=None, *, tol=OUTPUT_TOL, hol
     Parameters
     ----------
     estimator : fitted ReservoirRegressor / ESNRegressor with an ESN reservoir
+        (or a fitted reservoirpy model, converted by :func:`rcpod.reservoir.from_reservoirpy`
+        with washout 0 unless ``washout`` is given)
     X_train : training inputs (any rcpod layout)
     y_train : targets, optional
         Not needed: the candidates keep the full model's (projected) readout.
@@ -251,6 +253,7 @@ def reduce_to_tolerance(estimator, X_train, y_train=None, *, tol=OUTPUT_TOL, hol
     >>> bool(rep.output_error <= 0.05), rep.step_flops < rep.full_step_flops
     (True, True)
     """
+    estimator = _as_estimator(estimator)   # a fitted reservoirpy model is converted first
     esn = _check_estimator(estimator)
     tol = check_real("tol", tol, low=0, closed="neither")
     holdout = check_real("holdout", holdout, low=0, high=1, closed="neither")

@@ -80,3 +80,17 @@ def test_step_flops_formula(narma_like):
     red = reduce(est, u, method="pod-qdeim-linearized", rank=6, n_points=9).reservoir_
     r, m = 6, 9
     assert step_flops(red) == 4 * m * r + 2 * m + 3 * r + TANH_FLOPS * m + 2 * r * r + 2 * r
+
+
+def test_accepts_a_fitted_reservoirpy_model():
+    from reservoirpy.nodes import Reservoir, Ridge
+    rng = np.random.default_rng(3)
+    u = rng.uniform(0, 0.5, (1200, 1))
+    y = 0.3 * np.roll(u, 1) + 0.5 * np.roll(u, 2) * np.roll(u, 3)
+    res = Reservoir(units=200, sr=0.9, lr=0.8, input_scaling=0.5, seed=3,
+                    bias=rng.uniform(-0.5, 0.5, 200))
+    model = res >> Ridge(ridge=1e-8)
+    model.fit(u, y, warmup=50)
+    red = reduce_to_tolerance(model, u, tol=0.1, washout=50, ranks=(5, 10, 20, 40))
+    rep = red.reduction_report_
+    assert rep.output_error <= 0.1 and rep.step_flops < rep.full_step_flops
