@@ -26,6 +26,7 @@ IPOPT iterations. Writes ``results.json`` and prints the table.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -193,6 +194,7 @@ def main(argv=None):
                 else scenario.FULL)
     out = _common.output_dir(args.out)
     t_start = time.perf_counter()
+    load_start = os.getloadavg()
     plant = OilPlatform()
     bounds = np.array([DEFAULT_ENVELOPE[n] for n in plant.input_names])
     with threadpool_limits(limits=1):
@@ -235,6 +237,9 @@ def main(argv=None):
         "multiple shooting), exact Hessian.",
         "Solve time: wall time of TrackingMPC.solve's CasADi call and of do-mpc's make_step "
         "(which adds do-mpc's bookkeeping); CPU = process time of the whole control call.",
+        "Load average (1, 5, 15 min) at start " + " ".join(f"{v:.2f}" for v in load_start)
+        + ", at end " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+        + f" ({os.cpu_count()} CPUs): wall times above CPU times mean other load.",
     ]
     for name, s in sc.items():
         if s["status"] != "ok":
