@@ -1,4 +1,5 @@
-"""Compiled (numba) sequence loops of the quantum cells, dense exact evaluation only.
+"""Compiled (numba) sequence loops of the quantum cells (dense exact evaluation) and the
+single-qubit gate kernel of the gate-by-gate method.
 
 An execution engine, not a definition: each kernel runs a whole batch of series through a cell
 with the equations of :meth:`rcpod.quantum.cells.QuantumCell.step` (their one definition) and
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["run_sequence"]
+__all__ = ["run_sequence", "apply_single_qubit"]
 
 _SQRT_HALF = np.sqrt(0.5)
 
@@ -170,6 +171,27 @@ def _run_gru(X, S0, U0r, U0i, U1r, U1i, signs, n, H):
                 h[i] = upd[i] * h[i] + (1.0 - upd[i]) * np.tanh(z2[0, i])
             out[b, t] = h
     return out
+
+
+@njit(cache=True)
+def apply_single_qubit(states, wire, mats, n):
+    """In place: ``states[b, g]`` <- 2x2 ``mats[g]`` on ``wire`` (wire 0 most significant).
+
+    The engine of the gate-by-gate method (``rcpod.quantum.fast``), tested through it against
+    the PennyLane QNodes; ``states`` is C-contiguous complex (B, G, 2**n).
+    """
+    B, G, D = states.shape
+    stride = 1 << (n - wire - 1)
+    for b in range(B):
+        for g in range(G):
+            m00, m01 = mats[g, 0, 0], mats[g, 0, 1]
+            m10, m11 = mats[g, 1, 0], mats[g, 1, 1]
+            for hi in range(0, D, 2 * stride):
+                for k in range(hi, hi + stride):
+                    a = states[b, g, k]
+                    c = states[b, g, k + stride]
+                    states[b, g, k] = m00 * a + m01 * c
+                    states[b, g, k + stride] = m10 * a + m11 * c
 
 
 def _stacked(bank, group):

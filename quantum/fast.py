@@ -47,6 +47,7 @@ import pennylane as qml
 
 from rcpod.reservoir.validation import check_array, check_int
 
+from . import _kernels
 from .circuits import check_weights, variational_layers, variational_unitary
 
 __all__ = [
@@ -458,19 +459,17 @@ class _GateProgram:
     def apply(self, states):
         """states (B, G, 2**n) -> U_g states[:, g] for every circuit g."""
         n = self.n
-        B, G, D = states.shape
+        owned = False  # gathers return new arrays; the input is never written
         for step in self.steps:
             if step[0] == "perm":
                 states = _apply_gather(states, step[1])
+                owned = True
             else:
+                if not owned:  # the first gate writes into a private copy, then in place
+                    states = np.array(states, dtype=np.complex128, order="C")
+                    owned = True
                 _, w, mats = step
-                t = states.reshape(B, G, 2 ** w, 2, 2 ** (n - w - 1))
-                a, b = t[:, :, :, 0, :], t[:, :, :, 1, :]
-                m = mats[None, :, :, :, None, None]  # (1, G, 2, 2, 1, 1)
-                out = np.empty(t.shape, dtype=np.complex128)
-                out[:, :, :, 0, :] = m[:, :, 0, 0] * a + m[:, :, 0, 1] * b
-                out[:, :, :, 1, :] = m[:, :, 1, 0] * a + m[:, :, 1, 1] * b
-                states = out.reshape(B, G, D)
+                _kernels.apply_single_qubit(states, w, mats, n)
         return states
 
 
