@@ -30,14 +30,15 @@ from rcpod.reservoir.estimators import ReservoirRegressor
 from rcpod.reservoir.reservoirpy_bridge import from_reservoirpy, is_reservoirpy_object
 from rcpod.reservoir.validation import Options, check_int, check_real, check_value
 
-from .basis import observability_gramian, output_weighted_pod
+from .basis import observability_factor, observability_gramian
 from .deim import deim, qdeim
 from .diagnostics import ReductionWarning, trajectory_report
 from .full_model import full_form
 from .output_check import OUTPUT_TOL, check_outputs, outputs_from_states, split_holdout
-from .pod import pod
+from .pod import POD_METHODS
 from .reduced import ReducedReservoir
 from .report import ReductionReport
+from .snapshot_grams import check_windows, stream_snapshot_grams, streams_by_default
 from .snapshots import snapshots_from_states
 
 __all__ = ["reduce", "METHODS", "SAMPLINGS", "NONLINEARITIES", "method_name"]
@@ -120,26 +121,35 @@ def _readout_coef(estimator, purpose):
     return np.atleast_2d(np.asarray(ro.coef_, dtype=np.float64))
 
 
-def _state_basis(form, estimator, snaps, rank, energy, center, basis, output_weight):
-    """Orthonormal basis ``Psi`` (N, r) and the basis fields of the report."""
-    X = snaps.states
+#: ``decomposition="auto"`` solves the dense Stein equation of the output-weighted basis up to
+#: this N (O(N^3), about a second), and uses the low-rank factor of the Gramian above
+DENSE_GRAMIAN_MAX = 1000
+
+
+def _state_basis(form, estimator, snaps, rank, energy, center, basis, output_weight,
+                 decomposition="auto"):
+    """Orthonormal basis ``Psi`` (N, r) and the basis fields of the report; ``snaps`` is a
+    snapshot matrix or streamed Gram matrices (both speak the same basis methods)."""
     if basis == "pod":
-        Psi, s = pod(X, rank=rank, energy=energy, center=center)
-        s2 = s ** 2
-        captured = float(s2[:Psi.shape[1]].sum() / s2.sum()) if s2.sum() > 0 else 1.0
+        Psi, s, total = snaps.state_basis(rank, energy, center, decomposition)
+        captured = float(np.sum(s[:Psi.shape[1]] ** 2) / total) if total > 0 else 1.0
         return Psi, dict(singular_values=s, energy_captured=captured)
     C = _readout_coef(estimator, "basis='output-weighted'")[:, :form.n_states]
-    J = form.state_jacobian_at_slopes(np.mean(1.0 - snaps.nonlinear ** 2, axis=1))
-    Psi, lam = output_weighted_pod(X, observability_gramian(J, C), rank=rank, energy=energy,
-                                   weight=output_weight, center=center)
-    Xc = X - X.mean(axis=1, keepdims=True) if center else X
-    total = float(np.sum(Xc ** 2))
-    captured = float(np.sum((Psi.T @ Xc) ** 2) / total) if total > 0 else 1.0
+    slopes = snaps.mean_slopes()
+    if decomposition == "exact" or (decomposition == "auto"
+                                    and form.n_states <= DENSE_GRAMIAN_MAX):
+        gramian = dict(gramian=observability_gramian(form.state_jacobian_at_slopes(slopes), C))
+    else:   # Q ~ Z Z^T from the sparse mean Jacobian: no N x N array
+        gramian = dict(factor=observability_factor(
+            form.state_jacobian_at_slopes(slopes, sparse=True), C))
+    Psi, lam, captured = snaps.output_weighted_basis(rank, energy, output_weight, center,
+                                                     method=decomposition, **gramian)
     return Psi, dict(energy_captured=captured, basis_eigenvalues=lam,
                      output_weight=float(output_weight))
 
 
-def _sampled_reservoir(cls, esn, snaps, Psi, mean, select, n_points, nonlinear_rank, nl_fit):
+def _sampled_reservoir(cls, esn, snaps, Psi, mean, select, n_points, nonlinear_rank, nl_fit,
+                       decomposition="auto"):
     """The sampled reduced reservoir and the sampling fields of the report."""
     N, n_snap, r = Psi.shape[0], snaps.n_snapshots, Psi.shape[1]
     m = min(2 * r, N, n_snap) if n_points is None else n_points
@@ -153,16 +163,17 @@ def _sampled_reservoir(cls, esn, snaps, Psi, mean, select, n_points, nonlinear_r
                          f"{m}) but there are only n_snapshots={n_snap} snapshots; pass "
                          f"nonlinear_rank <= {n_snap} (oversampled DEIM) or more training "
                          f"data.")
-    G, extra = cls.interpolated_snapshots(snaps)
-    U, s_nl = pod(G, rank=k)
+    U, s_nl, total, extra, G = snaps.interpolated_basis(cls, k, decomposition)
+    if nl_fit == "lstsq" and G is None:
+        raise ValueError("nl_fit='lstsq' fits the snapshots themselves; streamed snapshots "
+                         "(snapshots='streamed') keep only their Gram matrices.")
     p = select(U, n_points=m)
     red = cls.from_esn(esn, Psi, U, p, mean=mean, nl_snapshots=G if nl_fit == "lstsq" else None,
                        **extra)
-    s_nl2 = s_nl ** 2
     return red, dict(n_points=int(m), nonlinear_rank=int(k), nl_fit=nl_fit,
                      nl_singular_values=s_nl,
-                     nl_energy_captured=float(s_nl2[:k].sum() / s_nl2.sum())
-                     if s_nl2.sum() > 0 else 1.0)
+                     nl_energy_captured=float(np.sum(s_nl[:k] ** 2) / total)
+                     if total > 0 else 1.0)
 
 
 def _projected_readout(estimator, red):
@@ -207,7 +218,8 @@ def _checks(estimator, model, series, cuts, washout, full_states, divergence_tol
 def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", nonlinearity="full",
            basis="pod", rank=None, energy=None, n_points=None, nonlinear_rank=None, center=False,
            output_weight=0.5, nl_fit="interpolation", readout="projected", washout=None,
-           check_stability=True, divergence_tol=0.5, holdout=0.1, output_tol=OUTPUT_TOL):
+           check_stability=True, divergence_tol=0.5, holdout=0.1, output_tol=OUTPUT_TOL,
+           decomposition="auto", snapshots="auto"):
     """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
 
     Parameters
@@ -287,6 +299,23 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         standard deviation of the full model's outputs (for any output). It then warns with
         ``ReductionWarning`` and ``reduction_report_["stable"]`` is False: ``stable`` means
         stable states *and* outputs within the tolerance.
+    decomposition : {"auto", "exact", "gram", "randomized"}, default="auto"
+        How the leading modes of the state and nonlinear snapshots are computed
+        (:func:`rcpod.reduction.pod`: exact SVD, method of snapshots, or block subspace iteration
+        checked against a residual tolerance); ``"auto"`` keeps the exact SVD on small problems
+        (bit for bit the results of rcpod 0.1) and picks by shape above. For
+        ``basis="output-weighted"``, ``"exact"`` (and ``"auto"`` up to N = 1000) solves the dense
+        Stein equation of the Gramian; otherwise a low-rank factor of it comes from the sparse
+        mean Jacobian (:func:`rcpod.reduction.observability_factor`) and no ``N x N`` array is
+        formed beyond streamed Gram matrices.
+    snapshots : {"auto", "matrix", "streamed"}, default="auto"
+        ``"matrix"`` holds the ``N x T`` snapshot matrices (and the full ESN's states for the
+        checks); ``"streamed"`` runs the full ESN chunk by chunk and keeps only the snapshots'
+        Gram matrices (:mod:`rcpod.reduction.snapshot_grams`): memory ``O(N^2)`` plus a chunk,
+        whatever the number of steps, and the checks then run on windows of the held-back steps
+        (each window from the zero state, the washout dropped, at most ``2 * 10^7 / N`` steps
+        in all). ``"auto"`` streams when the matrices would exceed 1 GB. Streaming does not
+        support ``nl_fit="lstsq"``.
 
     Returns
     -------
@@ -341,21 +370,31 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     n_points = check_int("n_points", n_points, allow_none=True)
     nonlinear_rank = check_int("nonlinear_rank", nonlinear_rank, allow_none=True)
     washout = estimator.washout if washout is None else check_int("washout", washout, low=0)
+    check_value("decomposition", decomposition, [Options(POD_METHODS)])
+    check_value("snapshots", snapshots, [Options(("auto", "matrix", "streamed"))])
     divergence_tol = check_real("divergence_tol", divergence_tol, low=0, closed="neither")
 
     # snapshots -> basis -> points -> reduced class -> readout -> report; the full ESN runs once
     X_fit, y_fit, series, cuts = split_holdout(X_train, y_train, washout, holdout,
                                                n_features=esn.n_inputs_)
-    full_states = [esn.run(u) for u in series]
-    snaps = snapshots_from_states(form, series, full_states, washout, stops=cuts)
+    streamed = snapshots == "streamed" or (snapshots == "auto" and streams_by_default(
+        form.n_states, series, washout))
+    if streamed:   # Gram matrices only: the snapshot and state matrices are never held
+        full_states = None
+        snaps = stream_snapshot_grams(esn, series, washout, stops=cuts,
+                                      nonlinearity=None if sampling is None else nonlinearity,
+                                      chunk_size=getattr(estimator, "chunk_size", 10000))
+    else:
+        full_states = [esn.run(u) for u in series]
+        snaps = snapshots_from_states(form, series, full_states, washout, stops=cuts)
     Psi, fields = _state_basis(form, estimator, snaps, rank, energy, center, basis,
-                               output_weight)
-    mean = snaps.states.mean(axis=1) if center else None
+                               output_weight, decomposition)
+    mean = snaps.mean_state() if center else None
     if sampling is None:
         red = cls.from_esn(esn, Psi, mean=mean)
     else:
         red, nl_fields = _sampled_reservoir(cls, esn, snaps, Psi, mean, SAMPLINGS[sampling],
-                                            n_points, nonlinear_rank, nl_fit)
+                                            n_points, nonlinear_rank, nl_fit, decomposition)
         fields.update(nl_fields)
     name = method_name(sampling, nonlinearity)
     logger.info("reduced ESN N=%d to r=%d (%s)", form.n_states, Psi.shape[1], name)
@@ -370,6 +409,9 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         model = ReservoirRegressor(reservoir=red, readout=clone(estimator.readout_), **common)
         model.fit(X_fit, y_fit)
     if check_stability:
+        if streamed:   # bounded windows of the held-back steps, each run from the zero state
+            series, cuts = check_windows(series, cuts, washout, form.n_states)
+            full_states = [esn.run(u) for u in series]
         fields.update(_checks(estimator, model, series, cuts, washout, full_states,
                               divergence_tol, output_tol))
     model.reduction_report_ = ReductionReport(

@@ -30,7 +30,9 @@ import numpy as np
 from rcpod.reservoir.series import as_series
 from rcpod.reservoir.validation import check_int
 
+from .basis import output_weighted_pod, output_weighted_pod_factored
 from .full_model import full_form
+from .pod import pod
 
 __all__ = ["Snapshots", "collect_snapshots", "snapshots_from_states"]
 
@@ -89,7 +91,57 @@ class Snapshots:
 
     @property
     def n_snapshots(self):
+        """Number of snapshots (columns)."""
         return self.states.shape[1]
+
+    # -- the bases, as :class:`rcpod.reduction.snapshot_grams.SnapshotGrams` gives them too ----
+    def mean_state(self):
+        """The mean state snapshot, shape (N,)."""
+        return self.states.mean(axis=1)
+
+    def mean_slopes(self):
+        """``mean_k(1 - tanh(v[k])^2)``, the slopes the output-weighted basis linearises at."""
+        return np.mean(1.0 - self.nonlinear ** 2, axis=1)
+
+    def state_basis(self, rank, energy, center, method="auto"):
+        """POD modes of the states (:func:`rcpod.reduction.pod`): ``(modes, singular values,
+        total energy)``; the total is ``sum s^2`` when all singular values are known, else
+        ``||X||_F^2``."""
+        Psi, s = pod(self.states, rank=rank, energy=energy, center=center, method=method)
+        return Psi, s, _total(self.states, s, center)
+
+    def output_weighted_basis(self, rank, energy, weight, center, *, factor=None, gramian=None,
+                              method="auto"):
+        """Output-weighted modes from a dense Gramian ``Q``
+        (:func:`rcpod.reduction.output_weighted_pod`) or a factor ``Q ~ Z Z^T``
+        (:func:`rcpod.reduction.output_weighted_pod_factored`): ``(modes, eigenvalues of M,
+        energy share of the state snapshots they capture)``."""
+        X = self.states
+        if gramian is not None:
+            Psi, lam = output_weighted_pod(X, gramian, rank=rank, energy=energy, weight=weight,
+                                           center=center)
+        else:
+            Psi, lam = output_weighted_pod_factored(X, factor, rank=rank, energy=energy,
+                                                    weight=weight, center=center, method=method)
+        Xc = X - X.mean(axis=1, keepdims=True) if center else X
+        total = float(np.sum(Xc ** 2))
+        captured = float(np.sum((Psi.T @ Xc) ** 2) / total) if total > 0 else 1.0
+        return Psi, lam, captured
+
+    def interpolated_basis(self, cls, rank, method="auto"):
+        """DEIM basis of the snapshots ``cls`` interpolates (``cls.interpolated_snapshots``):
+        ``(basis, singular values, total energy, from_esn extras, the snapshots)``."""
+        G, extra = cls.interpolated_snapshots(self)
+        U, s = pod(G, rank=rank, method=method)
+        return U, s, _total(G, s, False), extra, G
+
+
+def _total(X, s, center):
+    """Energy of the (centred) snapshots: ``sum s^2`` if ``s`` holds all singular values."""
+    if s.size == min(X.shape):
+        return float(np.sum(s ** 2))
+    Xc = X - X.mean(axis=1, keepdims=True) if center else X
+    return float(np.sum(Xc * Xc))
 
 
 def collect_snapshots(esn, X, washout=0):

@@ -1,0 +1,356 @@
+"""Streamed snapshots: the Gram matrices behind POD and DEIM, without the N x T snapshot matrices.
+
+Every basis the reductor builds is the leading eigenvectors of a Gram matrix of snapshots -- the
+POD modes of ``X`` those of ``X X^T``, the DEIM basis those of ``G G^T`` for the interpolated
+snapshots ``G`` -- and a Gram matrix is a sum over time steps, hence over chunks and over series.
+:func:`stream_snapshot_grams` runs the full ESN chunk by chunk (the state carried across chunks,
+as :meth:`rcpod.reservoir.ReservoirRegressor.fit` does) and adds each chunk's centred
+cross-products with the pairwise update of Chan, Golub & LeVeque (1979); memory is ``O(N^2)``
+plus one chunk, whatever the number of steps. :class:`SnapshotGrams` then gives the same bases
+as :class:`rcpod.reduction.Snapshots` (the matrix path) through the same methods, so the
+reductor does not ask which one it holds.
+
+The interpolated snapshots of each nonlinearity come out of the moments:
+
+* ``"full"``: ``G = F = tanh(V)``, its Gram ``F F^T``;
+* ``"remainder"``: ``G = F - V`` (accumulated as such);
+* ``"linearized"``: ``G = F - D V - e 1^T`` with the per-unit least-squares line
+  ``D = cov(v, f) / var(v)``, ``e = mean(f) - D mean(v)``; ``G`` has zero mean by construction, so
+  ``G G^T = S_FF - S_FV D - D S_VF + D S_VV D`` from the centred cross-products ``S``.
+
+References
+----------
+.. [1] T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for
+   computing sample variances", Stanford report STAN-CS-79-773, 1979.
+.. [2] L. Sirovich, "Turbulence and the dynamics of coherent structures, part I", Quart. Appl.
+   Math. 45(3), 1987 (POD from the snapshots' correlation matrix).
+.. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
+   interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rcpod.reservoir.validation import check_int
+
+from .basis import output_weighted_pod_from_gram
+from .full_model import full_form
+from .leading_modes import dense_eigh
+from .pod import energy_rank, pod_from_gram
+
+__all__ = ["SnapshotGrams", "stream_snapshot_grams", "streams_by_default", "check_windows",
+           "CHUNK_BYTES", "STREAM_BYTES", "CHECK_VALUES"]
+
+#: Bytes of one chunk's state (or preactivation) block while streaming: 64 MB (8,000 steps at
+#: N = 1,000; 1,600 at N = 5,000).
+CHUNK_BYTES = 64 * 2 ** 20
+#: ``snapshots="auto"`` streams when the snapshot matrices and full states (four N x T float64
+#: arrays) would exceed this: 1 GB.
+STREAM_BYTES = 2 ** 30
+#: The checks of a streamed reduction see at most this many state values (steps times N):
+#: 2e7, i.e. 160 MB of full-ESN states (20,000 steps at N = 1,000).
+CHECK_VALUES = 2 * 10 ** 7
+
+#: which centred cross-products each interpolated nonlinearity needs, as (left, right) names
+_PAIRS = {"full": (("f", "f"),), "remainder": (("r", "r"),),
+          "linearized": (("f", "f"), ("f", "v"), ("v", "v")), None: ()}
+
+
+class _Moments:
+    """Running count, means and centred cross-products ``sum (a - mean a)(b - mean b)^T``."""
+
+    def __init__(self, pairs):
+        self.n = 0
+        self.pairs = pairs
+        self.mean = {}
+        self.cross = {}
+
+    def add(self, blocks):
+        """Add one chunk; ``blocks`` maps a name to its (steps, N) rows."""
+        m = next(iter(blocks.values())).shape[0]
+        if m == 0:
+            return
+        means = {k: b.mean(axis=0) for k, b in blocks.items()}
+        used = {name for pair in self.pairs for name in pair}
+        centred = {k: blocks[k] - means[k] for k in used}
+        n = self.n
+        for a, b in self.pairs:
+            S = centred[a].T @ centred[b]
+            if n:   # Chan et al.: S += S_chunk + n m / (n + m) (mean_a - mean_a_chunk)(...)^T
+                da, db = self.mean[a] - means[a], self.mean[b] - means[b]
+                S += (n * m / (n + m)) * np.outer(da, db)
+                self.cross[(a, b)] += S
+            else:
+                self.cross[(a, b)] = S
+        for k, mu in means.items():
+            self.mean[k] = mu if not n else self.mean[k] + (mu - self.mean[k]) * (m / (n + m))
+        self.n = n + m
+
+
+class SnapshotGrams:
+    """The Gram matrices and means of streamed state and nonlinear snapshots.
+
+    Made by :func:`stream_snapshot_grams`; speaks the basis methods of
+    :class:`rcpod.reduction.Snapshots` (``n_snapshots``, ``mean_state``, ``mean_slopes``,
+    ``state_basis``, ``output_weighted_basis``, ``interpolated_basis``) from ``O(N^2)`` memory.
+
+    Parameters
+    ----------
+    states : _Moments
+        Of the state snapshots ``x`` (name ``"x"``) and the slopes ``1 - tanh(v)^2`` (``"s"``).
+    nonlinear : _Moments
+        Of the blocks the interpolated nonlinearity needs (see the module docstring).
+    nonlinearity : {"full", "remainder", "linearized"}
+    lengths : list of int
+        Kept steps per series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import collect_snapshots
+    >>> from rcpod.reduction.snapshot_grams import stream_snapshot_grams
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-1, 1, (300, 1))
+    >>> grams = stream_snapshot_grams(esn, [u], washout=10, nonlinearity="full", chunk_size=64)
+    >>> X = collect_snapshots(esn, u, washout=10).states
+    >>> grams.n_snapshots, bool(np.allclose(grams.state_gram(center=False), X @ X.T))
+    (290, True)
+    """
+
+    def __init__(self, states, nonlinear, nonlinearity, lengths):
+        self._x = states
+        self._g = nonlinear
+        self.nonlinearity = nonlinearity
+        self.lengths = list(lengths)
+
+    @property
+    def n_snapshots(self):
+        """Number of snapshots (kept steps over all series)."""
+        return self._x.n
+
+    def mean_state(self):
+        """The mean state snapshot, shape (N,)."""
+        return self._x.mean["x"].copy()
+
+    def mean_slopes(self):
+        """``mean_k(1 - tanh(v[k])^2)``, the slopes the output-weighted basis linearises at."""
+        return self._x.mean["s"].copy()
+
+    def state_gram(self, center):
+        """``X X^T`` of the (centred if ``center``) state snapshots."""
+        S = self._x.cross[("x", "x")]
+        if center:
+            return S.copy()
+        mu = self._x.mean["x"]
+        return S + self._x.n * np.outer(mu, mu)
+
+    def state_basis(self, rank, energy, center, method="auto"):
+        """POD modes of the state snapshots: ``(modes, singular values, total energy)``.
+
+        ``method`` as in :func:`rcpod.reduction.pod_from_gram` (``"exact"`` is its dense
+        eigendecomposition, ``"gram"``).
+        """
+        G = self.state_gram(center)
+        Psi, s = pod_from_gram(G, rank=rank, energy=energy, method=_gram_method(method))
+        return Psi, s, float(np.trace(G))
+
+    def output_weighted_basis(self, rank, energy, weight, center, *, factor=None, gramian=None,
+                              method="auto"):
+        """Output-weighted modes from a factor ``Q ~ Z Z^T``
+        (:func:`rcpod.reduction.output_weighted_pod_from_gram`) or a dense Gramian ``Q``:
+        ``(modes, eigenvalues of M, energy share of the state snapshots they capture)``."""
+        G = self.state_gram(center)
+        if gramian is None:
+            Psi, lam = output_weighted_pod_from_gram(G, self.n_snapshots, factor, rank=rank,
+                                                     energy=energy, weight=weight,
+                                                     method=_gram_method(method))
+        else:   # the dense path of output_weighted_pod, from the Gram matrix
+            trP, trQ = np.trace(G) / self.n_snapshots, np.trace(gramian)
+            M = G / (self.n_snapshots * trP) if trP > 0 else np.zeros_like(G)
+            if weight > 0 and trQ > 0:
+                M = M + weight * gramian / trQ
+            lam, V = dense_eigh(0.5 * (M + M.T))
+            r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
+            Psi = np.ascontiguousarray(V[:, :r if rank is None else min(r, rank)])
+        total = float(np.trace(G))
+        captured = float(np.sum(Psi * (G @ Psi)) / total) if total > 0 else 1.0
+        return Psi, lam, captured
+
+    def linearization(self):
+        """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` as in :meth:`rcpod.reduction.Snapshots.linearization`
+        (``"linearized"`` only): ``(slopes, offsets)``."""
+        var = np.diag(self._g.cross[("v", "v")]).copy()
+        cov = np.diag(self._g.cross[("f", "v")]).copy()
+        slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
+        offsets = self._g.mean["f"] - slopes * self._g.mean["v"]
+        return slopes, offsets
+
+    def interpolated_gram(self):
+        """``G G^T`` of the interpolated snapshots and the ``from_esn`` extras they come with."""
+        c, mu = self._g.cross, self._g.mean
+        if self.nonlinearity == "linearized":
+            D, e = self.linearization()
+            SFV = c[("f", "v")]
+            G = c[("f", "f")] - SFV * D[None, :] - D[:, None] * SFV.T \
+                + D[:, None] * c[("v", "v")] * D[None, :]
+            return 0.5 * (G + G.T), dict(slopes=D, offsets=e)
+        name = "f" if self.nonlinearity == "full" else "r"
+        return c[(name, name)] + self._g.n * np.outer(mu[name], mu[name]), {}
+
+    def interpolated_basis(self, cls, rank, method="auto"):
+        """DEIM basis of the snapshots ``cls`` interpolates (``cls.variant``'s nonlinearity):
+        ``(basis, singular values, total energy, from_esn extras, snapshots=None)``."""
+        if cls.variant[1] != self.nonlinearity:
+            raise ValueError(f"these grams were streamed for nonlinearity="
+                             f"{self.nonlinearity!r}, not {cls.variant[1]!r}.")
+        G, extra = self.interpolated_gram()
+        U, s = pod_from_gram(G, rank=rank, method=_gram_method(method))
+        return U, s, float(np.trace(G)), extra, None
+
+
+def _gram_method(method):
+    """A :func:`pod` method name for :func:`pod_from_gram` (``"exact"`` -> dense ``"gram"``)."""
+    return "gram" if method == "exact" else method
+
+
+def _chunk_steps(n_units, chunk_size):
+    return max(1, min(chunk_size, CHUNK_BYTES // (8 * n_units)))
+
+
+def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="full",
+                          chunk_size=10000):
+    """Run the full ESN over ``inputs`` chunk by chunk and accumulate its snapshot Grams.
+
+    Parameters
+    ----------
+    esn : rcpod.reservoir.ESN, initialized
+    inputs : list of arrays (T_i, n_inputs)
+        The series, each from the zero state.
+    washout : int, default=0
+        Steps discarded at the start of every series.
+    stops : list of int, optional
+        Per series, the step at which to stop (exclusive; a held-back tail is left out).
+    nonlinearity : {"full", "remainder", "linearized"} or None, default="full"
+        Which interpolated snapshots to accumulate (see the module docstring); None for none
+        (the Galerkin POD needs only the states).
+    chunk_size : int, default=10000
+        Most steps per chunk (fewer if a chunk's states would exceed :data:`CHUNK_BYTES`).
+
+    Returns
+    -------
+    SnapshotGrams
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reduction import collect_snapshots
+    >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+    >>> u = np.random.default_rng(0).uniform(-1, 1, (300, 1))
+    >>> g = stream_snapshot_grams(esn, [u], washout=10, nonlinearity="remainder", chunk_size=50)
+    >>> R = collect_snapshots(esn, u, washout=10).remainder
+    >>> bool(np.allclose(g.interpolated_gram()[0], R @ R.T))
+    True
+    """
+    form = full_form(esn)
+    washout = check_int("washout", washout, low=0)
+    if nonlinearity not in _PAIRS:
+        raise ValueError(f"nonlinearity must be one of {tuple(_PAIRS)}, got {nonlinearity!r}.")
+    steps = _chunk_steps(form.n_states, check_int("chunk_size", chunk_size, low=1))
+    states = _Moments((("x", "x"),))
+    nonlinear = _Moments(_PAIRS[nonlinearity])
+    lengths = []
+    for i, u in enumerate(inputs):
+        u = np.asarray(u, dtype=np.float64)
+        stop = len(u) if stops is None or stops[i] is None else min(stops[i], len(u))
+        state = np.zeros(form.n_states)
+        for t0 in range(0, stop, steps):
+            uc = u[t0:min(t0 + steps, stop)]
+            x = np.asarray(esn.run(uc, state0=state), dtype=np.float64)
+            keep = slice(max(0, washout - t0), None)
+            prev = np.concatenate([state[None, :], x[:-1]])[keep]
+            state = x[-1].copy()
+            x, uc = x[keep], uc[keep]
+            if len(x) == 0:
+                continue
+            v = form.preactivation(prev, uc)
+            f = np.tanh(v)
+            states.add({"x": x, "s": 1.0 - f * f})
+            if nonlinearity is not None:
+                blocks = {"f": f, "v": v} if nonlinearity == "linearized" else (
+                    {"f": f} if nonlinearity == "full" else {"r": f - v})
+                nonlinear.add(blocks)
+            del x, v, f, prev   # one chunk alive at a time
+        lengths.append(max(0, stop - washout))
+    if states.n == 0:
+        raise ValueError("no snapshots: every series is shorter than the washout.")
+    return SnapshotGrams(states, nonlinear, nonlinearity, lengths)
+
+
+def streams_by_default(n_units, series, washout):
+    """Whether ``snapshots="auto"`` streams: the snapshot matrices (states, tanh, preactivations)
+    and the full states of ``series`` would take more than :data:`STREAM_BYTES`.
+
+    Parameters
+    ----------
+    n_units : int
+    series : list of arrays (T_i, n_inputs)
+    washout : int
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> streams_by_default(1000, [np.zeros((10 ** 6, 1))], 100), streams_by_default(
+    ...     100, [np.zeros((1000, 1))], 10)
+    (True, False)
+    """
+    steps = sum(len(u) for u in series)
+    return 4 * 8 * n_units * steps > STREAM_BYTES
+
+
+def check_windows(series, cuts, washout, n_units, max_values=CHECK_VALUES):
+    """Bounded windows of the held-back steps for the checks of a streamed reduction.
+
+    Each series' window ends with it and holds ``washout`` steps before its last ``w``
+    held-back steps, ``w = min(held_i, max_values // (n_units * n_series))``; the checks run
+    the full and the reduced model on the window from the zero state (dropping the washout, as
+    on the whole series) and compare them on those ``w`` steps.
+
+    Parameters
+    ----------
+    series : list of arrays (T_i, n_inputs)
+    cuts : list of int
+        First held-back step of each series (its length when nothing is held).
+    washout : int
+    n_units : int
+    max_values : int, default=CHECK_VALUES
+        Most full-state values (steps times ``n_units``) over all windows.
+
+    Returns
+    -------
+    windows : list of arrays
+    window_cuts : list of int
+        The first compared step of each window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, c = check_windows([np.zeros((1000, 1))], [900], washout=50, n_units=10,
+    ...                      max_values=400)
+    >>> w[0].shape, c
+    ((90, 1), [50])
+    """
+    per_series = max(1, max_values // (n_units * max(1, len(series))))
+    windows, window_cuts = [], []
+    for u, cut in zip(series, cuts):
+        n = len(u)
+        w = min(n - cut, per_series) if n > cut else min(n - washout, per_series)
+        start = max(0, n - w - washout)
+        windows.append(u[start:])
+        window_cuts.append(n - w - start if n > cut else n - start)   # none held: in-sample
+    return windows, window_cuts

@@ -1,0 +1,132 @@
+"""Streamed snapshot Grams against the snapshot matrices, and reduce(snapshots="streamed")
+against the matrix path."""
+import numpy as np
+import pytest
+from scipy.linalg import subspace_angles
+
+from rcpod.reduction import METHODS, collect_snapshots, reduce
+from rcpod.reduction.snapshot_grams import (check_windows, stream_snapshot_grams,
+                                            streams_by_default)
+from rcpod.reservoir import ESN, ESNRegressor
+
+
+@pytest.fixture(scope="module")
+def two_series():
+    rng = np.random.default_rng(5)
+    return [rng.uniform(-1, 1, (230, 2)), rng.uniform(-1, 1, (170, 2))]
+
+
+@pytest.mark.parametrize("nonlinearity", ["full", "remainder", "linearized"])
+def test_streamed_grams_equal_the_matrix_grams(esn, two_series, nonlinearity):
+    # chunks of 16 steps: the washout of 20 ends inside the second chunk, series stop early
+    grams = stream_snapshot_grams(esn, two_series, washout=20, stops=[200, 170],
+                                  nonlinearity=nonlinearity, chunk_size=16)
+    snaps = collect_snapshots(esn, [two_series[0][:200], two_series[1]], washout=20)
+    X = snaps.states
+    assert grams.n_snapshots == snaps.n_snapshots == 330 and grams.lengths == [180, 150]
+    scale = np.abs(X @ X.T).max()
+    np.testing.assert_allclose(grams.state_gram(center=False), X @ X.T, rtol=0,
+                               atol=1e-12 * scale)
+    Xc = X - X.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(grams.state_gram(center=True), Xc @ Xc.T, rtol=0,
+                               atol=1e-12 * scale)
+    np.testing.assert_allclose(grams.mean_state(), X.mean(axis=1), atol=1e-14)
+    np.testing.assert_allclose(grams.mean_slopes(), snaps.mean_slopes(), atol=1e-14)
+    from rcpod.reduction import DEIMReservoir, LinearizedDEIMReservoir, StabilizedDEIMReservoir
+    cls = {"full": DEIMReservoir, "remainder": StabilizedDEIMReservoir,
+           "linearized": LinearizedDEIMReservoir}[nonlinearity]
+    G, extra = cls.interpolated_snapshots(snaps)
+    GG, extra_s = grams.interpolated_gram()
+    np.testing.assert_allclose(GG, G @ G.T, rtol=0, atol=1e-11 * np.abs(G @ G.T).max())
+    for key in extra:
+        np.testing.assert_allclose(extra_s[key], extra[key], rtol=1e-10, atol=1e-13)
+    # the same DEIM basis from the Gram matrix as from the snapshots
+    U, s, total, _, none = grams.interpolated_basis(cls, 8)
+    V, t, total_m, _, G_m = snaps.interpolated_basis(cls, 8)
+    assert none is None and G_m is not None
+    assert np.max(subspace_angles(U, V)) < 1e-6
+    np.testing.assert_allclose(total, total_m, rtol=1e-10)
+    with pytest.raises(ValueError, match="streamed for nonlinearity"):
+        grams.interpolated_basis(DEIMReservoir if nonlinearity != "full"
+                                 else StabilizedDEIMReservoir, 8)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    rng = np.random.default_rng(11)
+    u = rng.uniform(-0.5, 0.5, (1200, 1))
+    y = np.roll(u, 2, axis=0) * 2 + 0.3 * np.roll(u, 1, axis=0) ** 2
+    est = ESNRegressor(n_units=60, leak_rate=0.6, spectral_radius=0.9, washout=50,
+                       ridge=1e-6, random_state=0).fit(u, y)
+    return est, u, y
+
+
+@pytest.mark.filterwarnings("ignore::rcpod.reduction.ReductionWarning")  # rank 8 is coarse
+@pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.parametrize("basis", ["pod", "output-weighted"])
+def test_streamed_reduction_matches_the_matrix_path(trained, method, basis):
+    est, u, y = trained
+    kw = dict(method=method, rank=8, basis=basis, center=True)
+    if method != "pod":
+        kw["n_points"] = 16
+    a = reduce(est, u, snapshots="matrix", **kw)
+    b = reduce(est, u, snapshots="streamed", **kw)
+    assert np.max(subspace_angles(a.reservoir_.modes_, b.reservoir_.modes_)) < 1e-6
+    if method != "pod":
+        np.testing.assert_array_equal(a.reservoir_.indices, b.reservoir_.indices)
+    pa, pb = a.predict(u), b.predict(u)
+    np.testing.assert_allclose(pb, pa, rtol=0, atol=1e-6 * np.abs(pa).max())
+    ra, rb = a.reduction_report_, b.reduction_report_
+    assert ra.n_snapshots == rb.n_snapshots and ra.rank == rb.rank
+    np.testing.assert_allclose(rb.energy_captured, ra.energy_captured, rtol=1e-8)
+    assert rb.output_check == ra.output_check == "held-back"
+
+
+@pytest.mark.filterwarnings("ignore::rcpod.reduction.ReductionWarning")
+@pytest.mark.parametrize("decomposition", ["gram", "randomized"])
+@pytest.mark.parametrize("snapshots", ["matrix", "streamed"])
+def test_low_rank_gramian_reduction_matches_the_dense_one(trained, decomposition, snapshots):
+    # the factor of the Gramian (sparse Jacobian) against the dense Stein solution
+    est, u, y = trained
+    kw = dict(method="pod-qdeim-linearized", rank=10, n_points=20, basis="output-weighted")
+    a = reduce(est, u, decomposition="exact", snapshots="matrix", **kw)
+    b = reduce(est, u, decomposition=decomposition, snapshots=snapshots, **kw)
+    assert np.max(subspace_angles(a.reservoir_.modes_, b.reservoir_.modes_)) < 1e-6
+    np.testing.assert_allclose(b.reduction_report_.basis_eigenvalues[:10],
+                               a.reduction_report_.basis_eigenvalues[:10], rtol=1e-8)
+    pa = a.predict(u)
+    np.testing.assert_allclose(b.predict(u), pa, rtol=0, atol=1e-6 * np.abs(pa).max())
+
+
+def test_streamed_refit_and_energy(trained):
+    est, u, y = trained
+    a = reduce(est, u, y, method="pod-qdeim-stabilized", energy=0.9999, readout="refit",
+               snapshots="matrix")
+    b = reduce(est, u, y, method="pod-qdeim-stabilized", energy=0.9999, readout="refit",
+               snapshots="streamed")
+    assert a.reservoir_.n_states_ == b.reservoir_.n_states_
+    np.testing.assert_allclose(b.predict(u), a.predict(u), rtol=0, atol=1e-6)
+
+
+def test_streamed_options_are_checked(trained):
+    est, u, y = trained
+    with pytest.raises(ValueError, match="lstsq"):
+        reduce(est, u, method="pod-deim", rank=5, nl_fit="lstsq", snapshots="streamed")
+    with pytest.raises(ValueError, match="snapshots"):
+        reduce(est, u, method="pod-deim", rank=5, snapshots="stream")
+    with pytest.raises(ValueError, match="decomposition"):
+        reduce(est, u, method="pod-deim", rank=5, decomposition="svds")
+
+
+def test_check_windows_bound_the_checked_steps():
+    series = [np.arange(100.0)[:, None], np.arange(50.0)[:, None]]
+    windows, cuts = check_windows(series, [90, 40], washout=5, n_units=4, max_values=48)
+    # at most 48 / (4 * 2) = 6 held-back steps per series, after 5 washout steps
+    assert [len(w) for w in windows] == [11, 11] and cuts == [5, 5]
+    assert windows[0][0, 0] == 89 and windows[1][-1, 0] == 49
+    windows, cuts = check_windows(series, [90, 40], washout=5, n_units=1, max_values=10 ** 6)
+    assert [len(w) for w in windows] == [15, 15] and cuts == [5, 5]   # all held steps
+    windows, cuts = check_windows(series, [100, 50], washout=5, n_units=4, max_values=48)
+    assert cuts == [11, 11]   # nothing held back: in-sample, as on the whole series
+    assert streams_by_default(2000, [np.zeros((20000, 1))], 0)
+    assert not streams_by_default(200, [np.zeros((20000, 1))], 0)
