@@ -84,3 +84,20 @@ def test_bad_input(tmp_path):
         to_c(object(), tmp_path)
     with pytest.raises(TypeError, match="source"):
         load_c(tmp_path / "x.so", "x.c")
+
+
+@needs_cc
+def test_static_work_arrays_for_large_models(models, tmp_path, monkeypatch):
+    """Work arrays above STACK_DOUBLES are static (a full N = 1000 ESN's Jacobians need ~10 MB,
+    which overflowed the stack); the code computes the same."""
+    from rcpod.reduction import c_export
+    monkeypatch.setattr(c_export, "STACK_DOUBLES", 1)
+    model = models[0]["full estimator"]
+    src = to_c(model, tmp_path)
+    assert "static casadi_real w[" in src.source.read_text()
+    c = load_c(compile_c(src), src)
+    x, u = model.reservoir_.run(models[1][:10])[-1], models[1][10]
+    for got, want in zip(c.jacobians(x, u), step_jacobians(model, x, u)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(c.step(x, u), model.reservoir_.form().step(x, u), rtol=0,
+                               atol=1e-12)
