@@ -1,7 +1,7 @@
 """Quantum RNN / LSTM / GRU reservoirs on the package's own benchmarks, at 4 to 12 qubits.
 
     python examples/quantum_benchmarks.py            # full: 4, 8, 12 qubits, 5 seeds, both inits
-    python examples/quantum_benchmarks.py --quick    # 4 and 8 qubits, 2 seeds, short series
+    python examples/quantum_benchmarks.py --quick    # 4 and 8 qubits, 2 seeds, short series (~1 min)
     python examples/quantum_benchmarks.py --out DIR  # output directory (default results/quantum_benchmarks)
 
 Protocol (every number a mean +- sample sd over the seeds; seed ``s`` draws the reservoir
@@ -26,7 +26,13 @@ weights, the memory-capacity input and the NARMA10 series):
 * NARMA10 (:func:`rcpod.reservoir.narma`, textbook indices of Atiya & Parlos [3]_, input
   U[0, 0.5]), streaming one long series: the reservoir input is ``4 u - 1`` (in [-1, 1]), readout
   ridge (1e-6) on the features plus the input, washout 100, then train and test in one run;
-  test NRMSE (std-normalised).
+  test NRMSE (std-normalised). Baseline: the same readout on the input alone (no reservoir).
+* Oil-platform identification (the data and scaling of examples/oil_platform.py: 5 supervisory
+  inputs in [-1, 1], 7 standardised outputs, train / validation / test runs of 2400 / 600 / 600
+  steps, free run from rest after a warm-up of 100 constant-input steps): quantum cells with the
+  5 inputs on the first 5 qubits, ``H = n - 5`` (so 8 and 12 qubits), against the same classical
+  classes (matched for 5 inputs); ridge readout on features and inputs, ridge chosen on the
+  validation split; test NRMSE averaged over the outputs. Baseline: inputs alone.
 * Shot noise: the quantum reservoirs (uniform init, reference features) with ``shots`` in
   10^2 .. 10^5 per circuit evaluation (sampled from the exact probabilities with the reservoir's
   seed; the noise feeds back through the recurrence) and exact.
@@ -59,6 +65,9 @@ from rcpod.examples.report import headline_row
 from rcpod.quantum import QuantumReservoir
 from rcpod.quantum.cells import make_cell
 from rcpod.reservoir import ESN, ClassicalRNNReservoir, RidgeReadout, memory_capacity, narma, nrmse
+from rcpod.reservoir.oil_platform import make_oil_platform_dataset
+from rcpod.reservoir.oil_platform.identification import (DEFAULT_OUTPUTS, make_scalers,
+                                                         output_indices, with_warmup)
 
 log = logging.getLogger("rcpod.examples.quantum_benchmarks")
 
@@ -66,6 +75,8 @@ CELLS = ("rnn", "lstm", "gru")
 N_LAYERS = 2
 NARMA_RIDGE = 1e-6
 NARMA_WASHOUT = 100
+OIL_WARMUP = 100
+OIL_RIDGES = (1e-6, 1e-4, 1e-2, 1.0, 100.0)
 QUANTUM = ("q_paper", "q_uniform", "q_rich")
 CLASSICAL = ("esn_dim", "cell_dim", "esn_par", "cell_par")
 LABELS = {"q_paper": "quantum, paper init", "q_uniform": "quantum, uniform init",
@@ -75,10 +86,11 @@ LABELS = {"q_paper": "quantum, paper init", "q_uniform": "quantum, uniform init"
 
 FULL = dict(qubits=(4, 8, 12), seeds=(0, 1, 2, 3, 4), k_max=40, mc_len=1500, narma_train=2000,
             narma_test=1000, rich_qubits=(4, 8, 12), shot_qubits=(4, 8),
-            shots=(100, 1000, 10_000, 100_000, None),
+            shots=(100, 1000, 10_000, 100_000, None), oil_qubits=(8, 12),
             timing=dict(qubits=[4, 8, 12], layers=[1, 2, 3, 4], repeats=3, steps=60, pl_steps=3))
 QUICK = dict(qubits=(4, 8), seeds=(0, 1), k_max=20, mc_len=600, narma_train=600,
              narma_test=300, rich_qubits=(4,), shot_qubits=(4,), shots=(100, 10_000, None),
+             oil_qubits=(8,),
              timing=dict(qubits=[4, 8], layers=[2], repeats=2, steps=20, pl_steps=1))
 
 
@@ -88,24 +100,24 @@ def quantum_params(cell, n):
     return make_cell(cell, n, 1).n_circuits * N_LAYERS * n * 3
 
 
-def n_features(model, cell, n):
+def n_features(model, cell, n, n_inputs=1):
     """Readout features of a quantum model (reference or xyz+zz)."""
     res = QuantumReservoir(cell=cell, n_qubits=n, n_layers=N_LAYERS,
                            measurements="xyz+zz" if model == "q_rich" else "reference")
-    return res.initialize(1).n_features_out_
+    return res.initialize(n_inputs).n_features_out_
 
 
-def matched_esn(P):
-    """ESN size whose ``N^2 + N`` (dense recurrent and input weights) is closest to P."""
-    return min(range(1, 400), key=lambda N: (abs(N * N + N - P), N))
+def matched_esn(P, n_inputs=1):
+    """ESN size whose ``N^2 + N n_inputs`` (dense recurrent and input weights) is closest to P."""
+    return min(range(1, 400), key=lambda N: (abs(N * N + N * n_inputs - P), N))
 
 
-def matched_cell(cell, P):
+def matched_cell(cell, P, n_inputs=1):
     """Hidden size of a classical cell whose frozen parameter count is closest to P."""
-    return min(range(1, 400), key=lambda H: (abs(classical_params(cell, H) - P), H))
+    return min(range(1, 400), key=lambda H: (abs(classical_params(cell, H, n_inputs) - P), H))
 
 
-def make_reservoir(model, cell, n, seed, shots=None):
+def make_reservoir(model, cell, n, seed, shots=None, n_inputs=1):
     """The reservoir of one model for quantum cell ``cell`` at ``n`` qubits."""
     if model in QUANTUM:
         return QuantumReservoir(cell=cell, n_qubits=n, n_layers=N_LAYERS,
@@ -113,12 +125,13 @@ def make_reservoir(model, cell, n, seed, shots=None):
                                 measurements="xyz+zz" if model == "q_rich" else "reference",
                                 shots=shots, random_state=seed)
     P = quantum_params(cell, n)
-    F = n_features("q_uniform", cell, n)
+    F = n_features("q_uniform", cell, n, n_inputs)
     if model == "esn_dim":
         return ESN(n_units=F, spectral_radius=0.9, density=1.0, random_state=seed)
     if model == "esn_par":
-        return ESN(n_units=matched_esn(P), spectral_radius=0.9, density=1.0, random_state=seed)
-    H = F if model == "cell_dim" else matched_cell(cell, P)
+        return ESN(n_units=matched_esn(P, n_inputs), spectral_radius=0.9, density=1.0,
+                   random_state=seed)
+    H = F if model == "cell_dim" else matched_cell(cell, P, n_inputs)
     return ClassicalRNNReservoir(cell=cell, hidden_size=H, random_state=seed)
 
 
@@ -138,10 +151,14 @@ def narma_data(seed, settings):
 
 
 def run_narma(reservoir, data, settings):
-    """Test NRMSE of a ridge readout on ``[features, input]``, one streamed series."""
+    """Test NRMSE of a ridge readout on ``[features, input]``, one streamed series (on the
+    input alone when ``reservoir`` is None: the no-reservoir baseline)."""
     x, y = data
-    res = reservoir.initialize(1)
-    F = np.hstack([res.features(res.run(x)), x])
+    if reservoir is None:
+        F = x
+    else:
+        res = reservoir.initialize(1)
+        F = np.hstack([res.features(res.run(x)), x])
     a, b = NARMA_WASHOUT, NARMA_WASHOUT + settings["narma_train"]
     readout = RidgeReadout(alpha=NARMA_RIDGE).fit(F[a:b], y[a:b])
     return float(nrmse(y[b:], readout.predict(F[b:])))
@@ -159,12 +176,71 @@ def run_model(model, cell, n, seed, settings, shots=None):
                 seconds=time.perf_counter() - t0)
 
 
+def load_oil_data():
+    """Normalised oil-platform splits as in examples/oil_platform.py: inputs min-max scaled to
+    [-1, 1] and the 7 default outputs standardised, on the training split only."""
+    ds = make_oil_platform_dataset()
+    idx = output_indices(ds, DEFAULT_OUTPUTS)
+    u_tr, y_tr = ds.split("train")
+    in_sc, out_sc = make_scalers(u_tr, y_tr[:, idx])
+    data = {}
+    for split in ("train", "val", "test"):
+        u, y = ds.split(split)
+        data[split] = dict(un=in_sc.transform(u), yn=out_sc.transform(y[:, idx]))
+    return data
+
+
+def run_oil_model(model, cell, n, seed, data):
+    """Free-run test NRMSE (mean over outputs) on the oil platform; ridge chosen on validation.
+
+    Each split runs from rest after ``OIL_WARMUP`` steps of its constant first input (dropped);
+    the readout sees the features and the input.
+    """
+    res = None if model is None else make_reservoir(model, cell, n, seed, n_inputs=5).initialize(5)
+    feats = {}
+    for split in ("train", "val", "test"):
+        U = with_warmup(data[split]["un"], OIL_WARMUP)
+        own = [] if res is None else [res.features(res.run(U))[OIL_WARMUP:]]
+        feats[split] = np.hstack(own + [data[split]["un"]])
+    ro = RidgeReadout().accumulate(feats["train"], data["train"]["yn"])
+    best = None
+    for alpha in OIL_RIDGES:
+        ro.alpha = alpha
+        ro.solve()
+        val = float(np.mean(nrmse(data["val"]["yn"], ro.predict(feats["val"]),
+                                  multioutput="raw_values")))
+        if best is None or val < best[0]:
+            test = float(np.mean(nrmse(data["test"]["yn"], ro.predict(feats["test"]),
+                                       multioutput="raw_values")))
+            best = (val, test, alpha)
+    return dict(val=best[0], test=best[1], ridge=best[2],
+                features=0 if res is None else int(res.n_features_out_))
+
+
+def run_oil(settings):
+    """Every (qubits, cell, model, seed) of the oil-platform identification."""
+    if not settings["oil_qubits"]:
+        return {}
+    data = load_oil_data()
+    out = {}
+    jobs = [(n, cell, model) for n in settings["oil_qubits"] for cell in CELLS
+            for model in ("q_paper", "q_uniform") + CLASSICAL]
+    out["input only"] = [run_oil_model(None, None, None, None, data)]
+    for n, cell, model in _common.progress(jobs, "oil platform"):
+        out[(n, cell, model)] = [run_oil_model(model, cell, n, s, data) for s in settings["seeds"]]
+        log.info("oil n=%d %s %s: test NRMSE %.3f +- %.3f", n, cell, model,
+                 *_ms([r["test"] for r in out[(n, cell, model)]]))
+    return out
+
+
 def run_grid(settings):
     """Every (qubits, cell, model, seed) of the main grid."""
     out = {}
     jobs = [(n, cell, model) for n in settings["qubits"] for cell in CELLS
             for model in QUANTUM + CLASSICAL
             if model != "q_rich" or n in settings["rich_qubits"]]
+    out["input only"] = [dict(nrmse=run_narma(None, narma_data(s, settings), settings))
+                         for s in settings["seeds"]]
     for n, cell, model in _common.progress(jobs, "quantum_benchmarks"):
         recs = [run_model(model, cell, n, s, settings) for s in settings["seeds"]]
         out[(n, cell, model)] = recs
@@ -202,7 +278,10 @@ def main_tables(grid, settings):
                                ("nrmse", "NARMA10 test NRMSE (textbook indices, one streamed "
                                          f"series: washout {NARMA_WASHOUT}, "
                                          f"{settings['narma_train']} train, "
-                                         f"{settings['narma_test']} test)", 3)):
+                                         f"{settings['narma_test']} test; ridge on the input "
+                                         "alone, no reservoir: "
+                                         f"{_pm([r['nrmse'] for r in grid['input only']], 3)})",
+                                3)):
         rows = []
         for n in settings["qubits"]:
             for cell in CELLS:
@@ -253,33 +332,42 @@ def shots_table(shots_res, settings):
 
 def _best(grid, n, cell, models, key):
     """The model (of ``models``) with the best mean on ``key`` and its values."""
-    lower = key == "nrmse"
+    lower = key != "mc"
     cands = [(m, [r[key] for r in grid[(n, cell, m)]]) for m in models if (n, cell, m) in grid]
     return min(cands, key=lambda c: np.mean(c[1]) if lower else -np.mean(c[1]))
 
 
-def win_tie_lose(grid, settings):
-    """Better quantum init vs better classical model of a class, per task, cell and qubits."""
+TASKS = {"mc": "memory capacity", "nrmse": "NARMA10 NRMSE", "test": "oil platform NRMSE"}
+
+
+def win_tie_lose(grid, settings, oil=None):
+    """Better quantum init vs better classical model of a class, per task, cell and qubits.
+
+    Keys ``(class, task)`` with task ``"mc"``, ``"nrmse"`` (NARMA10) and, with ``oil``, ``"test"``
+    (oil-platform test NRMSE).
+    """
     out = {}
+    sources = [("mc", grid, settings["qubits"]), ("nrmse", grid, settings["qubits"])]
+    if oil:
+        sources.append(("test", oil, settings["oil_qubits"]))
     for cls, models in (("same dim", ("esn_dim", "cell_dim")),
                         ("same params", ("esn_par", "cell_par"))):
-        for key in ("mc", "nrmse"):
+        for key, results, qubits in sources:
             tally = {"win": [], "tie": [], "lose": []}
-            for n in settings["qubits"]:
+            for n in qubits:
                 for cell in CELLS:
-                    _, q = _best(grid, n, cell, ("q_paper", "q_uniform"), key)
-                    _, c = _best(grid, n, cell, models, key)
+                    _, q = _best(results, n, cell, ("q_paper", "q_uniform"), key)
+                    _, c = _best(results, n, cell, models, key)
                     # _compare calls lower better: negate the memory capacity
-                    res = _compare(q, c) if key == "nrmse" else _compare([-v for v in q],
-                                                                         [-v for v in c])
+                    res = _compare(q, c) if key != "mc" else _compare([-v for v in q],
+                                                                      [-v for v in c])
                     tally[res].append(f"{cell}@{n}")
             out[(cls, key)] = tally
     return out
 
 
 def wtl_table(wtl):
-    rows = [[f"quantum vs classical, {cls}", "memory capacity" if key == "mc" else
-             "NARMA10 NRMSE", len(t["win"]), len(t["tie"]), len(t["lose"]),
+    rows = [[f"quantum vs classical, {cls}", TASKS[key], len(t["win"]), len(t["tie"]), len(t["lose"]),
              ", ".join(t["win"]) or "-", ", ".join(t["tie"]) or "-"]
             for (cls, key), t in wtl.items()]
     return {"title": "Win / tie / loss of the better quantum init (reference features) against "
@@ -287,6 +375,19 @@ def wtl_table(wtl):
                      "the seed sds), over cells x qubit counts",
             "columns": ["comparison", "task", "wins", "ties", "losses", "won", "tied"],
             "rows": rows}
+
+
+def oil_table(oil, settings):
+    models = ("q_paper", "q_uniform") + CLASSICAL
+    rows = [[n, cell] + [_pm([r["test"] for r in oil[(n, cell, m)]], 3) for m in models]
+            for n in settings["oil_qubits"] for cell in CELLS]
+    return {"title": "Oil platform identification, free-run test NRMSE (mean over the 7 "
+                     "outputs; 5 supervisory inputs on the first 5 qubits, hidden size n - 5; "
+                     "ridge chosen on the validation split from "
+                     f"{list(OIL_RIDGES)}; warm-up {OIL_WARMUP} steps; ridge on the inputs alone, no "
+                     f"reservoir: {oil['input only'][0]['test']:.3f}); mean ± sd over seeds "
+                     f"{list(settings['seeds'])}",
+            "columns": ["qubits", "cell"] + [LABELS[m] for m in models], "rows": rows}
 
 
 def timing_table_rows(settings):
@@ -367,28 +468,28 @@ def make_headline(grid, wtl, settings):
     rows = [headline_row(f"Memory capacity, quantum reservoirs at {n} qubits (better init, "
                          f"reference features)", mcq, f"best classical: {mcc}")]
     for cls in ("same dim", "same params"):
-        t_mc, t_nr = wtl[(cls, "mc")], wtl[(cls, "nrmse")]
+        text = "; ".join(f"{TASKS[key].split(' NRMSE')[0].replace('memory capacity', 'MC')} "
+                         f"{len(t['win'])} / {len(t['tie'])} / {len(t['lose'])}"
+                         for (c, key), t in wtl.items() if c == cls)
         rows.append(headline_row(
-            f"Quantum vs classical reservoirs of the {cls}: wins / ties / losses over "
-            f"{len(CELLS) * len(settings['qubits'])} cell x qubit pairs",
-            f"MC {len(t_mc['win'])} / {len(t_mc['tie'])} / {len(t_mc['lose'])}; NARMA10 "
-            f"{len(t_nr['win'])} / {len(t_nr['tie'])} / {len(t_nr['lose'])}",
-            "better of ESN and random classical cell, same ridge readout"))
+            f"Quantum vs classical reservoirs of the {cls}: wins / ties / losses over the "
+            f"cell x qubit pairs ({len(CELLS) * len(settings['qubits'])} per task)",
+            text, "better of ESN and random classical cell, same ridge readout"))
     return rows
 
 
 def make_notes(grid, shots_res, wtl, settings, timing_rows):
     notes = []
     for (cls, key), t in wtl.items():
-        task = "memory capacity" if key == "mc" else "NARMA10"
+        task = TASKS[key]
         notes.append(f"{task}, quantum vs classical of the {cls}: {len(t['win'])} wins "
                      f"({', '.join(t['win']) or 'none'}), {len(t['tie'])} ties, "
                      f"{len(t['lose'])} losses.")
-    over = [(k, r["mc"], r["features"]) for k, recs in grid.items() for r in recs
-            if r["mc"] > r["features"] + 1e-9]
+    runs = [r for k, recs in grid.items() if isinstance(k, tuple) for r in recs]
+    over = [r for r in runs if r["mc"] > r["features"] + 1e-9]
     notes.append(f"Memory capacity never exceeds the number of readout features: "
                  f"{'holds for every run' if not over else f'VIOLATED in {len(over)} runs'} "
-                 f"({sum(len(v) for v in grid.values())} runs).")
+                 f"({len(runs)} runs).")
     for n in settings["shot_qubits"]:
         for cell in CELLS:
             ex = _ms([r["mc"] for r in shots_res[(n, cell, None)]])[0]
@@ -409,7 +510,7 @@ def make_notes(grid, shots_res, wtl, settings, timing_rows):
 
 
 def _jsonable(grid):
-    return {f"{k[0]}|{k[1]}|{k[2]}": [{kk: vv for kk, vv in r.items()} for r in recs]
+    return {"|".join(map(str, k)) if isinstance(k, tuple) else k: recs
             for k, recs in grid.items()}
 
 
@@ -426,12 +527,13 @@ def main(argv=None):
     with threadpool_limits(limits=1):
         grid = run_grid(settings)
         shots_res = run_shots(settings)
+        oil = run_oil(settings)
     t_exp = time.perf_counter() - t_start
     timing_rows = timing_table_rows(settings)
-    wtl = win_tie_lose(grid, settings)
+    wtl = win_tie_lose(grid, settings, oil)
     tables = main_tables(grid, settings) + [wtl_table(wtl), size_table(grid, settings),
-                                            shots_table(shots_res, settings),
-                                            scale_bench.table(timing_rows)]
+                                            shots_table(shots_res, settings)]
+    tables += ([oil_table(oil, settings)] if oil else []) + [scale_bench.table(timing_rows)]
     notes = make_notes(grid, shots_res, wtl, settings, timing_rows)
     figs = figures(out, grid, shots_res, settings)
     result = dict(
@@ -439,7 +541,7 @@ def main(argv=None):
         quick=bool(args.quick), tables=tables, notes=notes, figures=figs,
         headline=make_headline(grid, wtl, settings),
         settings={k: v for k, v in settings.items()}, grid=_jsonable(grid),
-        shots=_jsonable(shots_res),
+        shots=_jsonable(shots_res), oil=_jsonable(oil),
         timing_rows=timing_rows, experiment_seconds=t_exp,
         seconds=time.perf_counter() - t_start)
     return _common.finish(out, result)
