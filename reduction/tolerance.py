@@ -121,7 +121,8 @@ class _Search:
         key = (basis, weight)
         if key not in self._bases or self._bases[key].shape[1] < rank:
             self._bases[key], _ = _state_basis(self.form, self.estimator, self.snaps,
-                                               self.max_size, None, False, basis, weight)
+                                               self.max_size, None, False, basis, weight,
+                                               "auto")
         return np.ascontiguousarray(self._bases[key][:, :rank])
 
     def nonlinear(self, cls, k):
