@@ -60,14 +60,13 @@ from threadpoolctl import threadpool_limits
 
 from rcpod.benchmarks import bench_quantum_scale as scale_bench
 from rcpod.examples import _common
+from rcpod.examples.oil_platform import load_data as load_oil_data
 from rcpod.examples.quantum_rc import _compare, _ms, classical_params
 from rcpod.examples.report import headline_row
 from rcpod.quantum import QuantumReservoir
 from rcpod.quantum.cells import make_cell
 from rcpod.reservoir import ESN, ClassicalRNNReservoir, RidgeReadout, memory_capacity, narma, nrmse
-from rcpod.reservoir.oil_platform import make_oil_platform_dataset
-from rcpod.reservoir.oil_platform.identification import (DEFAULT_OUTPUTS, make_scalers,
-                                                         output_indices, with_warmup)
+from rcpod.reservoir.oil_platform.identification import with_warmup
 
 log = logging.getLogger("rcpod.examples.quantum_benchmarks")
 
@@ -176,20 +175,6 @@ def run_model(model, cell, n, seed, settings, shots=None):
                 seconds=time.perf_counter() - t0)
 
 
-def load_oil_data():
-    """Normalised oil-platform splits as in examples/oil_platform.py: inputs min-max scaled to
-    [-1, 1] and the 7 default outputs standardised, on the training split only."""
-    ds = make_oil_platform_dataset()
-    idx = output_indices(ds, DEFAULT_OUTPUTS)
-    u_tr, y_tr = ds.split("train")
-    in_sc, out_sc = make_scalers(u_tr, y_tr[:, idx])
-    data = {}
-    for split in ("train", "val", "test"):
-        u, y = ds.split(split)
-        data[split] = dict(un=in_sc.transform(u), yn=out_sc.transform(y[:, idx]))
-    return data
-
-
 def run_oil_model(model, cell, n, seed, data):
     """Free-run test NRMSE (mean over outputs) on the oil platform; ridge chosen on validation.
 
@@ -221,7 +206,7 @@ def run_oil(settings):
     """Every (qubits, cell, model, seed) of the oil-platform identification."""
     if not settings["oil_qubits"]:
         return {}
-    data = load_oil_data()
+    _, data, _, _ = load_oil_data()
     out = {}
     jobs = [(n, cell, model) for n in settings["oil_qubits"] for cell in CELLS
             for model in ("q_paper", "q_uniform") + CLASSICAL]
@@ -451,7 +436,7 @@ def figures(out, grid, shots_res, settings):
                             capsize=3, label=f"{cell}, {n} qubits")
     for ax, ylabel in zip(axes, ("memory capacity", "NARMA10 test NRMSE")):
         ax.set_xscale("log")
-        ax.set_xlabel(f"shots per circuit evaluation (rightmost point = exact)")
+        ax.set_xlabel("shots per circuit evaluation (rightmost point = exact)")
         ax.set_ylabel(ylabel)
     axes[0].legend(fontsize=7)
     files.append(_common.save_figure(fig, out / "quantum_benchmarks_mc_vs_shots.png"))

@@ -10,9 +10,17 @@ import pennylane as qml
 import pytest
 
 
-def reference_qnode(n_qubits, device="default.qubit"):
-    """QNode(v (n,), w (L, n, 3)) -> array (n,) of <Z_i>, written from the reference text."""
+def reference_qnode(n_qubits, device="default.qubit", paulis=False):
+    """QNode(v (n,), w (L, n, 3)) -> array (n,) of <Z_i>, written from the reference text.
+
+    ``paulis=True``: the richer readout instead, ``[X_i..., Y_i..., Z_i..., Z_iZ_j (i<j)...]``.
+    """
     dev = qml.device(device, wires=n_qubits)
+    n = n_qubits
+    observables = ([qml.PauliZ(i) for i in range(n)] if not paulis else
+                   [qml.PauliX(i) for i in range(n)] + [qml.PauliY(i) for i in range(n)]
+                   + [qml.PauliZ(i) for i in range(n)]
+                   + [qml.PauliZ(i) @ qml.PauliZ(j) for i in range(n) for j in range(i + 1, n)])
 
     @qml.qnode(dev)
     def circuit(v, w):
@@ -29,7 +37,7 @@ def reference_qnode(n_qubits, device="default.qubit"):
                     qml.CNOT(wires=[i, (i + 2) % n_qubits])
             for i in range(n_qubits):
                 qml.Rot(w[layer, i, 0], w[layer, i, 1], w[layer, i, 2], wires=i)
-        return [qml.expval(qml.PauliZ(i)) for i in range(n_qubits)]
+        return [qml.expval(o) for o in observables]
 
     return lambda v, w: np.array(circuit(np.asarray(v, float), np.asarray(w, float)), dtype=float)
 

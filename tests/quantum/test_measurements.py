@@ -1,12 +1,11 @@
 """Richer readout measurements (X/Y/Z on every wire, ZZ correlators): exact and with shots.
 
-The exact values are checked against PennyLane QNodes written here from the published circuit
-(independently of ``rcpod.quantum.circuits``); the shot estimates against the exact values with
+The exact values are checked against the PennyLane QNodes of conftest.py, written from the
+published circuit independently of ``rcpod.quantum.circuits``; the shot estimates against the exact values with
 z-scores whose spread must be that of genuine binomial noise (too small fails as well as too
 large).
 """
 import numpy as np
-import pennylane as qml
 import pytest
 
 from rcpod.quantum import QuantumReservoir, VQCBank
@@ -14,30 +13,7 @@ from rcpod.quantum.circuits import make_qnode
 from rcpod.quantum.fast import (observable_labels, pauli_expvals, product_states,
                                 sample_pauli_expvals)
 
-
-def reference_pauli_qnode(n):
-    """QNode(v, w) -> [X_i..., Y_i..., Z_i..., Z_iZ_j (i<j)...] of the VQC, from the paper's text."""
-    dev = qml.device("default.qubit", wires=n)
-
-    @qml.qnode(dev)
-    def circuit(v, w):
-        for i in range(n):
-            qml.Hadamard(wires=i)
-            qml.RY(np.arctan(v[i]), wires=i)
-            qml.RZ(np.arctan(v[i] ** 2), wires=i)
-        for layer in range(w.shape[0]):
-            for step in (1, 2):
-                for i in range(n):
-                    if (i + step) % n != i:
-                        qml.CNOT(wires=[i, (i + step) % n])
-            for i in range(n):
-                qml.Rot(*w[layer, i], wires=i)
-        obs = ([qml.PauliX(i) for i in range(n)] + [qml.PauliY(i) for i in range(n)]
-               + [qml.PauliZ(i) for i in range(n)]
-               + [qml.PauliZ(i) @ qml.PauliZ(j) for i in range(n) for j in range(i + 1, n)])
-        return [qml.expval(o) for o in obs]
-
-    return lambda v, w: np.array(circuit(v, w), dtype=float)
+from .conftest import reference_qnode
 
 
 @pytest.mark.parametrize("n, L, method", [(2, 1, "dense"), (3, 4, "gates"), (4, 2, "dense"),
@@ -47,7 +23,7 @@ def test_bank_observables_equal_pennylane(n, L, method):
     W = rng.uniform(0, 2 * np.pi, (2, L, n, 3))
     v = rng.normal(scale=1.5, size=(2, n))
     bank = VQCBank(W, [(0, 1)], method=method)
-    ref = reference_pauli_qnode(n)
+    ref = reference_qnode(n, paulis=True)
     z, obs = bank.measure(0, v, "xyz+zz", circuit=1)
     expected = np.array([ref(v[b], W[1]) for b in range(2)])
     assert obs.shape == (2, 3 * n + n * (n - 1) // 2) == expected.shape
