@@ -54,6 +54,8 @@ EXPERIMENTS = [
      "Memory capacity of reduced ESNs"),
     ("oil_platform", "rcpod.examples.oil_platform", "Oil platform identification with ESNs"),
     ("mpc_oil_platform", "rcpod.examples.mpc_oil_platform", "MPC of the oil platform with ESNs"),
+    ("mpc_do_mpc", "rcpod.examples.mpc_do_mpc",
+     "do-mpc's MPC next to TrackingMPC on the oil platform (reduced ESN)"),
     ("quantum_rc", "rcpod.examples.quantum_rc", "Quantum RNN/LSTM/GRU reservoirs"),
     ("quantum_benchmarks", "rcpod.examples.quantum_benchmarks",
      "Quantum reservoirs on memory capacity and NARMA10, 4 to 12 qubits"),
@@ -62,7 +64,8 @@ EXPERIMENTS = [
 
 #: Optional modules a part cannot run without, with the extra of setup.cfg that installs them.
 #: (matplotlib, extra ``plot``, is optional for every part: without it figures are skipped.)
-REQUIRES = {"mpc_oil_platform": {"casadi": "mpc"}}
+REQUIRES = {"mpc_oil_platform": {"casadi": "mpc"},
+            "mpc_do_mpc": {"casadi": "mpc", "do_mpc": "dompc"}}
 
 
 class MissingExtraError(RuntimeError):
