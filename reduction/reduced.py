@@ -236,7 +236,7 @@ class ReducedReservoir(BaseReservoir):
         self.modes_ = cast(Psi)
         self.mean_ = cast(vals["mean"]) if vals["mean"] is not None else np.zeros(N, dtype=dt)
         self.E_, self.A_, self.B_, self.c_ = cast(E), cast(A), cast(B), cast(c)
-        self._transposed_cache = self._form_cache = None
+        self._kernel_cache = self._form_cache = None
         self.has_linear_ = vals["lin_state"] is not None
         self.L_ = cast(vals["lin_state"]) if self.has_linear_ else np.zeros((1, 1), dtype=dt)
         self.Lu_ = (cast(vals["lin_input"]) if vals["lin_input"] is not None
@@ -274,7 +274,7 @@ class ReducedReservoir(BaseReservoir):
         return self._form()
 
     def _form(self):
-        # cached: step() sits inside control loops (rebuilt after load / clone, like _transposed)
+        # cached: step() sits inside control loops (rebuilt after load / clone, like the kernel's)
         form = self.__dict__.get("_form_cache")
         if form is None:
             form = self._form_cache = LeakyTanhForm(
@@ -291,8 +291,7 @@ class ReducedReservoir(BaseReservoir):
         if self.backend == "numpy":
             return self._run_numpy(inputs, state0)
         pnl, plin = (np.ascontiguousarray(p) for p in form.input_terms(inputs))
-        AT, ET, LT = self._transposed()
-        args = (AT, ET, LT, self.has_linear_, self.remainder_)
+        args = self._kernel_operators() + (self.has_linear_, self.remainder_)
         if inputs.ndim == 2:
             return _kernels.run_reduced(*args, pnl, plin, np.ascontiguousarray(state0),
                                         self._leak())
@@ -318,14 +317,14 @@ class ReducedReservoir(BaseReservoir):
             raise ValueError(f"indices must lie in [0, n_units_={self.n_units_}), got values in "
                              f"[{p.min()}, {p.max()}].")
 
-    def _transposed(self):
-        """``A^T, E^T, L^T`` in C order for the compiled loop (cached, rebuilt after load /
-        clone, after checking the fitted state)."""
-        cache = self.__dict__.get("_transposed_cache")
+    def _kernel_operators(self):
+        """``A, E, L`` in C order for the compiled loop (cached, rebuilt after load / clone,
+        after checking the fitted state)."""
+        cache = self.__dict__.get("_kernel_cache")
         if cache is None:
             self._validate_fitted()
-            cache = self._transposed_cache = tuple(np.ascontiguousarray(M.T)
-                                           for M in (self.A_, self.E_, self.L_))
+            cache = self._kernel_cache = tuple(np.ascontiguousarray(M)
+                                               for M in (self.A_, self.E_, self.L_))
         return cache
 
     # -- full <-> reduced coordinates ------------------------------------------------------------

@@ -285,7 +285,7 @@ def test_example_smoke(tmp_path):
     for fig in result["figures"]:
         assert (out / fig).is_file()
     assert json.loads((out / "results.json").read_text())["seeds"] == result["seeds"]
-    assert set(result["scores"]) == {"full ESN", "reduced ESN", "ARX"}
+    assert set(result["scores"]) == {"full ESN", "reduced ESN", "reduced ESN (accurate)", "ARX"}
     for s in result["scores"].values():
         assert s["steps"] == mpc_oil_platform.SMOKE["n_steps"] and s["status"] == "ok"
         assert s["bound_violations"] == 0 and s["rate_violations"] == 0
