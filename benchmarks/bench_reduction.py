@@ -230,6 +230,15 @@ def _run(args, argv):
         print(f"  {label:<30} {min(t[k]) * 1e6:9.2f} us  (median {_median(t[k]) * 1e6:9.2f})"
               f"{ratio}{extra}")
 
+    # ---- distance to the counted-flop limit --------------------------------------------------
+    flops_full, flops_deim = reduction.step_flops(esn), reduction.step_flops(red.reservoir_)
+    limit = flops_full / flops_deim
+    print(f"\ncounted flops per step (rcpod.reduction.step_flops): full {flops_full}, POD-DEIM "
+          f"{flops_deim}: counted ratio {limit:.1f}x; measured {st['deim']['best']:.1f}x = "
+          f"{st['deim']['best'] / limit:.2f} x the counted ratio. Achieved: full "
+          f"{flops_full / min(t_full) / 1e9:.2f} GFlop/s, POD-DEIM "
+          f"{flops_deim / min(t['deim']) / 1e9:.2f} GFlop/s")
+
     # ---- python step() calls (protocol overhead) -------------------------------------------
     def loop(res, n=2000):
         s = res.initial_state()
@@ -255,7 +264,8 @@ def _run(args, argv):
                "python_step_ratio_stats": st_step, "lin_points": m_lin,
                "lin_step_s": min(t["lin"]), "lin_ratio": st["lin"]["best"],
                "lin_ratio_stats": st["lin"], "lin_nrmse": float(rep_lin.reduced_nrmse),
-               "lin_stable": bool(rep_lin.stable),
+               "lin_stable": bool(rep_lin.stable), "step_flops_full": flops_full,
+               "step_flops_deim": flops_deim, "counted_ratio": limit,
                "step_times_s": {k: v for k, v in t.items()}}
     steps = [(f"full ESN N={N}, rcpod CSR loop", t["full_rcpod"], st["full_rcpod"]),
              (f"full ESN N={N}, fastmath CSR loop", t["full_fast"], st["full_fast"]),
