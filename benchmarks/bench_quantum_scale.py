@@ -77,6 +77,8 @@ def time_case(n, L, cell, steps, pl_steps, repeats, min_sample=0.05):
 
 
 def _us(seconds):
+    if seconds < 1e-5:
+        return f"{seconds * 1e6:.2f} us"
     return f"{seconds * 1e6:.0f} us" if seconds < 1e-2 else f"{seconds * 1e3:.1f} ms"
 
 

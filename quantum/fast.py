@@ -42,6 +42,8 @@ References
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pennylane as qml
 
@@ -276,11 +278,18 @@ def observable_labels(n_qubits, measurements):
     return labels
 
 
-def _zz_signs(n_qubits):
-    """Eigenvalues of ``Z_i Z_j`` (i < j) on the basis states, (2**n, n(n-1)/2)."""
+@functools.lru_cache(maxsize=32)
+def _signs(n_qubits):
+    """``z_signs``, ``Z_i Z_j`` signs (i < j) and ``(-i)^popcount`` phases of the basis states,
+    read-only and cached: every step of a run needs them."""
     s = z_signs(n_qubits)
     i, j = np.triu_indices(n_qubits, k=1)
-    return s[:, i] * s[:, j]
+    zz = s[:, i] * s[:, j]
+    pop = ((1 - s).sum(axis=1) / 2).astype(np.int64)  # number of 1 bits
+    phase = (-1j) ** pop
+    for a in (s, zz, phase):
+        a.flags.writeable = False
+    return s, zz, phase
 
 
 def _hadamard_all(psi, n):
@@ -295,8 +304,7 @@ def _hadamard_all(psi, n):
 
 def _sdag_all(psi, n):
     """``S^dagger`` on every wire: amplitude ``k`` times ``(-i)^popcount(k)``."""
-    pop = (-z_signs(n) + 1).sum(axis=1) / 2  # number of 1 bits
-    return psi * ((-1j) ** pop.astype(np.int64))
+    return psi * _signs(n)[2]
 
 
 def pauli_expvals(psi, measurements):
@@ -338,9 +346,10 @@ def pauli_expvals(psi, measurements):
         xs.append(2.0 * c.real)
         ys.append(2.0 * c.imag)
     probs = psi.real ** 2 + psi.imag ** 2
-    parts = [np.stack(xs, axis=-1), np.stack(ys, axis=-1), probs @ z_signs(n)]
+    signs, zz, _ = _signs(n)
+    parts = [np.stack(xs, axis=-1), np.stack(ys, axis=-1), probs @ signs]
     if measurements == "xyz+zz":
-        parts.append(probs @ _zz_signs(n))
+        parts.append(probs @ zz)
     return np.concatenate(parts, axis=-1)
 
 
@@ -385,13 +394,13 @@ def sample_pauli_expvals(psi, measurements, shots, rng):
     shots = check_int("shots", shots)
     psi = np.asarray(psi, dtype=np.complex128)
     n = int(round(np.log2(psi.shape[-1])))
-    signs = z_signs(n)
+    signs, zz, _ = _signs(n)
     fz = _basis_counts(psi, shots, rng)
     fx = _basis_counts(_hadamard_all(psi, n), shots, rng)
     fy = _basis_counts(_hadamard_all(_sdag_all(psi, n), n), shots, rng)
     parts = [fx @ signs, fy @ signs, fz @ signs]
     if measurements == "xyz+zz":
-        parts.append(fz @ _zz_signs(n))
+        parts.append(fz @ zz)
     return np.concatenate(parts, axis=-1)
 
 
