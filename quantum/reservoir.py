@@ -68,7 +68,8 @@ class QuantumReservoir(BaseReservoir):
         the device's sampler); the noise feeds back through the recurrence. The sampler is
         seeded at ``initialize``: repeated runs draw fresh noise, re-initializing replays it.
         With ``measurements`` other than ``"reference"`` the extra observables take ``shots``
-        shots per measurement setting (Z, X and Y basis; :func:`rcpod.quantum.fast.sample_pauli_expvals`).
+        shots per measurement setting (Z, X and Y basis;
+        :func:`rcpod.quantum.fast.sample_pauli_expvals`).
     measurements : {"reference", "xyz", "xyz+zz"}, default="reference"
         What the readout sees. ``"reference"``: the cell's output features of [1]_ (``h`` for
         QRNN/QGRU, ``ytilde`` for QLSTM), built from the ``<Z_i>`` the reference
@@ -173,7 +174,7 @@ class QuantumReservoir(BaseReservoir):
 
     def _n_observables(self, cell):
         """Number of extra readout observables (0 for ``measurements="reference"``)."""
-        if getattr(self, "measurements", "reference") == "reference":
+        if self.measurements == "reference":
             return 0
         return len(observable_labels(cell.n_qubits, self.measurements))
 

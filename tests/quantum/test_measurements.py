@@ -1,9 +1,9 @@
 """Richer readout measurements (X/Y/Z on every wire, ZZ correlators): exact and with shots.
 
 The exact values are checked against the PennyLane QNodes of conftest.py, written from the
-published circuit independently of ``rcpod.quantum.circuits``; the shot estimates against the exact values with
-z-scores whose spread must be that of genuine binomial noise (too small fails as well as too
-large).
+published circuit independently of ``rcpod.quantum.circuits``; the shot estimates against the
+exact values with z-scores whose spread must be that of genuine binomial noise (too small fails
+as well as too large).
 """
 import numpy as np
 import pytest
@@ -28,8 +28,7 @@ def test_bank_observables_equal_pennylane(n, L, method):
     expected = np.array([ref(v[b], W[1]) for b in range(2)])
     assert obs.shape == (2, 3 * n + n * (n - 1) // 2) == expected.shape
     np.testing.assert_allclose(obs, expected, atol=1e-10, rtol=0)
-    np.testing.assert_allclose(z[:, 0], expected[:, 2 * n:3 * n] * 0 + bank.expvals(0, v)[:, 0],
-                               atol=1e-12)
+    np.testing.assert_allclose(z[:, 0], bank.expvals(0, v)[:, 0], atol=1e-12)  # the other circuit
     np.testing.assert_allclose(z[:, 1], expected[:, 2 * n:3 * n], atol=1e-10, rtol=0)
     _, obs3 = bank.measure(0, v, "xyz", circuit=1)
     np.testing.assert_allclose(obs3, expected[:, :3 * n], atol=1e-10, rtol=0)
@@ -78,8 +77,9 @@ def test_shot_estimates_have_binomial_noise_and_converge():
     """z = (estimate - exact) / sqrt((1 - exact^2) / shots) must look standard normal.
 
     900 values per shot count (50 states x 18 observables): the mean of z^2 has sd
-    sqrt(2/900) = 0.047 (more where Z and ZZ share shots), so the band [0.8, 1.2] is ~+-4 sd wide -- an estimator without noise (z = 0), with the wrong scale
-    (e.g. twice the noise: mean z^2 = 4) or a bias fails; and no |z| may exceed 6.
+    sqrt(2/900) = 0.047 (more where Z and ZZ share shots), so the band [0.8, 1.2] is ~+-4 sd
+    wide. An estimator without noise (z = 0), with the wrong scale (e.g. twice the noise: mean
+    z^2 = 4) or a bias fails; and no |z| may exceed 6.
     """
     n = 4
     psi = _states(n, 50, seed=11)
