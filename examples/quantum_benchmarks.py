@@ -59,6 +59,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from rcpod.benchmarks import bench_quantum_scale as scale_bench
+from rcpod.benchmarks import timing as _timing
 from rcpod.examples import _common
 from rcpod.examples.oil_platform import load_data as load_oil_data
 from rcpod.examples.quantum_rc import _compare, _ms, classical_params
@@ -412,9 +413,11 @@ def oil_table(oil, settings):
 
 
 def timing_table_rows(settings):
+    """Rows of ``benchmarks/bench_quantum_scale.py`` and the load average at start and end."""
+    before = _timing.load_snapshot()
     with threadpool_limits(limits=1):
         rows, _ = scale_bench.run(cells=list(CELLS), **settings["timing"])
-    return rows
+    return rows, f"{_timing.load_text(before)} at start, {_timing.load_text(_timing.load_snapshot())} at end"
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -573,11 +576,13 @@ def main(argv=None):
         shots_res = run_shots(settings)
         oil = run_oil(settings)
     t_exp = time.perf_counter() - t_start
-    timing_rows = timing_table_rows(settings)
+    timing_rows, load = timing_table_rows(settings)
+    timing_tab = scale_bench.table(timing_rows)
+    timing_tab["title"] += f"; load average {load}"
     wtl = win_tie_lose(grid, settings, oil)
     tables = main_tables(grid, settings) + [wtl_table(wtl), size_table(grid, settings),
                                             shots_table(shots_res, settings)]
-    tables += ([oil_table(oil, settings)] if oil else []) + [scale_bench.table(timing_rows)]
+    tables += ([oil_table(oil, settings)] if oil else []) + [timing_tab]
     floor = mc_noise_floor(settings)
     notes = make_notes(grid, shots_res, wtl, settings, timing_rows, floor, oil)
     figs = figures(out, grid, shots_res, settings)
