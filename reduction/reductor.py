@@ -313,8 +313,8 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         checks); ``"streamed"`` runs the full ESN chunk by chunk and keeps only the snapshots'
         Gram matrices (:mod:`rcpod.reduction.snapshot_grams`): memory ``O(N^2)`` plus a chunk,
         whatever the number of steps, and the checks then run on windows of the held-back steps
-        (each window from the zero state, the washout dropped, at most ``2 * 10^7 / N`` steps
-        in all). ``"auto"`` streams when the matrices would exceed 1 GB. Streaming does not
+        (each window from the zero state, the washout dropped, at most ``10^7 / N`` steps in
+        all). ``"auto"`` streams when the matrices would exceed 1 GB. Streaming does not
         support ``nl_fit="lstsq"``.
 
     Returns

@@ -4,9 +4,10 @@ Every basis the reductor builds is the leading eigenvectors of a Gram matrix of 
 POD modes of ``X`` those of ``X X^T``, the DEIM basis those of ``G G^T`` for the interpolated
 snapshots ``G`` -- and a Gram matrix is a sum over time steps, hence over chunks and over series.
 :func:`stream_snapshot_grams` runs the full ESN chunk by chunk (the state carried across chunks,
-as :meth:`rcpod.reservoir.ReservoirRegressor.fit` does) and adds each chunk's centred
-cross-products with the pairwise update of Chan, Golub & LeVeque (1979); memory is ``O(N^2)``
-plus one chunk, whatever the number of steps. :class:`SnapshotGrams` then gives the same bases
+as :meth:`rcpod.reservoir.ReservoirRegressor.fit` does) and adds each chunk's cross-products of
+the data shifted by the first chunk's mean (the shifted-data algorithm of Chan, Golub & LeVeque
+1983), centred once at the end; memory is ``O(N^2)`` plus one chunk, whatever the number of
+steps. :class:`SnapshotGrams` then gives the same bases
 as :class:`rcpod.reduction.Snapshots` (the matrix path) through the same methods, so the
 reductor does not ask which one it holds.
 
@@ -20,8 +21,8 @@ The interpolated snapshots of each nonlinearity come out of the moments:
 
 References
 ----------
-.. [1] T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for
-   computing sample variances", Stanford report STAN-CS-79-773, 1979.
+.. [1] T. F. Chan, G. H. Golub, R. J. LeVeque, "Algorithms for computing the sample variance:
+   analysis and recommendations", The American Statistician 37(3), 1983.
 .. [2] L. Sirovich, "Turbulence and the dynamics of coherent structures, part I", Quart. Appl.
    Math. 45(3), 1987 (POD from the snapshots' correlation matrix).
 .. [3] S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete empirical
@@ -30,6 +31,7 @@ References
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import blas
 
 from rcpod.reservoir.validation import check_int
 
@@ -41,15 +43,15 @@ from .pod import energy_rank, pod_from_gram
 __all__ = ["SnapshotGrams", "stream_snapshot_grams", "streams_by_default", "check_windows",
            "CHUNK_BYTES", "STREAM_BYTES", "CHECK_VALUES"]
 
-#: Bytes of one chunk's state (or preactivation) block while streaming: 64 MB (8,000 steps at
-#: N = 1,000; 1,600 at N = 5,000).
-CHUNK_BYTES = 64 * 2 ** 20
+#: Bytes of one chunk's state (or preactivation) block while streaming: 32 MB (4,000 steps at
+#: N = 1,000; 800 at N = 5,000); a chunk has about eight such blocks alive at its peak.
+CHUNK_BYTES = 32 * 2 ** 20
 #: ``snapshots="auto"`` streams when the snapshot matrices and full states (four N x T float64
 #: arrays) would exceed this: 1 GB.
 STREAM_BYTES = 2 ** 30
 #: The checks of a streamed reduction see at most this many state values (steps times N):
-#: 2e7, i.e. 160 MB of full-ESN states (20,000 steps at N = 1,000).
-CHECK_VALUES = 2 * 10 ** 7
+#: 1e7, i.e. 80 MB of full-ESN states (10,000 steps at N = 1,000).
+CHECK_VALUES = 10 ** 7
 
 #: which centred cross-products each interpolated nonlinearity needs, as (left, right) names
 _PAIRS = {"full": (("f", "f"),), "remainder": (("r", "r"),),
@@ -57,34 +59,59 @@ _PAIRS = {"full": (("f", "f"),), "remainder": (("r", "r"),),
 
 
 class _Moments:
-    """Running count, means and centred cross-products ``sum (a - mean a)(b - mean b)^T``."""
+    """Running count, means and centred cross-products ``sum (a - mean a)(b - mean b)^T``.
+
+    Sums of the data shifted by the first chunk's mean ``c`` (the shifted-data algorithm of
+    Chan, Golub & LeVeque: as accurate as the pairwise update while ``c`` is near the mean, and
+    with a single rank-one correction at the end); the products are added in place by BLAS
+    ``dsyrk`` (one triangle: half the flops of a general product) and ``dgemm``.
+    """
 
     def __init__(self, pairs):
         self.n = 0
         self.pairs = pairs
-        self.mean = {}
-        self.cross = {}
+        self.shift, self.sums, self._cross, self._final = {}, {}, {}, None
 
     def add(self, blocks):
         """Add one chunk; ``blocks`` maps a name to its (steps, N) rows."""
-        m = next(iter(blocks.values())).shape[0]
-        if m == 0:
+        if next(iter(blocks.values())).shape[0] == 0:
             return
-        means = {k: b.mean(axis=0) for k, b in blocks.items()}
-        used = {name for pair in self.pairs for name in pair}
-        centred = {k: blocks[k] - means[k] for k in used}
-        n = self.n
+        if self._final is not None:
+            raise RuntimeError("these moments are finished; no chunk can be added.")
+        if not self.n:
+            self.shift = {k: b.mean(axis=0) for k, b in blocks.items()}
+            self.sums = {k: np.zeros_like(c) for k, c in self.shift.items()}
+        shifted = {k: np.ascontiguousarray(b - self.shift[k]) for k, b in blocks.items()}
+        for k, b in shifted.items():
+            self.sums[k] += b.sum(axis=0)
         for a, b in self.pairs:
-            S = centred[a].T @ centred[b]
-            if n:   # Chan et al.: S += S_chunk + n m / (n + m) (mean_a - mean_a_chunk)(...)^T
-                da, db = self.mean[a] - means[a], self.mean[b] - means[b]
-                S += (n * m / (n + m)) * np.outer(da, db)
-                self.cross[(a, b)] += S
+            S = self._cross.get((a, b))
+            if S is None:
+                N = shifted[a].shape[1]
+                S = self._cross[(a, b)] = np.zeros((N, shifted[b].shape[1]), order="F")
+            # the (steps, N) C-ordered rows are an F-ordered (N, steps) array for BLAS
+            if a == b:
+                blas.dsyrk(1.0, shifted[a].T, beta=1.0, c=S, trans=0, lower=1, overwrite_c=1)
             else:
-                self.cross[(a, b)] = S
-        for k, mu in means.items():
-            self.mean[k] = mu if not n else self.mean[k] + (mu - self.mean[k]) * (m / (n + m))
-        self.n = n + m
+                blas.dgemm(1.0, shifted[a].T, shifted[b].T, beta=1.0, c=S, trans_b=1,
+                           overwrite_c=1)
+        self.n += next(iter(blocks.values())).shape[0]
+
+    @property
+    def mean(self):
+        return {k: self.shift[k] + self.sums[k] / self.n for k in self.shift}
+
+    @property
+    def cross(self):
+        """The centred cross-products, finished in place after the last chunk (no more
+        chunks can be added then)."""
+        if self._final is None:
+            for (a, b), S in self._cross.items():
+                if a == b:
+                    S += np.tril(S, -1).T   # the upper triangle from the lower one
+                S -= np.outer(self.sums[a], self.sums[b] / self.n)
+            self._final, self._cross = self._cross, None
+        return self._final
 
 
 class SnapshotGrams:
@@ -138,10 +165,10 @@ class SnapshotGrams:
         return self._x.mean["s"].copy()
 
     def state_gram(self, center):
-        """``X X^T`` of the (centred if ``center``) state snapshots."""
+        """``X X^T`` of the (centred if ``center``) state snapshots (read-only)."""
         S = self._x.cross[("x", "x")]
         if center:
-            return S.copy()
+            return S
         mu = self._x.mean["x"]
         return S + self._x.n * np.outer(mu, mu)
 
@@ -258,6 +285,10 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     if nonlinearity not in _PAIRS:
         raise ValueError(f"nonlinearity must be one of {tuple(_PAIRS)}, got {nonlinearity!r}.")
     steps = _chunk_steps(form.n_states, check_int("chunk_size", chunk_size, low=1))
+    # the states' own update gives tanh(v) to rounding (|error| <~ 2 eps / a) when v itself is
+    # not needed: it saves a sparse product with W per step, as costly as the run
+    a = float(form.leak)
+    recover = nonlinearity in (None, "full") and a >= 1e-3 and np.dtype(esn.dtype) == np.float64
     states = _Moments((("x", "x"),))
     nonlinear = _Moments(_PAIRS[nonlinearity])
     lengths = []
@@ -274,8 +305,11 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
             x, uc = x[keep], uc[keep]
             if len(x) == 0:
                 continue
-            v = form.preactivation(prev, uc)
-            f = np.tanh(v)
+            if recover:   # tanh(v[k]) = (x[k] - (1-a) x[k-1]) / a: no second product with W
+                v, f = None, (x - (1.0 - a) * prev) / a
+            else:
+                v = form.preactivation(prev, uc)
+                f = np.tanh(v)
             states.add({"x": x, "s": 1.0 - f * f})
             if nonlinearity is not None:
                 blocks = {"f": f, "v": v} if nonlinearity == "linearized" else (

@@ -130,3 +130,18 @@ def test_check_windows_bound_the_checked_steps():
     assert cuts == [11, 11]   # nothing held back: in-sample, as on the whole series
     assert streams_by_default(2000, [np.zeros((20000, 1))], 0)
     assert not streams_by_default(200, [np.zeros((20000, 1))], 0)
+
+
+def test_shifted_sums_keep_the_digits_of_a_large_mean():
+    # uncentred sums minus n m m^T would lose ~12 of 16 digits here (mean 1e6, spread 1)
+    from rcpod.reduction.snapshot_grams import _Moments
+    rng = np.random.default_rng(9)
+    data = 1e6 + rng.normal(size=(1000, 5)) * np.arange(1, 6)
+    mom = _Moments((("x", "x"),))
+    for lo in range(0, 1000, 64):
+        mom.add({"x": data[lo:lo + 64]})
+    centred = data - data.mean(axis=0)
+    np.testing.assert_allclose(mom.cross[("x", "x")], centred.T @ centred, rtol=1e-9)
+    np.testing.assert_allclose(mom.mean["x"], data.mean(axis=0), rtol=1e-15)
+    with pytest.raises(RuntimeError, match="finished"):
+        mom.add({"x": data[:3]})
