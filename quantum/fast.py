@@ -243,8 +243,9 @@ def sample_expvals(probs, signs, shots, rng):
 MEASUREMENTS = ("reference", "xyz", "xyz+zz")
 
 
-def _check_measurements(measurements, allow_reference=False):
-    allowed = MEASUREMENTS if allow_reference else MEASUREMENTS[1:]
+def _check_measurements(measurements):
+    """The extra measurement sets (``"reference"`` has no Pauli observables of its own)."""
+    allowed = MEASUREMENTS[1:]
     if measurements not in allowed:
         raise ValueError(f"measurements must be one of {list(allowed)}, got {measurements!r}.")
     return measurements
