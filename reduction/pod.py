@@ -156,7 +156,7 @@ def pod_from_gram(gram, rank=None, energy=None, method="auto", tol=SUBSPACE_TOL,
         ``"gram"``: dense eigendecomposition (all eigenvalues); ``"randomized"``: block subspace
         iteration with the residual check of :func:`rcpod.reduction.leading_modes.subspace_eigh`
         (leading eigenvalues only); ``"auto"``: dense up to order :data:`DENSE_GRAM_MAX`.
-    tol : float, default=1e-11
+    tol : float, default=1e-14
         Residual tolerance of the subspace iteration (relative to ``s_1^2``).
     random_state : int or Generator, default=0
         Start of the subspace iteration.
@@ -275,7 +275,7 @@ def pod(snapshots, rank=None, energy=None, center=False, method="auto", tol=SUBS
         ``n_dofs * n_snapshots * min(n_dofs, n_snapshots) <= EXACT_MAX_FLOPS`` (so small
         problems give the same bits as before), then ``"gram"`` while ``min(n_dofs,
         n_snapshots) <= DENSE_GRAM_MAX``, then ``"randomized"``.
-    tol : float, default=1e-11
+    tol : float, default=1e-14
         Residual tolerance of ``"randomized"``.
     random_state : int or Generator, default=0
         Start vectors of ``"randomized"`` (deterministic for a given seed).
