@@ -314,8 +314,8 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         Gram matrices (:mod:`rcpod.reduction.snapshot_grams`): memory ``O(N^2)`` plus a chunk,
         whatever the number of steps, and the checks then run on windows of the held-back steps
         (each window from the zero state, the washout dropped, at most ``10^7 / N`` steps in
-        all). ``"auto"`` streams when the matrices would exceed 1 GB. Streaming does not
-        support ``nl_fit="lstsq"``.
+        all). ``"auto"`` streams when the matrices would exceed 1 GB, unless
+        ``nl_fit="lstsq"``, which needs the snapshot matrix (``"streamed"`` then raises).
 
     Returns
     -------
@@ -377,8 +377,8 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     # snapshots -> basis -> points -> reduced class -> readout -> report; the full ESN runs once
     X_fit, y_fit, series, cuts = split_holdout(X_train, y_train, washout, holdout,
                                                n_features=esn.n_inputs_)
-    streamed = snapshots == "streamed" or (snapshots == "auto" and streams_by_default(
-        form.n_states, series, washout))
+    streamed = snapshots == "streamed" or (snapshots == "auto" and nl_fit != "lstsq"
+                                           and streams_by_default(form.n_states, series, washout))
     if streamed:   # Gram matrices only: the snapshot and state matrices are never held
         full_states = None
         snaps = stream_snapshot_grams(esn, series, washout, stops=cuts,
