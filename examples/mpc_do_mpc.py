@@ -255,13 +255,7 @@ def main(argv=None):
                   notes=notes, figures=[], headline=headline, scores=sc,
                   must_show=dict(passed=bool(must), iae_ratio=ratio),
                   seconds=time.perf_counter() - t_start)
-    _common.save_json(out / "results.json", result)
-    print(table["title"])
-    print(_common.format_table(columns, rows))
-    for note in notes:
-        print("- " + note)
-    print(f"results written to {out}")
-    return result
+    return _common.finish(out, result)
 
 
 if __name__ == "__main__":
