@@ -16,10 +16,12 @@ scikit-learn regressor can be the readout; it then sees all post-washout feature
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Mapping
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -36,6 +38,8 @@ __all__ = ["ReservoirRegressor", "ESNRegressor"]
 #: The readout keeps one (n_features, n_features) matrix per open series: a 3-D batch is trained
 #: in groups of series whose matrices fit in this many bytes (at least one series per group).
 TRAIN_GROUP_BYTES = 256 * 2 ** 20
+#: What a readout needs besides the streaming-readout protocol to be fitted with ``n_jobs``.
+MERGE_METHODS = ("statistics", "merge_statistics")
 
 def _can_stream(model):
     """Whether ``model.partial_fit`` is offered: its readout (the fitted one, else the one
@@ -47,6 +51,39 @@ def _can_stream(model):
         except (TypeError, ValueError):
             return True   # an invalid readout: partial_fit then says what is wrong with it
     return is_streaming_readout(readout)
+
+
+def _run_chunks(reservoir, u, chunk_size, include_input):
+    """``(start, features)`` per chunk of ``chunk_size`` steps of one series (2-D ``u``) or
+    one batch of series (3-D ``u``), the state carried across chunks."""
+    state = None
+    for t0 in range(0, u.shape[-2], chunk_size):
+        uc = u[..., t0:t0 + chunk_size, :]
+        states = reservoir.run(uc, state0=state)
+        state = states[..., -1, :].copy()   # a copy: the chunk's states can then be freed
+        feats = reservoir.features(states)
+        del states
+        if include_input:
+            feats = np.concatenate([feats, uc.astype(feats.dtype)], axis=-1)
+        yield t0, feats
+        del feats   # only one chunk of states alive at a time (N = 20,000: 1.6 GB each)
+
+
+def _series_statistics(reservoir, readout, u, y, washout, chunk_size, include_input, one_d):
+    """The map step of a fit with ``n_jobs``: run one series (2-D ``u``, targets ``y``) through
+    ``reservoir`` chunk by chunk, accumulate its post-washout rows in ``readout`` (an unfitted
+    clone) as one series and return ``readout.statistics()``. The rows, chunks and blocks are
+    those of the sequential fit, so the exported sums are bit-identical to its."""
+    readout.reset()
+    for t0, feats in _run_chunks(reservoir, u, chunk_size, include_input):
+        lo = max(washout - t0, 0)
+        f = feats[lo:]
+        if f.shape[0]:
+            t = y[t0 + lo:t0 + lo + f.shape[0]]
+            readout.accumulate(f, t[:, 0] if one_d else t, series=0)
+        del feats, f
+    readout.end_series(0)
+    return readout.statistics()
 
 
 def _names_source(X):
@@ -71,6 +108,20 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         Feed ``[features(x[k]); u[k]]`` to the readout instead of the features alone.
     chunk_size : int, default=10000
         Time steps per chunk when running long series.
+    n_jobs : int or None, default=None
+        Parallel training over series (map and reduce): with an int, ``fit`` and
+        ``partial_fit`` run every series on a joblib worker (``joblib.Parallel(n_jobs)``, so
+        the active ``joblib.parallel_config`` backend is used), which accumulates that series'
+        readout statistics (:meth:`RidgeReadout.statistics`); they are merged in series order
+        (:meth:`RidgeReadout.merge_statistics`) and solved once. The fitted weights equal the
+        sequential fit's bit for bit: the readout sees the same rows in the same blocks and
+        merges the series in the same order (for a 3-D batch, which the sequential fit runs as
+        batched reservoir runs, as far as batched and per-series states agree: bit for bit for
+        a sparse ``W``). ``None`` (the default) trains sequentially in this
+        process, whatever the joblib configuration. To use a Dask cluster, start a
+        ``distributed.Client`` (``Client("tcp://host:8786")`` for a remote scheduler) and fit
+        inside ``with joblib.parallel_config(backend="dask"):`` with ``n_jobs=-1``. Needs a
+        readout with ``statistics`` / ``merge_statistics`` (the default ``RidgeReadout``).
     random_state : int, Generator or None, default=None
         Seed of the reservoir made at ``fit`` when the reservoir would otherwise be unseeded:
         with ``reservoir=None`` the default is ``ESN(random_state=random_state)``, and a given
@@ -115,6 +166,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         "include_input": ["boolean"],
         "chunk_size": [Interval(numbers.Integral, 1)],
         "random_state": ESN._parameter_constraints["random_state"],
+        "n_jobs": [None, Interval(numbers.Integral)],
     }
     _fitted_schema = {
         "reservoir_": [InstanceOf(BaseReservoir)],
@@ -128,13 +180,22 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
     _fitted_optional = frozenset({"reduction_report_", "feature_names_in_"})
 
     def __init__(self, reservoir=None, readout=None, washout=0, include_input=False,
-                 chunk_size=10000, random_state=None):
+                 chunk_size=10000, random_state=None, n_jobs=None):
         self.reservoir = reservoir
         self.readout = readout
         self.washout = washout
         self.include_input = include_input
         self.chunk_size = chunk_size
         self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a subclass that copies these constraints but takes no n_jobs trains sequentially
+        if ("n_jobs" in cls.__dict__.get("_parameter_constraints", {})
+                and "n_jobs" not in inspect.signature(cls.__init__).parameters):
+            cls._parameter_constraints = {k: v for k, v in cls._parameter_constraints.items()
+                                          if k != "n_jobs"}
 
     # -- construction hooks (ESNRegressor overrides) --------------------------------------------
     def _make_reservoir(self):
@@ -309,19 +370,8 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
                  series.batch[lo:lo + size]) for lo in range(0, len(series.arrays), size)]
 
     def _chunks(self, reservoir, u):
-        """``(start, features)`` per chunk of ``chunk_size`` steps of one series (2-D ``u``) or
-        one batch of series (3-D ``u``), the state carried across chunks."""
-        state = None
-        for t0 in range(0, u.shape[-2], self.chunk_size):
-            uc = u[..., t0:t0 + self.chunk_size, :]
-            states = reservoir.run(uc, state0=state)
-            state = states[..., -1, :].copy()   # a copy: the chunk's states can then be freed
-            feats = reservoir.features(states)
-            del states
-            if self.include_input:
-                feats = np.concatenate([feats, uc.astype(feats.dtype)], axis=-1)
-            yield t0, feats
-            del feats   # only one chunk of states alive at a time (N = 20,000: 1.6 GB each)
+        """``(start, features)`` per chunk of ``chunk_size`` steps (see :func:`_run_chunks`)."""
+        return _run_chunks(reservoir, u, self.chunk_size, self.include_input)
 
     def _train(self, reservoir, readout, series, targets, one_d, final=True):
         """Feed post-washout features and targets to the readout and (re)fit it.
@@ -329,7 +379,12 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         A streaming readout gets every series' rows in time order as that series
         (``accumulate(..., series=i)``) and each series is closed in series order
         (``end_series(i)``), whatever the chunk size and layout; the last ``solve`` is
-        ``final`` for ``fit`` (the readout may drop statistics it need not keep)."""
+        ``final`` for ``fit`` (the readout may drop statistics it need not keep). With
+        ``n_jobs`` the series are mapped to joblib workers instead (:meth:`_train_parallel`)."""
+        n_jobs = getattr(self, "n_jobs", None)
+        if n_jobs is not None:
+            self._train_parallel(reservoir, readout, series, targets, one_d, final, n_jobs)
+            return
         if not is_streaming_readout(readout):
             kept_f, kept_y = [], []
             for index, t0, feats in self._feature_chunks(reservoir, series):
@@ -356,6 +411,23 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
                 del feats, f   # before the next chunk is run
             for i in indices:
                 readout.end_series(i)
+        readout.solve(final=final)
+
+    def _train_parallel(self, reservoir, readout, series, targets, one_d, final, n_jobs):
+        """Map: one task per series (:func:`_series_statistics`) on the active joblib backend;
+        reduce: merge the exported statistics in series order (results come back in task order),
+        then one ``solve``."""
+        if not (is_streaming_readout(readout)
+                and all(callable(getattr(readout, m, None)) for m in MERGE_METHODS)):
+            raise ValueError(f"n_jobs={n_jobs} needs a readout with "
+                             f"{'/'.join(STREAMING_PROTOCOL + MERGE_METHODS)} (e.g. "
+                             f"RidgeReadout), got {type(readout).__name__}; use n_jobs=None.")
+        template = clone(readout)
+        tasks = (delayed(_series_statistics)(reservoir, template, u, targets[i], self.washout,
+                                             self.chunk_size, self.include_input, one_d)
+                 for i, u in enumerate(series.arrays))
+        for stats in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+            readout.merge_statistics(stats)
         readout.solve(final=final)
 
     def _predict_series(self, series):
@@ -441,6 +513,9 @@ class ESNRegressor(ReservoirRegressor):
     washout, include_input, chunk_size : see :class:`ReservoirRegressor`
     random_state : int, Generator or None
         Seed of the reservoir weights.
+    n_jobs : int or None, default=None
+        Parallel training over series, on the active joblib backend (a Dask cluster inside
+        ``joblib.parallel_config(backend="dask")``): see :class:`ReservoirRegressor`.
 
     References
     ----------
@@ -468,7 +543,7 @@ class ESNRegressor(ReservoirRegressor):
     def __init__(self, n_units=100, spectral_radius=0.9, leak_rate=1.0, input_scaling=1.0,
                  bias_scaling=0.0, density=0.1, w_init="normal", ridge=1e-6, washout=0,
                  include_input=False, dtype="float64", backend="auto", chunk_size=10000,
-                 random_state=None, keep_statistics=False):
+                 random_state=None, keep_statistics=False, n_jobs=None):
         self.n_units = n_units
         self.spectral_radius = spectral_radius
         self.leak_rate = leak_rate
@@ -484,6 +559,7 @@ class ESNRegressor(ReservoirRegressor):
         self.chunk_size = chunk_size
         self.random_state = random_state
         self.keep_statistics = keep_statistics
+        self.n_jobs = n_jobs
 
     def _make_reservoir(self):
         return ESN(n_units=self.n_units, spectral_radius=self.spectral_radius,

@@ -60,6 +60,12 @@ four methods (otherwise it collects all features and calls ``fit``):
     ``intercept_``. ``final=True`` (the end of a ``fit``) lets the readout free statistics it
     was not asked to keep.
 
+Map and reduce over series: :meth:`RidgeReadout.statistics` exports what a readout has
+accumulated and :meth:`RidgeReadout.merge_statistics` merges it into another readout as one more
+closed series (the same update as ``end_series``). Series accumulated apart (on workers) and
+merged in series order give bit for bit the statistics of accumulating them in that order here;
+``ReservoirRegressor(n_jobs=...)`` fits that way.
+
 References
 ----------
 .. [1] T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for
@@ -72,6 +78,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -91,6 +98,8 @@ BLOCK_ROWS = 1024
 PANEL = 512
 
 _STAT_NAMES = ("feature_mean_", "target_mean_", "scatter_xx_", "scatter_xy_")
+#: The keys of :meth:`RidgeReadout.statistics`.
+_EXPORTED = ("n_samples", "feature_mean", "target_mean", "scatter_xx", "scatter_xy", "targets_1d")
 
 #: The methods of the streaming-readout protocol (see the module docstring).
 STREAMING_PROTOCOL = ("reset", "accumulate", "end_series", "solve")
@@ -447,24 +456,151 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
             s.flush(workers)
             if s.n == 0:
                 return self
-            if not hasattr(self, "scatter_xx_"):
-                self.n_samples_seen_ = s.n
-                self.feature_mean_, self.target_mean_ = s.mx, s.my
-                self.scatter_xx_, self.scatter_xy_ = s.sxx, s.sxy
-                return self
-            na, nb = self.n_samples_seen_, s.n
-            n = na + nb
-            c = na * nb / n
-            dx, dy = s.mx - self.feature_mean_, s.my - self.target_mean_
-            S, Sxy = self.scatter_xx_, self.scatter_xy_
-            for j0, j1 in _panels(S.shape[0]):
-                S[:j1, j0:j1] += s.sxx[:j1, j0:j1]
-            _outer_add_upper(S, c, dx)
-            Sxy += s.sxy
-            Sxy += c * np.multiply.outer(dx, dy)
-            self.feature_mean_ = (na * self.feature_mean_ + nb * s.mx) / n
-            self.target_mean_ = (na * self.target_mean_ + nb * s.my) / n
-            self.n_samples_seen_ = n
+            self._merge_total(s.n, s.mx, s.my, s.sxx, s.sxy)
+        return self
+
+    def _merge_total(self, nb, mxb, myb, sxx, sxy):
+        """Merge a group's count, means and centred sums (upper triangle of ``sxx`` used) into
+        the total by the pairwise update; the first group becomes the total (no copy)."""
+        if not hasattr(self, "scatter_xx_"):
+            self.n_samples_seen_ = nb
+            self.feature_mean_, self.target_mean_ = mxb, myb
+            self.scatter_xx_, self.scatter_xy_ = sxx, sxy
+            return
+        na = self.n_samples_seen_
+        n = na + nb
+        c = na * nb / n
+        dx, dy = mxb - self.feature_mean_, myb - self.target_mean_
+        S, Sxy = self.scatter_xx_, self.scatter_xy_
+        for j0, j1 in _panels(S.shape[0]):
+            S[:j1, j0:j1] += sxx[:j1, j0:j1]
+        _outer_add_upper(S, c, dx)
+        Sxy += sxy
+        Sxy += c * np.multiply.outer(dx, dy)
+        self.feature_mean_ = (na * self.feature_mean_ + nb * mxb) / n
+        self.target_mean_ = (na * self.target_mean_ + nb * myb) / n
+        self.n_samples_seen_ = n
+
+    # -- exporting and merging statistics (map-reduce over series) -----------------------------
+    def statistics(self):
+        """The accumulated statistics, as a dictionary of copies, for :meth:`merge_statistics`.
+
+        Open series are closed first (in the order they were opened, as :meth:`solve` does).
+        A readout that accumulates some series (on a worker, say) exports them with this method;
+        another readout merges them with :meth:`merge_statistics`.
+
+        Returns
+        -------
+        dict
+            ``n_samples`` (int), ``feature_mean`` (n_features,), ``target_mean`` (n_targets,),
+            ``scatter_xx`` (n_features, n_features, symmetric, Fortran order), ``scatter_xy``
+            (n_features, n_targets) -- the centred sums of the module docstring -- and
+            ``targets_1d`` (bool: the rows' targets were 1-D).
+
+        Raises
+        ------
+        ValueError
+            If no rows have been accumulated (or the statistics were not kept).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rcpod.reservoir import RidgeReadout
+        >>> X = np.arange(12.0).reshape(6, 2) ** 1.5; y = X @ [1.0, -1.0]
+        >>> stats = RidgeReadout().accumulate(X, y).statistics()
+        >>> stats["n_samples"], stats["scatter_xx"].shape, stats["targets_1d"]
+        (6, (2, 2), True)
+        """
+        for key in list(self.__dict__.get("_open", {})):
+            self.end_series(key)
+        if not hasattr(self, "scatter_xx_"):
+            raise ValueError("RidgeReadout.statistics: no statistics (no rows accumulated, or "
+                             "fitted with keep_statistics=False).")
+        with _one_blas_thread():
+            _symmetrize(self.scatter_xx_)
+        return {"n_samples": int(self.n_samples_seen_),
+                "feature_mean": self.feature_mean_.copy(),
+                "target_mean": self.target_mean_.copy(),
+                "scatter_xx": self.scatter_xx_.copy(order="F"),
+                "scatter_xy": self.scatter_xy_.copy(),
+                "targets_1d": bool(self._targets_1d())}
+
+    def merge_statistics(self, statistics):
+        """Merge another readout's statistics (from :meth:`statistics`) as one more closed
+        series.
+
+        The merge is the pairwise update of the module docstring, the one :meth:`end_series`
+        makes: statistics exported one series each and merged in series order give the total
+        of accumulating those series here in that order, bit for bit. This is how
+        ``ReservoirRegressor(n_jobs=...)`` fits: the series are mapped to workers (each
+        accumulates and exports one series), their statistics merged here in series order, and
+        one :meth:`solve` follows. Does not solve.
+
+        Parameters
+        ----------
+        statistics : dict
+            As returned by :meth:`statistics` (same numbers of features and targets, and the
+            same 1-D or 2-D targets, as the rows this readout has seen).
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        Two halves accumulated apart and merged give the fit on both halves as two series:
+
+        >>> import numpy as np
+        >>> from rcpod.reservoir import RidgeReadout
+        >>> X = np.random.default_rng(0).normal(size=(40, 3)); y = X @ [1.0, 2.0, 3.0] + 0.5
+        >>> parts = [RidgeReadout().accumulate(X[:25], y[:25]).statistics(),
+        ...          RidgeReadout().accumulate(X[25:], y[25:]).statistics()]
+        >>> merged = RidgeReadout()
+        >>> for part in parts:
+        ...     merged = merged.merge_statistics(part)
+        >>> whole = RidgeReadout().accumulate(X[:25], y[:25], series=0).end_series(0)
+        >>> whole = whole.accumulate(X[25:], y[25:], series=1).solve()
+        >>> bool(np.array_equal(merged.solve().coef_, whole.coef_))
+        True
+        """
+        if not isinstance(statistics, Mapping):
+            raise TypeError(f"statistics must be the dict of RidgeReadout.statistics(), got "
+                            f"{type(statistics).__name__}.")
+        missing = sorted(set(_EXPORTED) - set(statistics))
+        if missing:
+            raise ValueError(f"statistics lacks {missing} (expected the dict of "
+                             f"RidgeReadout.statistics()).")
+        nb = statistics["n_samples"]
+        if not isinstance(nb, numbers.Integral) or isinstance(nb, bool) or nb < 0:
+            raise ValueError(f"statistics['n_samples'] must be an int >= 0, got {nb!r}.")
+        mx = np.asarray(statistics["feature_mean"], dtype=np.float64)
+        my = np.asarray(statistics["target_mean"], dtype=np.float64)
+        sxx = np.array(statistics["scatter_xx"], dtype=np.float64, order="F")
+        sxy = np.array(statistics["scatter_xy"], dtype=np.float64)
+        p, q = mx.shape[0] if mx.ndim == 1 else -1, my.shape[0] if my.ndim == 1 else -1
+        if p < 1 or q < 1 or sxx.shape != (p, p) or sxy.shape != (p, q):
+            raise ValueError(f"statistics have inconsistent shapes: feature_mean {mx.shape}, "
+                             f"target_mean {my.shape}, scatter_xx {sxx.shape}, scatter_xy "
+                             f"{sxy.shape}.")
+        y1d = bool(statistics["targets_1d"])
+        shape = self._shape()
+        if shape is None:
+            if hasattr(self, "coef_"):
+                raise ValueError("this RidgeReadout was fitted without keeping its statistics "
+                                 "(keep_statistics=False), so no statistics can be merged into "
+                                 "it; call reset() first.")
+            self._check_params()
+            self._y1d = y1d
+        elif (p, q) != shape:
+            raise ValueError(f"statistics have {p} features / {q} targets, this readout "
+                             f"{shape[0]} / {shape[1]}.")
+        elif y1d != self._targets_1d():
+            raise ValueError(f"statistics are of {'1-D' if y1d else '2-D'} targets, this "
+                             f"readout's of {'1-D' if self._targets_1d() else '2-D'} targets.")
+        if nb == 0:
+            return self
+        with _one_blas_thread():
+            self._merge_total(int(nb), mx, my, sxx, sxy)
         return self
 
     def solve(self, final=False):
