@@ -219,7 +219,7 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
            basis="pod", rank=None, energy=None, n_points=None, nonlinear_rank=None, center=False,
            output_weight=0.5, nl_fit="interpolation", readout="projected", washout=None,
            check_stability=True, divergence_tol=0.5, holdout=0.1, output_tol=OUTPUT_TOL,
-           decomposition="auto", snapshots="auto"):
+           decomposition="auto", snapshots="auto", n_jobs=None):
     """Reduce a fitted ESN estimator by POD, POD-DEIM / Q-DEIM or stabilised POD-DEIM.
 
     Parameters
@@ -316,6 +316,16 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         (each window from the zero state, the washout dropped, at most ``10^7 / N`` steps in
         all). ``"auto"`` streams when the matrices would exceed 1 GB, unless
         ``nl_fit="lstsq"``, which needs the snapshot matrix (``"streamed"`` then raises).
+    n_jobs : int or None, default=None
+        ``None`` runs everything here. An int streams the snapshots (as ``"streamed"``) with one
+        task per training series on the active joblib backend and merges the per-series Gram
+        matrices here, in series order, before the one decomposition
+        (:func:`rcpod.reduction.snapshot_grams.stream_snapshot_grams`); the reduced model is
+        the local streamed one up to rounding. For a Dask cluster, start a
+        ``distributed.Client`` (``Client("tcp://host:8786")`` for a remote scheduler) and call
+        ``reduce(..., n_jobs=-1)`` inside ``with joblib.parallel_config(backend="dask"):``.
+        Needs ``snapshots`` "auto" or "streamed" and ``nl_fit="interpolation"``; the checks and
+        ``readout="refit"`` run here.
 
     Returns
     -------
@@ -373,17 +383,24 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     check_value("decomposition", decomposition, [Options(POD_METHODS)])
     check_value("snapshots", snapshots, [Options(("auto", "matrix", "streamed"))])
     divergence_tol = check_real("divergence_tol", divergence_tol, low=0, closed="neither")
+    n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
+    if n_jobs is not None and (snapshots == "matrix" or nl_fit == "lstsq"):
+        raise ValueError(f"n_jobs={n_jobs} merges streamed Gram matrices; it cannot be combined "
+                         f"with snapshots={snapshots!r} / nl_fit={nl_fit!r}, which need the "
+                         f"snapshot matrix.")
 
     # snapshots -> basis -> points -> reduced class -> readout -> report; the full ESN runs once
     X_fit, y_fit, series, cuts = split_holdout(X_train, y_train, washout, holdout,
                                                n_features=esn.n_inputs_)
-    streamed = snapshots == "streamed" or (snapshots == "auto" and nl_fit != "lstsq"
-                                           and streams_by_default(form.n_states, series, washout))
+    streamed = snapshots == "streamed" or n_jobs is not None or (
+        snapshots == "auto" and nl_fit != "lstsq"
+        and streams_by_default(form.n_states, series, washout))
     if streamed:   # Gram matrices only: the snapshot and state matrices are never held
         full_states = None
         snaps = stream_snapshot_grams(esn, series, washout, stops=cuts,
                                       nonlinearity=None if sampling is None else nonlinearity,
-                                      chunk_size=getattr(estimator, "chunk_size", 10000))
+                                      chunk_size=getattr(estimator, "chunk_size", 10000),
+                                      n_jobs=n_jobs)
     else:
         full_states = [esn.run(u) for u in series]
         snaps = snapshots_from_states(form, series, full_states, washout, stops=cuts)

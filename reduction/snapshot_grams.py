@@ -11,6 +11,12 @@ steps. :class:`SnapshotGrams` then gives the same bases
 as :class:`rcpod.reduction.Snapshots` (the matrix path) through the same methods, so the
 reductor does not ask which one it holds.
 
+Being sums over series, the Grams also scale out: :meth:`SnapshotGrams.merge` adds another
+group's Grams by the pairwise update of Chan, Golub & LeVeque [1]_ (for groups ``a``, ``b`` with
+``d = mean_b - mean_a``: ``S = S_a + S_b + (n_a n_b / n) d d^T``), and
+``stream_snapshot_grams(..., n_jobs=...)`` streams every series on a joblib worker (a Dask cluster
+inside ``joblib.parallel_config(backend="dask")``) and merges their Grams in series order.
+
 The interpolated snapshots of each nonlinearity come out of the moments:
 
 * ``"full"``: ``G = F = tanh(V)``, its Gram ``F F^T``;
@@ -31,6 +37,7 @@ References
 from __future__ import annotations
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.linalg import blas
 
 from rcpod.reservoir.validation import check_int
@@ -100,6 +107,28 @@ class _Moments:
     @property
     def mean(self):
         return {k: self.shift[k] + self.sums[k] / self.n for k in self.shift}
+
+    def merge(self, other):
+        """Add ``other``'s moments (same pairs) by the pairwise update, in place: the centred
+        cross-products ``S_a + S_b + (n_a n_b / n) d_a d_b^T`` with ``d = mean_other - mean``.
+        Both are finished (no chunk can be added afterwards)."""
+        if other.n == 0:
+            return self
+        if self.n == 0:
+            self.n, self.shift, self.sums = other.n, other.shift, other.sums
+            self._cross, self._final = other._cross, other._final
+            return self
+        n, c = self.n + other.n, self.n * other.n / (self.n + other.n)
+        ma, mb = self.mean, other.mean
+        d = {k: mb[k] - ma[k] for k in ma}
+        mine, theirs = self.cross, other.cross
+        for (a, b), S in mine.items():
+            S += theirs[(a, b)]
+            S += c * np.outer(d[a], d[b])
+        self.shift = {k: (self.n * ma[k] + other.n * mb[k]) / n for k in ma}
+        self.sums = {k: np.zeros_like(v) for k, v in self.shift.items()}
+        self.n = n
+        return self
 
     @property
     def cross(self):
@@ -204,6 +233,47 @@ class SnapshotGrams:
         captured = float(np.sum(Psi * (G @ Psi)) / total) if total > 0 else 1.0
         return Psi, lam, captured
 
+    def merge(self, other):
+        """Add the Grams of other series (streamed for the same nonlinearity), in place.
+
+        The pairwise update of the module docstring, applied to every centred cross-product;
+        the series of ``other`` follow those of ``self`` in :attr:`lengths`. This is the reduce
+        step of ``stream_snapshot_grams(..., n_jobs=...)``. Both objects' moments are finished
+        by it (it is meant for Grams that are complete).
+
+        Parameters
+        ----------
+        other : SnapshotGrams
+            Grams of other series, streamed with the same ``nonlinearity``.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rcpod.reservoir import ESN
+        >>> from rcpod.reduction.snapshot_grams import stream_snapshot_grams
+        >>> esn = ESN(n_units=20, random_state=0).initialize(1)
+        >>> a, b = np.random.default_rng(0).uniform(-1, 1, (2, 200, 1))
+        >>> both = stream_snapshot_grams(esn, [a, b], washout=10, nonlinearity="full")
+        >>> merged = stream_snapshot_grams(esn, [a], washout=10, nonlinearity="full").merge(
+        ...     stream_snapshot_grams(esn, [b], washout=10, nonlinearity="full"))
+        >>> merged.lengths, bool(np.allclose(merged.interpolated_gram()[0],
+        ...                                  both.interpolated_gram()[0], rtol=1e-12))
+        ([190, 190], True)
+        """
+        if not isinstance(other, SnapshotGrams):
+            raise TypeError(f"other must be a SnapshotGrams, got {type(other).__name__}.")
+        if other.nonlinearity != self.nonlinearity:
+            raise ValueError(f"cannot merge Grams streamed for nonlinearity="
+                             f"{other.nonlinearity!r} into ones for {self.nonlinearity!r}.")
+        self._x.merge(other._x)
+        self._g.merge(other._g)
+        self.lengths += other.lengths
+        return self
+
     def linearization(self):
         """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` as in :meth:`rcpod.reduction.Snapshots.linearization`
         (``"linearized"`` only): ``(slopes, offsets)``."""
@@ -246,7 +316,7 @@ def _chunk_steps(n_units, chunk_size):
 
 
 def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="full",
-                          chunk_size=10000):
+                          chunk_size=10000, n_jobs=None):
     """Run the full ESN over ``inputs`` chunk by chunk and accumulate its snapshot Grams.
 
     Parameters
@@ -263,6 +333,12 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
         (the Galerkin POD needs only the states).
     chunk_size : int, default=10000
         Most steps per chunk (fewer if a chunk's states would exceed :data:`CHUNK_BYTES`).
+    n_jobs : int or None, default=None
+        ``None`` streams the series one after another here. An int streams each series in
+        its own task of ``joblib.Parallel(n_jobs)`` (so on the active joblib backend: a Dask
+        cluster inside ``joblib.parallel_config(backend="dask")`` with a ``distributed.Client``)
+        and merges the per-series Grams here in series order (:meth:`SnapshotGrams.merge`):
+        the same Grams up to rounding (each series is centred at its own shift).
 
     Returns
     -------
@@ -280,11 +356,29 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     >>> bool(np.allclose(g.interpolated_gram()[0], R @ R.T))
     True
     """
-    form = full_form(esn)
     washout = check_int("washout", washout, low=0)
     if nonlinearity not in _PAIRS:
         raise ValueError(f"nonlinearity must be one of {tuple(_PAIRS)}, got {nonlinearity!r}.")
-    steps = _chunk_steps(form.n_states, check_int("chunk_size", chunk_size, low=1))
+    chunk_size = check_int("chunk_size", chunk_size, low=1)
+    n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
+    if n_jobs is None:
+        grams = _stream(esn, inputs, washout, stops, nonlinearity, chunk_size)
+    else:   # map: one series per task; reduce: merge in series order (tasks come back in order)
+        full_form(esn)   # the ESN is checked here, before anything is sent
+        tasks = (delayed(_stream)(esn, [u], washout, None if stops is None else [stops[i]],
+                                  nonlinearity, chunk_size) for i, u in enumerate(inputs))
+        grams = None
+        for part in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+            grams = part if grams is None else grams.merge(part)
+    if grams is None or grams.n_snapshots == 0:
+        raise ValueError("no snapshots: every series is shorter than the washout.")
+    return grams
+
+
+def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size):
+    """The Grams of ``inputs`` streamed one series after another (none if all are too short)."""
+    form = full_form(esn)
+    steps = _chunk_steps(form.n_states, chunk_size)
     # the states' own update gives tanh(v) to rounding (|error| <~ 2 eps / a) when v itself is
     # not needed: it saves a sparse product with W per step, as costly as the run
     a = float(form.leak)
@@ -317,8 +411,6 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
                 nonlinear.add(blocks)
             del x, v, f, prev   # one chunk alive at a time
         lengths.append(max(0, stop - washout))
-    if states.n == 0:
-        raise ValueError("no snapshots: every series is shorter than the washout.")
     return SnapshotGrams(states, nonlinear, nonlinearity, lengths)
 
 
