@@ -573,8 +573,8 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         nb = statistics["n_samples"]
         if not isinstance(nb, numbers.Integral) or isinstance(nb, bool) or nb < 0:
             raise ValueError(f"statistics['n_samples'] must be an int >= 0, got {nb!r}.")
-        mx = np.asarray(statistics["feature_mean"], dtype=np.float64)
-        my = np.asarray(statistics["target_mean"], dtype=np.float64)
+        mx = np.array(statistics["feature_mean"], dtype=np.float64)
+        my = np.array(statistics["target_mean"], dtype=np.float64)
         sxx = np.array(statistics["scatter_xx"], dtype=np.float64, order="F")
         sxy = np.array(statistics["scatter_xy"], dtype=np.float64)
         p, q = mx.shape[0] if mx.ndim == 1 else -1, my.shape[0] if my.ndim == 1 else -1
