@@ -59,7 +59,7 @@ class QuantumReservoirRegressor(ReservoirRegressor):
     _parameter_constraints = {
         **QuantumReservoir._parameter_constraints,
         **{k: v for k, v in ReservoirRegressor._parameter_constraints.items()
-           if k not in ("reservoir", "readout", "random_state")},
+           if k not in ("reservoir", "readout", "random_state", "n_jobs")},
         "ridge": [Interval(numbers.Real, 0)],   # RidgeReadout's alpha
     }
 

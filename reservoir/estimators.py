@@ -16,7 +16,6 @@ scikit-learn regressor can be the readout; it then sees all post-washout feature
 """
 from __future__ import annotations
 
-import inspect
 import numbers
 from collections.abc import Mapping
 
@@ -188,14 +187,6 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         self.chunk_size = chunk_size
         self.random_state = random_state
         self.n_jobs = n_jobs
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # a subclass that copies these constraints but takes no n_jobs trains sequentially
-        if ("n_jobs" in cls.__dict__.get("_parameter_constraints", {})
-                and "n_jobs" not in inspect.signature(cls.__init__).parameters):
-            cls._parameter_constraints = {k: v for k, v in cls._parameter_constraints.items()
-                                          if k != "n_jobs"}
 
     # -- construction hooks (ESNRegressor overrides) --------------------------------------------
     def _make_reservoir(self):
