@@ -197,10 +197,21 @@ class LeakyTanhForm:
         return replace(self, **arrays)
 
     # -- the update --------------------------------------------------------------------------------
+    def _operands(self, z, u):
+        """``z`` and ``u`` as arrays whose last axes fit the form (a clear error otherwise)."""
+        z, u = np.asarray(z), np.asarray(u)
+        if z.ndim not in (1, 2) or z.shape[-1] != self.n_states:
+            raise ValueError(f"z must have shape ({self.n_states},) or (B, {self.n_states}), "
+                             f"got {z.shape}.")
+        if u.shape != z.shape[:-1] + (self.n_inputs,):
+            raise ValueError(f"u must have shape {z.shape[:-1] + (self.n_inputs,)} to match z, "
+                             f"got {u.shape}.")
+        return z, u
+
     def preactivation(self, z, u):
-        """``v = A z + B u + c`` (batched over leading axes of ``z`` and ``u``)."""
-        z = np.asarray(z)
-        return (self.A @ z.T).T + np.asarray(u) @ self.B.T + self.c
+        """``v = A z + B u + c`` (batched over a leading axis of ``z`` and ``u``)."""
+        z, u = self._operands(z, u)
+        return (self.A @ z.T).T + u @ self.B.T + self.c
 
     def nonlinearity(self, v):
         """``h(v)``: ``tanh(v)``, or ``tanh(v) - v`` for the remainder form."""
@@ -235,7 +246,7 @@ class LeakyTanhForm:
 
     def step(self, z, u):
         """One step ``z' `` from ``z`` (n,) or (B, n) and ``u`` (n_inputs,) or (B, n_inputs)."""
-        z, u = np.asarray(z), np.asarray(u)
+        z, u = self._operands(z, u)
         pnl, plin = self.input_terms(u)
         return self._advance(z, pnl, plin, *self._leak_and_keep())
 
@@ -250,9 +261,17 @@ class LeakyTanhForm:
         states : ndarray of shape (T, n) or (B, T, n)
         """
         inputs = np.asarray(inputs)
+        z = np.array(state0, copy=True)
+        if inputs.ndim not in (2, 3) or inputs.shape[-1] != self.n_inputs:
+            raise ValueError(f"inputs must have shape (T, {self.n_inputs}) or (B, T, "
+                             f"{self.n_inputs}), got {inputs.shape}.")
+        if z.shape != inputs.shape[:-2] + (self.n_states,):
+            raise ValueError(f"state0 must have shape {inputs.shape[:-2] + (self.n_states,)} "
+                             f"to match inputs, got {z.shape}.")
+        if not (np.all(np.isfinite(inputs)) and np.all(np.isfinite(z))):
+            raise ValueError("inputs and state0 must be finite (no NaN or infinity).")
         pnl, plin = self.input_terms(inputs)
         a, keep = self._leak_and_keep()
-        z = np.array(state0, copy=True)
         out = np.empty(inputs.shape[:-1] + (self.n_states,), dtype=z.dtype)
         for k in range(inputs.shape[-2]):
             z = self._advance(z, pnl[..., k, :], None if plin is None else plin[..., k, :], a,

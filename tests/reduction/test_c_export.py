@@ -101,3 +101,11 @@ def test_static_work_arrays_for_large_models(models, tmp_path, monkeypatch):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
     np.testing.assert_allclose(c.step(x, u), model.reservoir_.form().step(x, u), rtol=0,
                                atol=1e-12)
+
+
+def test_unfitted_or_foreign_models_are_refused(tmp_path):
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError, match="not initialized"):
+        to_c(ESN(n_units=5), tmp_path)
+    with pytest.raises(TypeError, match="model must be"):
+        to_c("esn", tmp_path)

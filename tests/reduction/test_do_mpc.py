@@ -160,3 +160,12 @@ def test_example_smoke(tmp_path):
         assert s["bound_violations"] == 0 and s["rate_violations"] == 0
     assert result["must_show"]["passed"]
     assert (tmp_path / "results.json").is_file()
+
+
+def test_unfitted_or_foreign_models_are_refused():
+    from sklearn.exceptions import NotFittedError
+    from rcpod.reservoir import ESN
+    with pytest.raises(NotFittedError, match="not initialized"):
+        to_do_mpc(ESN(n_units=5))
+    with pytest.raises(TypeError, match="model must be"):
+        to_do_mpc(object())

@@ -94,3 +94,18 @@ def test_accepts_a_fitted_reservoirpy_model():
     red = reduce_to_tolerance(model, u, tol=0.1, washout=50, ranks=(5, 10, 20, 40))
     rep = red.reduction_report_
     assert rep.output_error <= 0.1 and rep.step_flops < rep.full_step_flops
+
+
+def test_bad_input_is_named(narma_like):
+    from sklearn.exceptions import NotFittedError
+    est, u, _ = narma_like
+    with pytest.raises(NotFittedError, match="not fitted"):
+        reduce_to_tolerance(ESNRegressor(n_units=20), u)
+    bad = u.copy()
+    bad[7, 0] = np.nan
+    with pytest.raises(ValueError, match="X_train contains NaN"):
+        reduce_to_tolerance(est, bad)
+    with pytest.raises(ValueError, match="X_train has 2 features"):
+        reduce_to_tolerance(est, np.hstack([u, u]))
+    with pytest.raises(ValueError, match="washout"):
+        reduce_to_tolerance(est, u, washout=-1)

@@ -125,3 +125,17 @@ def test_form_is_immutable_and_checks_shapes():
                       E=np.zeros((3, 3)))
     with pytest.raises(ValueError, match="c must have shape"):
         LeakyTanhForm(A=np.zeros((3, 3)), B=np.zeros((3, 1)), c=np.zeros(2), leak=1.0)
+
+
+def test_bad_operands_are_named():
+    f = _general_form(False)
+    with pytest.raises(ValueError, match="z must have shape"):
+        f.step(np.zeros(4), np.zeros(2))
+    with pytest.raises(ValueError, match="u must have shape"):
+        f.jacobians(np.zeros(5), np.zeros(3))
+    with pytest.raises(ValueError, match="inputs must have shape"):
+        f.run(np.zeros((10, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match="state0 must have shape"):
+        f.run(np.zeros((2, 10, 2)), np.zeros(5))
+    with pytest.raises(ValueError, match="finite"):
+        f.run(np.full((10, 2), np.nan), np.zeros(5))
