@@ -207,8 +207,16 @@ def snapshots_from_states(form, inputs, states, washout=0, stops=None):
     >>> a.n_snapshots, bool(np.array_equal(a.nonlinear, b.nonlinear))
     (35, True)
     """
+    if len(inputs) != len(states) or (stops is not None and len(stops) != len(inputs)):
+        raise ValueError(f"inputs, states (and stops) must have one entry per run, got "
+                         f"{len(inputs)}, {len(states)}"
+                         + ("" if stops is None else f" and {len(stops)}") + ".")
     xs, fs, vs, lengths = [], [], [], []
     for i, (u, x) in enumerate(zip(inputs, states)):
+        if np.shape(x) != np.shape(u)[:-1] + (form.n_states,):
+            raise ValueError(f"states[{i}] must have shape "
+                             f"{np.shape(u)[:-1] + (form.n_states,)} to match inputs[{i}], got "
+                             f"{np.shape(x)}.")
         stop = None if stops is None else stops[i]
         x = np.asarray(x, dtype=np.float64)
         u = np.asarray(u, dtype=np.float64)

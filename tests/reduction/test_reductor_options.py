@@ -114,3 +114,14 @@ def test_report_from_dict_checks_fields():
     with pytest.raises(TypeError, match="rank"):
         ReductionReport.from_dict({**rep.to_dict(), "rank": 2.5})
     assert json.dumps(sorted(rep))  # keys are plain field names
+
+
+def test_snapshots_from_states_checks_its_runs(fitted):
+    from rcpod.reduction import snapshots_from_states
+    est, u, _ = fitted
+    esn = est.reservoir_
+    x = esn.run(u[:100])
+    with pytest.raises(ValueError, match="one entry per run"):
+        snapshots_from_states(esn.form(), [u[:100], u[:100]], [x])
+    with pytest.raises(ValueError, match=r"states\[0\] must have shape"):
+        snapshots_from_states(esn.form(), [u[:100]], [x[:50]])
