@@ -197,6 +197,19 @@ def _projected_readout(estimator, red):
     return new
 
 
+def _estimator_settings(estimator):
+    """The full estimator's settings a reduced estimator keeps."""
+    return dict(washout=estimator.washout, include_input=estimator.include_input,
+                chunk_size=getattr(estimator, "chunk_size", 10000))
+
+
+def _projected_model(estimator, red):
+    """The fitted reduced estimator with the projected readout (``readout="projected"``)."""
+    return ReservoirRegressor.from_parts(
+        red, _projected_readout(estimator, red),
+        target_1d=bool(getattr(estimator, "target_1d_", False)), **_estimator_settings(estimator))
+
+
 def _checks(estimator, model, series, cuts, washout, full_states, divergence_tol, output_tol):
     """Trajectory and output checks of the reduced model, on the full ESN's states run once."""
     checks = trajectory_report(full_states, model.reservoir_, series, washout,
@@ -416,14 +429,11 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     name = method_name(sampling, nonlinearity)
     logger.info("reduced ESN N=%d to r=%d (%s)", form.n_states, Psi.shape[1], name)
 
-    common = dict(washout=estimator.washout, include_input=estimator.include_input,
-                  chunk_size=getattr(estimator, "chunk_size", 10000))
     if readout == "projected":
-        model = ReservoirRegressor.from_parts(
-            red, _projected_readout(estimator, red),
-            target_1d=bool(getattr(estimator, "target_1d_", False)), **common)
+        model = _projected_model(estimator, red)
     else:
-        model = ReservoirRegressor(reservoir=red, readout=clone(estimator.readout_), **common)
+        model = ReservoirRegressor(reservoir=red, readout=clone(estimator.readout_),
+                                   **_estimator_settings(estimator))
         model.fit(X_fit, y_fit)
     if check_stability:
         if streamed:   # bounded windows of the held-back steps, each run from the zero state

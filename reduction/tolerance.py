@@ -35,7 +35,6 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from rcpod.reservoir.estimators import ReservoirRegressor
 from rcpod.reservoir.validation import check_int, check_real
 
 from .diagnostics import ReductionWarning
@@ -43,7 +42,7 @@ from .full_model import full_form
 from .output_check import OUTPUT_TOL, check_outputs, outputs_from_states, split_holdout
 from .pod import pod
 from .reduced import ReducedReservoir
-from .reductor import (SAMPLINGS, _as_estimator, _check_estimator, _projected_readout,
+from .reductor import (SAMPLINGS, _as_estimator, _check_estimator, _projected_model,
                        _state_basis, method_name, reduce)
 from .snapshots import snapshots_from_states
 
@@ -143,10 +142,7 @@ class _Search:
         with np.errstate(all="ignore"):
             red = cls.from_esn(self.esn, Psi, U, p,
                                nl_snapshots=G if nl_fit == "lstsq" else None, **extra)
-            model = ReservoirRegressor.from_parts(
-                red, _projected_readout(self.estimator, red), washout=self.estimator.washout,
-                include_input=self.estimator.include_input,
-                target_1d=bool(getattr(self.estimator, "target_1d_", False)))
+            model = _projected_model(self.estimator, red)
             out = check_outputs(self.estimator, model, self.series, self.cuts, self.washout,
                                 full_outputs=self.full_outputs)
         return out["output_error"]
