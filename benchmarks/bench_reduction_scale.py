@@ -12,16 +12,21 @@ What is measured.
 
 * ``scale``: for each N a freshly exec'd child draws NARMA10 (``narma(10, ...)``, seed 0) long
   enough for 20,000 snapshots after the washout (100) and the held-back 10 %, fits
-  ``ESNRegressor(n_units=N, density=0.1, ridge=1e-6, washout=100, random_state=0)`` and times
-  one ``reduce(..., rank=50)`` per method -- ``pod-deim`` (POD basis) and
-  ``pod-qdeim-linearized`` with ``basis="output-weighted"`` (the accurate variant) -- with the
-  default options (``decomposition="auto"``, ``snapshots="auto"``: at these sizes the snapshots
-  are streamed into Gram matrices and the output-weighted basis uses the low-rank Gramian
-  factor). Each (N, method) runs in its own child, so its ``VmHWM`` (peak resident memory of
-  the process, from ``/proc/self/status``; it includes the fit) is its own. ``--exact`` adds
-  the rcpod 0.1 path (``decomposition="exact", snapshots="matrix"``) for ``pod-deim`` as the
-  peer, measured in the same run. One repetition each (minutes per run): the ratio has no
-  spread; the load average before and after each child is printed.
+  ``ESNRegressor(n_units=N, density=d, ridge=1e-6, washout=100, random_state=0)`` and saves it;
+  then, per method, another fresh child loads it and times one ``reduce(..., rank=50)`` --
+  ``pod-deim`` (POD basis) and ``pod-qdeim-linearized`` with ``basis="output-weighted"`` (the
+  accurate variant) -- with the default options (``decomposition="auto"``,
+  ``snapshots="auto"``: at these sizes the snapshots are streamed into Gram matrices and the
+  output-weighted basis uses the low-rank Gramian factor). The reducing child's ``VmHWM``
+  (peak resident memory of the process, from ``/proc/self/status``) is the reduction's own
+  (plus loading the model and the data; the fit ran elsewhere). The density is ``0.1``
+  (``--density``, the package's default) or ``K / N`` with ``--in-degree K`` (K nonzeros per
+  row on average: the sparse recipe of large reservoirs, whose full run does not grow as
+  ``N^2``). ``--exact`` adds the rcpod 0.1 path (``decomposition="exact",
+  snapshots="matrix"``) for ``pod-deim`` as the peer, measured in the same run. One repetition
+  each (minutes per run): no spread; the load average before and after each child is printed.
+  ``--json FILE`` keeps the rows (examples/reduction_scale.py makes the report's table and
+  figure from them).
 * ``long``: a child fits ``ESNRegressor(n_units=1000, density=0.1)`` on 10^6 NARMA10 steps
   (inputs from [0, 0.4]: with [0, 0.5] every draw tried diverged; streamed fit), prints the peak after the fit, then reduces it (``pod-deim``, r = 50, default
   options, streamed) and prints the peak after the reduction. Goal: under 1 GB.
@@ -82,19 +87,33 @@ def _narma(steps, seed=0, input_range=(0.0, 0.5)):
 
 
 # -- children (fresh processes) ------------------------------------------------------------------
-def child_scale(n_units, method, exact):
-    """Fit, then reduce once; print one JSON line (times, peak memory)."""
+def _scale_data():
+    steps = WASHOUT + int(np.ceil(SNAPSHOTS / (1 - HOLDOUT))) + 1
+    return _narma(steps)
+
+
+def child_fit(n_units, density, path):
+    """Fit the full ESN and save it; print one JSON line (time, peak memory)."""
+    from rcpod.reservoir import ESNRegressor
+    from rcpod.reservoir.persistence import save
+    u, y = _scale_data()
+    t0 = time.perf_counter()
+    est = ESNRegressor(n_units=n_units, density=density, ridge=1e-6, washout=WASHOUT,
+                       random_state=0).fit(u, y)
+    t_fit = time.perf_counter() - t0
+    save(est, path)
+    print(json.dumps(dict(n_units=n_units, density=density, nnz=int(est.reservoir_.W_.nnz),
+                          fit_s=t_fit, fit_peak_mb=timing.peak_rss_mb())))
+
+
+def child_scale(path, method, exact):
+    """Load the saved full ESN, reduce it once; print one JSON line (time, peak memory)."""
     import warnings
 
     from rcpod.reduction import reduce
-    from rcpod.reservoir import ESNRegressor
-    steps = WASHOUT + int(np.ceil(SNAPSHOTS / (1 - HOLDOUT))) + 1
-    u, y = _narma(steps)
-    t0 = time.perf_counter()
-    est = ESNRegressor(n_units=n_units, density=0.1, ridge=1e-6, washout=WASHOUT,
-                       random_state=0).fit(u, y)
-    t_fit = time.perf_counter() - t0
-    fit_peak = timing.peak_rss_mb()
+    from rcpod.reservoir.persistence import load
+    est = load(path)
+    u, _ = _scale_data()
     kw = dict(SCALE_METHODS[method], rank=50, **(EXACT if exact else {}))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -102,10 +121,56 @@ def child_scale(n_units, method, exact):
         red = reduce(est, u, **kw)
         t_red = time.perf_counter() - t0
     rep = red.reduction_report_
-    print(json.dumps(dict(n_units=n_units, method=method, exact=exact, fit_s=t_fit,
-                          reduce_s=t_red, fit_peak_mb=fit_peak,
+    print(json.dumps(dict(method=method, exact=exact, reduce_s=t_red,
                           n_snapshots=rep.n_snapshots, output_error=rep.output_error,
                           stable=rep.stable, **timing.memory_report())))
+
+
+def scale(n_units, methods, exact=False, density=0.1, in_degree=None, workdir=None):
+    """Fit once per N (a child), reduce once per method (a child each); the rows as dicts."""
+    import tempfile
+    rows = []
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        for n in n_units:
+            d = density if in_degree is None else min(1.0, in_degree / n)
+            path = os.path.join(tmp, f"esn_{n}.npz")
+            fit, before, after = _run_child(["fit", n, d, path])
+            if "error" in fit:
+                rows.append(dict(n_units=n, density=d, error=fit["error"]))
+                print(f"{n:>6} fit ERROR {fit['error'][-300:]}", flush=True)
+                continue
+            runs = [(m, False) for m in methods] + ([("pod-deim", True)] if exact else [])
+            for method, ex in runs:
+                out, before, after = _run_child(["scale", path, method, int(ex)])
+                row = dict(fit, **out, load_before=before, load_after=after)
+                rows.append(row)
+                if "error" in out:
+                    print(f"{n:>6} {method:18} ERROR {out['error'][-300:]}", flush=True)
+                    continue
+                print(f"{n:>6} {fit['nnz'] / n:9.0f} {method:18} {'exact' if ex else 'new':7} "
+                      f"{fit['fit_s']:7.1f} {out['reduce_s']:9.1f} {out['peak_rss_mb']:8.0f}  "
+                      f"{before} -> {after}", flush=True)
+    return rows
+
+
+#: the goals of issue "reduction at scale": N -> (seconds, MB) for every method
+SCALE_GOALS = {5000: (30.0, 2048.0), 20000: (180.0, 6144.0)}
+
+
+def scale_verdicts(rows):
+    """``(N, nnz per unit, method, verdict text)`` for the rows with a goal."""
+    out = []
+    for r in rows:
+        goal = SCALE_GOALS.get(r["n_units"])
+        if goal is None or "error" in r or r.get("exact"):
+            continue
+        ok = r["reduce_s"] < goal[0] and r["peak_rss_mb"] < goal[1]
+        out.append((r["n_units"], r["nnz"] / r["n_units"], r["method"],
+                    f"reduce {r['reduce_s']:.1f} s, peak {r['peak_rss_mb']:.0f} MB (goal < "
+                    f"{goal[0]:.0f} s and < {goal[1] / 1024:.0f} GB: "
+                    f"{'MET' if ok else 'NOT MET'}; load {r['load_before']} -> "
+                    f"{r['load_after']})"))
+    return out
 
 
 def child_long(n_units, steps):
@@ -208,6 +273,9 @@ def main(argv=None):
     parser.add_argument("what", choices=("scale", "long", "accuracy"))
     parser.add_argument("--n-units", type=int, nargs="+", default=[2000, 5000])
     parser.add_argument("--methods", nargs="+", default=list(SCALE_METHODS))
+    parser.add_argument("--density", type=float, default=0.1, help="density of W (scale)")
+    parser.add_argument("--in-degree", type=int, default=None,
+                        help="nonzeros per row of W instead of --density (scale)")
     parser.add_argument("--exact", action="store_true",
                         help="also run the exact rcpod 0.1 path for pod-deim (slow)")
     parser.add_argument("--steps", type=int, default=10 ** 6)
@@ -231,22 +299,9 @@ def main(argv=None):
                   f"(goal < 1024 MB: {'MET' if out['peak_rss_mb'] < 1024 else 'NOT MET'}); "
                   f"load {before} -> {after}")
     else:
-        print(f"{'N':>6} {'method':18} {'path':7} {'fit s':>7} {'reduce s':>9} "
-              f"{'fit peak MB':>12} {'peak MB':>8}  load before -> after")
-        for n in args.n_units:
-            runs = [(m, False) for m in args.methods]
-            if args.exact:
-                runs.append(("pod-deim", True))
-            for method, exact in runs:
-                out, before, after = _run_child(["scale", n, method, int(exact)])
-                results.append(dict(out, load_before=before, load_after=after))
-                if "error" in out:
-                    print(f"{n:>6} {method:18} {'exact' if exact else 'new':7} ERROR "
-                          f"{out['error'][-300:]}")
-                    continue
-                print(f"{n:>6} {method:18} {'exact' if exact else 'new':7} "
-                      f"{out['fit_s']:7.1f} {out['reduce_s']:9.1f} {out['fit_peak_mb']:12.0f} "
-                      f"{out['peak_rss_mb']:8.0f}  {before} -> {after}", flush=True)
+        print(f"{'N':>6} {'nnz/unit':>9} {'method':18} {'path':7} {'fit s':>7} {'reduce s':>9} "
+              f"{'peak MB':>8}  load before -> after")
+        results = scale(args.n_units, args.methods, args.exact, args.density, args.in_degree)
         new = {(r["n_units"], r["method"]): r for r in results
                if "error" not in r and not r["exact"]}
         for r in results:
@@ -254,13 +309,8 @@ def main(argv=None):
                 ratio = r["reduce_s"] / new[(r["n_units"], "pod-deim")]["reduce_s"]
                 print(f"N = {r['n_units']} pod-deim: exact / new reduce time = {ratio:.1f}x "
                       f"(one run each, same machine and session)")
-        for (n, method), r in new.items():
-            if n == 5000:
-                ok = r["reduce_s"] < 30 and r["peak_rss_mb"] < 2048
-                print(f"N = 5000 {method}: reduce {r['reduce_s']:.1f} s, peak "
-                      f"{r['peak_rss_mb']:.0f} MB (goal < 30 s and < 2 GB: "
-                      f"{'MET' if ok else 'NOT MET'}; load {r['load_before']} -> "
-                      f"{r['load_after']})")
+        for n, per_unit, method, text in scale_verdicts(results):
+            print(f"N = {n} ({per_unit:.0f} nonzeros per unit) {method}: {text}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)
@@ -269,8 +319,10 @@ def main(argv=None):
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         kind, rest = sys.argv[2], sys.argv[3:]
-        if kind == "scale":
-            child_scale(int(rest[0]), rest[1], bool(int(rest[2])))
+        if kind == "fit":
+            child_fit(int(rest[0]), float(rest[1]), rest[2])
+        elif kind == "scale":
+            child_scale(rest[0], rest[1], bool(int(rest[2])))
         else:
             child_long(int(rest[0]), int(rest[1]))
     else:

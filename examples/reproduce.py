@@ -52,7 +52,11 @@ EXPERIMENTS = [
      "Accuracy-driven reduction on NARMA10 (rcpod and reservoirpy ESNs)"),
     ("reduction_memory_capacity", "rcpod.examples.reduction_memory_capacity",
      "Memory capacity of reduced ESNs"),
+    ("reduction_scale", "rcpod.examples.reduction_scale",
+     "reduce() at scale: time and memory against N"),
     ("oil_platform", "rcpod.examples.oil_platform", "Oil platform identification with ESNs"),
+    ("oil_platform_dask", "rcpod.examples.oil_platform_dask",
+     "Fit and reduce on 200 oil-platform runs on a Dask cluster"),
     ("mpc_oil_platform", "rcpod.examples.mpc_oil_platform", "MPC of the oil platform with ESNs"),
     ("mpc_do_mpc", "rcpod.examples.mpc_do_mpc",
      "do-mpc's MPC next to TrackingMPC on the oil platform (reduced ESN)"),
@@ -64,7 +68,8 @@ EXPERIMENTS = [
 
 #: Optional modules a part cannot run without, with the extra of setup.cfg that installs them.
 #: (matplotlib, extra ``plot``, is optional for every part: without it figures are skipped.)
-REQUIRES = {"mpc_oil_platform": {"casadi": "mpc"},
+REQUIRES = {"oil_platform_dask": {"distributed": "dask"},
+            "mpc_oil_platform": {"casadi": "mpc"},
             "mpc_do_mpc": {"casadi": "mpc", "do_mpc": "dompc"}}
 
 

@@ -124,7 +124,7 @@ class _Moments:
         mine, theirs = self.cross, other.cross
         for (a, b), S in mine.items():
             S += theirs[(a, b)]
-            S += c * np.outer(d[a], d[b])
+            _add_outer(S, c, d[a], d[b])
         self.shift = {k: (self.n * ma[k] + other.n * mb[k]) / n for k in ma}
         self.sums = {k: np.zeros_like(v) for k, v in self.shift.items()}
         self.n = n
@@ -137,10 +137,43 @@ class _Moments:
         if self._final is None:
             for (a, b), S in self._cross.items():
                 if a == b:
-                    S += np.tril(S, -1).T   # the upper triangle from the lower one
-                S -= np.outer(self.sums[a], self.sums[b] / self.n)
+                    _mirror_lower(S)
+                _add_outer(S, -1.0 / self.n, self.sums[a], self.sums[b])
             self._final, self._cross = self._cross, None
         return self._final
+
+
+#: rows per block of the in-place matrix updates (no N x N temporary: at N = 20,000 a Gram
+#: matrix is 3.2 GB)
+_BLOCK = 512
+
+
+def _mirror_lower(S):
+    """Copy the strict lower triangle of the square ``S`` onto the upper one, in place."""
+    n = S.shape[0]
+    for j0 in range(0, n, _BLOCK):
+        j1 = min(j0 + _BLOCK, n)
+        S[j0:j1, j1:] = S[j1:, j0:j1].T
+        block = S[j0:j1, j0:j1]
+        block[np.triu_indices(j1 - j0, 1)] = block.T[np.triu_indices(j1 - j0, 1)]
+
+
+def _add_outer(S, alpha, x, y):
+    """``S += alpha x y^T`` in place, by row blocks."""
+    for i0 in range(0, S.shape[0], _BLOCK):
+        i1 = min(i0 + _BLOCK, S.shape[0])
+        S[i0:i1] += alpha * np.outer(x[i0:i1], y)
+
+
+def _symmetrize(S):
+    """``S = (S + S^T) / 2`` in place for a square ``S``."""
+    n = S.shape[0]
+    for j0 in range(0, n, _BLOCK):
+        j1 = min(j0 + _BLOCK, n)
+        upper = S[j0:j1, j0:]
+        mean = 0.5 * (upper + S[j0:, j0:j1].T)
+        S[j0:j1, j0:] = mean
+        S[j0:, j0:j1] = mean.T
 
 
 class SnapshotGrams:
@@ -154,8 +187,10 @@ class SnapshotGrams:
     ----------
     states : _Moments
         Of the state snapshots ``x`` (name ``"x"``) and the slopes ``1 - tanh(v)^2`` (``"s"``).
-    nonlinear : _Moments
-        Of the blocks the interpolated nonlinearity needs (see the module docstring).
+    nonlinear : _Moments or None
+        Of the blocks the interpolated nonlinearity needs (see the module docstring); None for
+        ``"full"`` when the nonlinear snapshots are the state snapshots themselves (leak rate
+        1: ``x[k] = tanh(v[k])``), whose Gram is then not accumulated twice.
     nonlinearity : {"full", "remainder", "linearized"}
     lengths : list of int
         Kept steps per series.
@@ -177,6 +212,7 @@ class SnapshotGrams:
     def __init__(self, states, nonlinear, nonlinearity, lengths):
         self._x = states
         self._g = nonlinear
+        self._state_centered = True   # the moments' cross-products are centred
         self.nonlinearity = nonlinearity
         self.lengths = list(lengths)
 
@@ -194,12 +230,19 @@ class SnapshotGrams:
         return self._x.mean["s"].copy()
 
     def state_gram(self, center):
-        """``X X^T`` of the (centred if ``center``) state snapshots (read-only)."""
+        """``X X^T`` of the (centred if ``center``) state snapshots (a copy)."""
+        return self._state_gram(center).copy()
+
+    def _state_gram(self, center):
+        """The one stored state Gram, turned between its centred and uncentred forms in place
+        (by ``+- n mu mu^T``; no second N x N array, 3.2 GB at N = 20,000): read-only, and
+        valid until the next call with the other ``center``."""
         S = self._x.cross[("x", "x")]
-        if center:
-            return S
-        mu = self._x.mean["x"]
-        return S + self._x.n * np.outer(mu, mu)
+        if bool(center) != self._state_centered:
+            mu = self._x.mean["x"]
+            _add_outer(S, -self._x.n if center else self._x.n, mu, mu)
+            self._state_centered = bool(center)
+        return S
 
     def state_basis(self, rank, energy, center, method="auto"):
         """POD modes of the state snapshots: ``(modes, singular values, total energy)``.
@@ -207,7 +250,7 @@ class SnapshotGrams:
         ``method`` as in :func:`rcpod.reduction.pod_from_gram` (``"exact"`` is its dense
         eigendecomposition, ``"gram"``).
         """
-        G = self.state_gram(center)
+        G = self._state_gram(center)
         Psi, s = pod_from_gram(G, rank=rank, energy=energy, method=_gram_method(method))
         return Psi, s, float(np.trace(G))
 
@@ -216,7 +259,7 @@ class SnapshotGrams:
         """Output-weighted modes from a factor ``Q ~ Z Z^T``
         (:func:`rcpod.reduction.output_weighted_pod_from_gram`) or a dense Gramian ``Q``:
         ``(modes, eigenvalues of M, energy share of the state snapshots they capture)``."""
-        G = self.state_gram(center)
+        G = self._state_gram(center)
         if gramian is None:
             Psi, lam = output_weighted_pod_from_gram(G, self.n_snapshots, factor, rank=rank,
                                                      energy=energy, weight=weight,
@@ -269,8 +312,15 @@ class SnapshotGrams:
         if other.nonlinearity != self.nonlinearity:
             raise ValueError(f"cannot merge Grams streamed for nonlinearity="
                              f"{other.nonlinearity!r} into ones for {self.nonlinearity!r}.")
+        if (self._g is None) != (other._g is None):
+            raise ValueError("cannot merge Grams whose nonlinear snapshots are the states into "
+                             "ones with their own (streamed from ESNs with other leak rates).")
+        for grams in (self, other):
+            if grams.n_snapshots:
+                grams._state_gram(center=True)   # the moments merge in the centred form
         self._x.merge(other._x)
-        self._g.merge(other._g)
+        if self._g is not None:
+            self._g.merge(other._g)
         self.lengths += other.lengths
         return self
 
@@ -285,15 +335,32 @@ class SnapshotGrams:
 
     def interpolated_gram(self):
         """``G G^T`` of the interpolated snapshots and the ``from_esn`` extras they come with."""
+        G, extra = self._interpolated_gram()
+        return (G.copy() if self._g is None else G), extra
+
+    def _interpolated_gram(self):
+        """:meth:`interpolated_gram`, the stored state Gram itself when ``F = X``."""
+        if self._g is None:   # F = X
+            return self._state_gram(center=False), {}
         c, mu = self._g.cross, self._g.mean
         if self.nonlinearity == "linearized":
             D, e = self.linearization()
             SFV = c[("f", "v")]
-            G = c[("f", "f")] - SFV * D[None, :] - D[:, None] * SFV.T \
-                + D[:, None] * c[("v", "v")] * D[None, :]
-            return 0.5 * (G + G.T), dict(slopes=D, offsets=e)
+            # F = X when the run's tanh is the state (leak rate 1): its Gram is the states'
+            G = (c[("f", "f")] if ("f", "f") in c else self._state_gram(center=True)).copy()
+            T = SFV * D[None, :]                  # S_FF - S_FV D - D S_VF + D S_VV D, with
+            G -= T                                # one N x N temporary
+            G -= T.T
+            np.multiply(c[("v", "v")], D[None, :], out=T)
+            T *= D[:, None]
+            G += T
+            del T
+            _symmetrize(G)
+            return G, dict(slopes=D, offsets=e)
         name = "f" if self.nonlinearity == "full" else "r"
-        return c[(name, name)] + self._g.n * np.outer(mu[name], mu[name]), {}
+        G = c[(name, name)].copy()
+        _add_outer(G, self._g.n, mu[name], mu[name])
+        return G, {}
 
     def interpolated_basis(self, cls, rank, method="auto"):
         """DEIM basis of the snapshots ``cls`` interpolates (``cls.variant``'s nonlinearity):
@@ -301,7 +368,7 @@ class SnapshotGrams:
         if cls.variant[1] != self.nonlinearity:
             raise ValueError(f"these grams were streamed for nonlinearity="
                              f"{self.nonlinearity!r}, not {cls.variant[1]!r}.")
-        G, extra = self.interpolated_gram()
+        G, extra = self._interpolated_gram()
         U, s = pod_from_gram(G, rank=rank, method=_gram_method(method))
         return U, s, float(np.trace(G)), extra, None
 
@@ -383,8 +450,12 @@ def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size):
     # not needed: it saves a sparse product with W per step, as costly as the run
     a = float(form.leak)
     recover = nonlinearity in (None, "full") and a >= 1e-3 and np.dtype(esn.dtype) == np.float64
+    # with a = 1 the run's own tanh(v[k]) is x[k], bit for bit: F F^T is X X^T, not summed twice
+    f_is_x = a == 1.0 and np.dtype(esn.dtype) == np.float64
+    same = f_is_x and nonlinearity == "full"
     states = _Moments((("x", "x"),))
-    nonlinear = _Moments(_PAIRS[nonlinearity])
+    pairs = tuple(p for p in _PAIRS[nonlinearity] if not (f_is_x and p == ("f", "f")))
+    nonlinear = None if same else _Moments(pairs)
     lengths = []
     for i, u in enumerate(inputs):
         u = np.asarray(u, dtype=np.float64)
@@ -392,7 +463,12 @@ def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size):
         state = np.zeros(form.n_states)
         for t0 in range(0, stop, steps):
             uc = u[t0:min(t0 + steps, stop)]
-            x = np.asarray(esn.run(uc, state0=state), dtype=np.float64)
+            if recover:
+                x, v = esn.run(uc, state0=state), None
+            else:   # the preactivations the run made, not a second product with W
+                x, v = esn.run_with_preactivations(uc, state0=state)
+                v = np.asarray(v, dtype=np.float64)
+            x = np.asarray(x, dtype=np.float64)
             keep = slice(max(0, washout - t0), None)
             prev = np.concatenate([state[None, :], x[:-1]])[keep]
             state = x[-1].copy()
@@ -400,12 +476,12 @@ def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size):
             if len(x) == 0:
                 continue
             if recover:   # tanh(v[k]) = (x[k] - (1-a) x[k-1]) / a: no second product with W
-                v, f = None, (x - (1.0 - a) * prev) / a
+                f = x if same else (x - (1.0 - a) * prev) / a
             else:
-                v = form.preactivation(prev, uc)
-                f = np.tanh(v)
+                v = v[keep]
+                f = x if f_is_x else np.tanh(v)
             states.add({"x": x, "s": 1.0 - f * f})
-            if nonlinearity is not None:
+            if nonlinear is not None and nonlinearity is not None:
                 blocks = {"f": f, "v": v} if nonlinearity == "linearized" else (
                     {"f": f} if nonlinearity == "full" else {"r": f - v})
                 nonlinear.add(blocks)

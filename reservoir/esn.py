@@ -14,10 +14,11 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from . import kernels
-from .base import BaseReservoir
+from .base import BaseReservoir, _require_initialized
 from .form import LeakyTanhForm
 from .initializers import (W_INITIALIZERS, make_bias, make_input, make_recurrent,
                            warn_if_doubtful)
+from .threaded_csr import run_csr_series as _run_csr_series
 from .validation import Array, Interval, Options, Sparse, check_allocation, check_params
 
 __all__ = ["ESN"]
@@ -246,10 +247,10 @@ class ESN(BaseReservoir):
             return kernels.run_dense_batch(W, proj, np.ascontiguousarray(state0), leak)
         arrays = kernels.csr_arrays(W) + (self.W_in_, self.bias_)
         if inputs.ndim == 2:
-            return kernels.run_csr(*arrays, inputs, state0, leak)
+            return _run_csr_series(arrays, inputs, state0, leak)
         B, T, _ = inputs.shape
         if B < _MIN_GROUPED_BATCH:  # too few series to fill a SIMD group: one at a time
-            return np.stack([kernels.run_csr(*arrays, u, x0, leak)
+            return np.stack([_run_csr_series(arrays, u, x0, leak)
                              for u, x0 in zip(inputs, state0)])
         # SIMD groups of LANES series with interleaved states, groups in parallel threads
         N, L = self.n_states_, kernels.LANES
@@ -260,6 +261,48 @@ class ESN(BaseReservoir):
         out = np.empty((B, T, N), dtype=state0.dtype)
         kernels.run_csr_batch(*arrays, inputs, state, leak, out)
         return out
+
+    def run_with_preactivations(self, inputs, state0=None):
+        """States of one series and the preactivations they were made from.
+
+        Parameters
+        ----------
+        inputs : array of shape (T, n_inputs)
+        state0 : array of shape (n_states,), optional
+            Initial state; zeros by default.
+
+        Returns
+        -------
+        states : ndarray of shape (T, N)
+            As :meth:`run` (the same numbers).
+        preactivations : ndarray of shape (T, N)
+            ``v[k] = W x[k-1] + W_in u[k] + b``; for a sparse W (numba backend) the very
+            values the states were made from (no second product with W), otherwise computed
+            from the states by :meth:`form`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rcpod.reservoir import ESN
+        >>> esn = ESN(n_units=30, random_state=0).initialize(1)
+        >>> u = np.random.default_rng(0).uniform(-1, 1, (20, 1))
+        >>> x, v = esn.run_with_preactivations(u)
+        >>> bool(np.array_equal(x, esn.run(u))), bool(np.allclose(x, np.tanh(v), atol=1e-15))
+        (True, True)
+        """
+        _require_initialized(self)
+        inputs = self._check_inputs(inputs)
+        if inputs.ndim != 2:
+            raise ValueError(f"inputs must be one series (T, n_inputs), got shape "
+                             f"{inputs.shape}.")
+        x0 = self._check_state(state0, None)
+        if sp.issparse(self.W_) and self.backend != "numpy" and len(inputs):
+            pre = np.empty((len(inputs), self.n_states_), dtype=x0.dtype)
+            arrays = kernels.csr_arrays(self.W_) + (self.W_in_, self.bias_)
+            return _run_csr_series(arrays, inputs, x0, self._leak(), pre), pre
+        states = self.run(inputs, x0)
+        prev = np.concatenate([x0[None, :], states[:-1]])
+        return states, self.form().preactivation(prev, inputs).astype(states.dtype, copy=False)
 
     def _step(self, state, u):
         # one step is a run of length 1: the compiled loop beats scipy's sparse matvec overhead

@@ -44,14 +44,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import njit, prange, types
 from numba.extending import intrinsic
 
 from .vector_tanh import scalar_tanh as _tanh
 from .vector_tanh import tanh  # noqa: F401  (kernels.tanh, used by the tests; public in vector_tanh)
 
-__all__ = ["csr_arrays", "group_kernels", "run_csr", "run_csr_batch", "run_dense",
-           "run_dense_batch"]
+__all__ = ["csr_arrays", "group_kernels", "row_splits", "run_csr", "run_csr_batch",
+           "run_csr_threads", "run_dense", "run_dense_batch", "THREADED_MIN_NNZ"]
 
 #: series per SIMD group of the batched sparse kernel
 LANES = 8
@@ -146,7 +146,7 @@ def _project(W_in, bias, u, p):
 
 
 @njit(error_model="numpy", nogil=True, cache=True)
-def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak):
+def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None):
     """States of one series with a sparse W (from :func:`csr_arrays`).
 
     ``W_in u[k] + b`` is made step by step (no (T, N) projection is stored); ``W x`` is
@@ -168,6 +168,10 @@ def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak):
     leak : float
         Leak rate ``a`` in (0, 1], best a scalar of the states' dtype (``np.float32(a)`` for a
         float32 run: a Python float makes the leak arithmetic float64).
+    pre_out : ndarray of shape (T, N), optional
+        x0's dtype, C-contiguous: receives the preactivations ``v[k] = W x[k-1] + W_in u[k] +
+        b`` the states were made from (the snapshots of a reduction need them; a second product
+        with W would cost as much as the run).
 
     Returns
     -------
@@ -198,9 +202,102 @@ def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak):
     pre = np.empty_like(x0)
     x = x0
     for t in range(T):
+        v = pre if pre_out is None else pre_out[t]
         _project(W_in, bias, inputs[t], p)
-        _csr_matvec_plus(indptr, indices, data, x, p, pre)
-        _leaky_tanh(pre, x, out[t], keep, leak)
+        _csr_matvec_plus(indptr, indices, data, x, p, v)
+        _leaky_tanh(v, x, out[t], keep, leak)
+        x = out[t]
+    return out
+
+
+#: :func:`run_csr_threads` pays a thread synchronisation per step (~10 us with two idle cores):
+#: it is used from this many nonzeros of W (a step of ~0.5 ms on one core), where it measured
+#: 1.9x faster on two idle cores (2-core Intel Xeon, N = 2,000-20,000)
+THREADED_MIN_NNZ = 10 ** 6
+
+
+def row_splits(indptr, parts):
+    """Row boundaries giving ``parts`` blocks of W with about equal numbers of nonzeros.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (N + 1,)
+        CSR row pointers.
+    parts : int
+        Number of blocks (at least 1).
+
+    Returns
+    -------
+    ndarray of shape (parts + 1,), int64
+        ``0 = s[0] <= s[1] <= ... <= s[parts] = N``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.kernels import row_splits
+    >>> row_splits(np.array([0, 4, 5, 6, 7, 8]), 2)
+    array([0, 1, 5])
+    """
+    indptr = np.asarray(indptr, dtype=np.int64)
+    targets = indptr[-1] * np.arange(parts + 1) // parts
+    splits = np.searchsorted(indptr, targets, side="left").astype(np.int64)
+    splits[0], splits[-1] = 0, len(indptr) - 1
+    return np.maximum.accumulate(splits)
+
+
+@njit(error_model="numpy", nogil=True, parallel=True, cache=True)
+def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits, pre_out=None):
+    """:func:`run_csr` with every step's rows shared by numba's threads.
+
+    Block ``q`` of rows ``splits[q]:splits[q + 1]`` (:func:`row_splits`) is done by one
+    thread with the same loops as :func:`run_csr`, each row summed in the same order, so the
+    states are bit-identical to :func:`run_csr` whatever the number of threads; the threads
+    meet once per step. Worth it only for a large W (:data:`THREADED_MIN_NNZ`) on idle cores:
+    with another process busy on a 2-core machine it measured 1.9x *slower* than
+    :func:`run_csr` (every step waits for the descheduled thread); the ESN therefore times
+    both on a long run and keeps the faster (:meth:`rcpod.reservoir.ESN.run`). The number of
+    threads is numba's (``numba.set_num_threads``, ``NUMBA_NUM_THREADS``); the first call
+    compiles for a few seconds (cached on disk afterwards).
+
+    Parameters
+    ----------
+    indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out
+        As in :func:`run_csr`.
+    splits : ndarray of shape (parts + 1,), int64
+        Row blocks, from :func:`row_splits`.
+
+    Returns
+    -------
+    states : ndarray of shape (T, N)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reservoir.kernels import csr_arrays, row_splits, run_csr, run_csr_threads
+    >>> esn = ESN(n_units=40, random_state=0).initialize(1)
+    >>> arrays = csr_arrays(esn.W_) + (esn.W_in_, esn.bias_)
+    >>> u = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    >>> a = run_csr(*arrays, u, np.zeros(40), 1.0)
+    >>> b = run_csr_threads(*arrays, u, np.zeros(40), 1.0, row_splits(arrays[0], 2))
+    >>> np.array_equal(a, b)
+    True
+    """
+    T = inputs.shape[0]
+    N = x0.shape[0]
+    out = np.empty((T, N), dtype=x0.dtype)
+    keep = x0.dtype.type(1.0) - leak
+    p = np.empty_like(x0)
+    pre = np.empty_like(x0)
+    x = x0.copy()
+    for t in range(T):
+        v = pre if pre_out is None else pre_out[t]
+        for q in prange(splits.shape[0] - 1):
+            a = splits[q]
+            b = splits[q + 1]
+            _project(W_in[a:b], bias[a:b], inputs[t], p[a:b])
+            _csr_matvec_plus(indptr[a:b + 1], indices, data, x, p[a:b], v[a:b])
+            _leaky_tanh(v[a:b], x[a:b], out[t, a:b], keep, leak)
         x = out[t]
     return out
 

@@ -72,3 +72,35 @@ def test_reduction_memory_capacity_smoke(tmp_path):
         u = np.random.default_rng(100 + rec["seed"]).uniform(-0.8, 0.8, 20 * N)
         assert rec["full"] == pytest.approx(
             memory_capacity(esn, 2 * N, series=u, ridge=params["ridge"]), rel=1e-10)
+
+
+def test_reduction_scale_smoke(tmp_path):
+    """Two sizes, both methods, each in fresh processes: rows with times and peaks, a table
+    row per (N, method) and the figure when matplotlib is there."""
+    from rcpod.examples import reduction_scale
+    out = tmp_path / "scale"
+    result = reduction_scale.main(["--smoke", "--out", str(out)])
+    _check_contract(result, out)
+    rows = result["rows"]
+    assert [(r["n_units"], r["method"]) for r in rows] == [
+        (n, m) for n in (200, 400) for m in ("pod-deim", "ow-pod-qdeim-lin")]
+    for r in rows:
+        assert "error" not in r, r
+        assert r["reduce_s"] > 0 and r["peak_rss_mb"] > 0 and r["n_snapshots"] >= 20000
+        assert r["nnz"] == pytest.approx(100 * r["n_units"], rel=0.1)   # 100 per row
+    assert len(result["tables"][0]["rows"]) == 4
+
+
+def test_oil_platform_dask_smoke(tmp_path):
+    """Fit and reduce on a two-worker LocalCluster equal the local fit and reduction."""
+    pytest.importorskip("distributed")
+    from rcpod.examples import oil_platform_dask
+    out = tmp_path / "dask"
+    result = oil_platform_dask.main(["--smoke", "--out", str(out)])
+    _check_contract(result, out)
+    m = result["measurements"]
+    assert m["workers"] == 2 and m["n_train_runs"] + m["n_test_runs"] == 12
+    assert m["readout_rel_diff"] <= 1e-10 and m["reduced_prediction_rel_diff"] <= 1e-8
+    assert np.isfinite(m["test_nrmse"]["full"]) and np.isfinite(m["test_nrmse"]["reduced"])
+    with pytest.raises(ValueError, match="--runs"):
+        oil_platform_dask.main(["--smoke", "--runs", "1", "--out", str(out)])

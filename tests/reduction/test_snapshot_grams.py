@@ -145,3 +145,30 @@ def test_shifted_sums_keep_the_digits_of_a_large_mean():
     np.testing.assert_allclose(mom.mean["x"], data.mean(axis=0), rtol=1e-15)
     with pytest.raises(RuntimeError, match="finished"):
         mom.add({"x": data[:3]})
+
+
+@pytest.mark.parametrize("nonlinearity", ["full", "remainder", "linearized"])
+def test_leak_one_reuses_the_state_gram_for_tanh(two_series, nonlinearity):
+    """With leak rate 1 the tanh snapshots are the states: one Gram serves both, equal to the
+    matrix path's; such Grams do not merge with Grams of a leaky ESN."""
+    from rcpod.reduction import DEIMReservoir, LinearizedDEIMReservoir, StabilizedDEIMReservoir
+    esn = ESN(n_units=30, spectral_radius=0.9, leak_rate=1.0, density=0.2, bias_scaling=0.4,
+              random_state=0).initialize(2)
+    grams = stream_snapshot_grams(esn, two_series, washout=20, nonlinearity=nonlinearity,
+                                  chunk_size=16)
+    assert (grams._g is None) == (nonlinearity == "full")
+    snaps = collect_snapshots(esn, two_series, washout=20)
+    cls = {"full": DEIMReservoir, "remainder": StabilizedDEIMReservoir,
+           "linearized": LinearizedDEIMReservoir}[nonlinearity]
+    G, extra = cls.interpolated_snapshots(snaps)
+    GG, extra_s = grams.interpolated_gram()
+    np.testing.assert_allclose(GG, G @ G.T, rtol=0, atol=1e-12 * np.abs(G @ G.T).max())
+    for key in extra:
+        np.testing.assert_allclose(extra_s[key], extra[key], rtol=1e-10, atol=1e-13)
+    if nonlinearity != "full":
+        return
+    leaky = ESN(n_units=30, spectral_radius=0.9, leak_rate=0.5, density=0.2,
+                random_state=0).initialize(2)
+    other = stream_snapshot_grams(leaky, two_series, washout=20, nonlinearity="full")
+    with pytest.raises(ValueError, match="cannot merge"):
+        grams.merge(other)

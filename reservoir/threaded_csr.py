@@ -1,0 +1,116 @@
+"""One long series of a large sparse ESN on one core or on all of numba's threads, whichever is
+faster here and now.
+
+:func:`rcpod.reservoir.kernels.run_csr_threads` shares every step's rows between threads and
+gives the same states, bit for bit, as the one-thread :func:`rcpod.reservoir.kernels.run_csr`
+(each row is summed by the same loop in the same order). On idle cores it is about 1.9x faster
+for a W of a million nonzeros and more (2-core Intel Xeon); on a busy machine it can be 2x
+slower, because every step waits for the slowest thread. So :func:`run_csr_series` runs a long
+series in segments and times them: the first two segments take one kernel each, then the
+faster per step (running mean, :data:`SMOOTHING`) is used, and the other is timed again every
+:data:`PROBE_EVERY` segments (the load changes). The choice never changes the numbers, only the time.
+
+Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
+``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
+always takes the one-thread kernel.
+"""
+from __future__ import annotations
+
+import time
+
+import numba
+import numpy as np
+
+from . import kernels
+
+__all__ = ["run_csr_series", "SEGMENT_STEPS", "PROBE_EVERY"]
+
+#: steps per timed segment (~0.1 s for a W of 10^6 nonzeros)
+SEGMENT_STEPS = 128
+#: segments between two timings of the kernel not in use
+PROBE_EVERY = 16
+
+
+#: weight of the newest timing in each kernel's running mean (one slow segment, e.g. with cold
+#: caches after other work, does not flip the choice by itself)
+SMOOTHING = 0.3
+
+
+class _Choice:
+    """Running mean of the seconds per step of each kernel, for one size of W."""
+
+    def __init__(self):
+        self.per_step = {True: None, False: None}
+        self.segments = 0
+
+    def threaded(self):
+        """Whether the next segment takes the threaded kernel."""
+        k, self.segments = self.segments, self.segments + 1
+        fast, slow = self.per_step[True], self.per_step[False]
+        if fast is None or slow is None:        # time each kernel once first
+            return fast is None
+        use = fast < slow
+        return (not use) if k % PROBE_EVERY == 0 else use
+
+    def record(self, threaded, seconds, steps):
+        last, now = self.per_step[threaded], seconds / steps
+        self.per_step[threaded] = now if last is None else last + SMOOTHING * (now - last)
+
+
+#: (N, nnz, dtype, threads) -> _Choice, per process
+_choices = {}
+
+
+def run_csr_series(arrays, inputs, x0, leak, pre_out=None):
+    """States of one series, by the faster of the one-thread and the threaded sparse kernel.
+
+    Parameters
+    ----------
+    arrays : tuple
+        ``csr_arrays(W) + (W_in, bias)`` (see :func:`rcpod.reservoir.kernels.run_csr`).
+    inputs : ndarray of shape (T, n_in)
+    x0 : ndarray of shape (N,)
+    leak : float
+    pre_out : ndarray of shape (T, N), optional
+        Receives the preactivations.
+
+    Returns
+    -------
+    states : ndarray of shape (T, N)
+        Bit-identical to ``kernels.run_csr(*arrays, inputs, x0, leak)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir import ESN
+    >>> from rcpod.reservoir.kernels import csr_arrays, run_csr
+    >>> from rcpod.reservoir.threaded_csr import run_csr_series
+    >>> esn = ESN(n_units=50, random_state=0).initialize(1)
+    >>> arrays = csr_arrays(esn.W_) + (esn.W_in_, esn.bias_)
+    >>> u = np.random.default_rng(0).uniform(-1, 1, (40, 1))
+    >>> bool(np.array_equal(run_csr_series(arrays, u, np.zeros(50), 1.0),
+    ...                     run_csr(*arrays, u, np.zeros(50), 1.0)))
+    True
+    """
+    indptr, data = arrays[0], arrays[2]
+    T, N = inputs.shape[0], x0.shape[0]
+    threads = numba.get_num_threads()
+    if data.size < kernels.THREADED_MIN_NNZ or threads < 2 or T < 2 * SEGMENT_STEPS:
+        return kernels.run_csr(*arrays, inputs, x0, leak, pre_out)
+    choice = _choices.setdefault((N, data.size, data.dtype.str, threads), _Choice())
+    splits = kernels.row_splits(indptr, threads)
+    out = np.empty((T, N), dtype=x0.dtype)
+    x = x0
+    for t0 in range(0, T, SEGMENT_STEPS):
+        seg = slice(t0, min(t0 + SEGMENT_STEPS, T))
+        pre = None if pre_out is None else pre_out[seg]
+        threaded = choice.threaded()
+        tic = time.perf_counter()
+        if threaded:
+            part = kernels.run_csr_threads(*arrays, inputs[seg], x, leak, splits, pre)
+        else:
+            part = kernels.run_csr(*arrays, inputs[seg], x, leak, pre)
+        choice.record(threaded, time.perf_counter() - tic, len(part))
+        out[seg] = part
+        x = part[-1]
+    return out

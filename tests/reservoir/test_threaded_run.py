@@ -1,0 +1,78 @@
+"""The threaded sparse kernel and its timing choice give the one-thread kernel's states bit for bit;
+the preactivations the run made are the ones the form computes."""
+import numba
+import numpy as np
+import pytest
+
+from rcpod.reservoir import ESN, kernels, threaded_csr
+from rcpod.reservoir.kernels import csr_arrays, row_splits, run_csr, run_csr_threads
+
+
+@pytest.fixture
+def arrays():
+    esn = ESN(n_units=120, density=0.2, leak_rate=0.7, random_state=3).initialize(2)
+    return esn, csr_arrays(esn.W_) + (esn.W_in_, esn.bias_)
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threaded_kernel_is_bitwise_the_one_thread_kernel(parts, dtype):
+    esn = ESN(n_units=120, density=0.2, leak_rate=0.7, dtype=np.dtype(dtype).name,
+              random_state=3).initialize(2)
+    arrays = csr_arrays(esn.W_) + (esn.W_in_, esn.bias_)
+    u = np.random.default_rng(0).uniform(-1, 1, (60, 2)).astype(dtype)
+    x0 = np.random.default_rng(1).uniform(-0.5, 0.5, 120).astype(dtype)
+    leak = dtype(0.7)
+    pre_a, pre_b = np.empty((60, 120), dtype), np.empty((60, 120), dtype)
+    a = run_csr(*arrays, u, x0, leak, pre_a)
+    b = run_csr_threads(*arrays, u, x0, leak, row_splits(arrays[0], parts), pre_b)
+    assert a.dtype == b.dtype == dtype
+    assert np.array_equal(a, b) and np.array_equal(pre_a, pre_b)
+    assert np.array_equal(a, run_csr(*arrays, u, x0, leak))   # pre_out changes nothing
+
+
+def test_row_splits_balance_the_nonzeros(arrays):
+    indptr = arrays[1][0]
+    s = row_splits(indptr, 4)
+    assert s[0] == 0 and s[-1] == len(indptr) - 1 and np.all(np.diff(s) >= 0)
+    nnz = np.diff(indptr.astype(np.int64)[s])
+    assert nnz.sum() == indptr[-1] and nnz.max() - nnz.min() <= 2 * np.diff(
+        indptr.astype(np.int64)).max()
+
+
+def test_segmented_choice_is_bitwise_one_run(arrays, monkeypatch):
+    """Forced onto the segmented path (small threshold and segments), both kernels take turns
+    and the states are those of one one-thread run."""
+    esn, arr = arrays
+    monkeypatch.setattr(kernels, "THREADED_MIN_NNZ", 1)
+    monkeypatch.setattr(threaded_csr, "SEGMENT_STEPS", 7)
+    monkeypatch.setattr(threaded_csr, "PROBE_EVERY", 3)
+    monkeypatch.setattr(threaded_csr, "_choices", {})
+    if numba.get_num_threads() < 2:
+        pytest.skip("needs two numba threads")
+    u = np.random.default_rng(0).uniform(-1, 1, (100, 2))
+    pre = np.empty((100, 120))
+    x = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7, pre)
+    ref_pre = np.empty((100, 120))
+    assert np.array_equal(x, run_csr(*arr, u, np.zeros(120), 0.7, ref_pre))
+    assert np.array_equal(pre, ref_pre)
+    (choice,) = threaded_csr._choices.values()
+    assert choice.segments == 15 and None not in choice.per_step.values()
+    assert np.array_equal(esn.run(u), x)
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_run_with_preactivations(dense):
+    esn = ESN(n_units=40, density=1.0 if dense else 0.2, leak_rate=0.6,
+              random_state=0).initialize(1)
+    u = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    x0 = np.full(40, 0.1)
+    x, v = esn.run_with_preactivations(u, x0)
+    assert np.array_equal(x, esn.run(u, x0))
+    prev = np.vstack([x0, x[:-1]])
+    np.testing.assert_allclose(v, esn.form().preactivation(prev, u), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(x, 0.4 * prev + 0.6 * np.tanh(v), rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="one series"):
+        esn.run_with_preactivations(np.zeros((2, 5, 1)))
+    with pytest.raises(ValueError, match="NaN|finite"):
+        esn.run_with_preactivations(np.full((5, 1), np.nan))
