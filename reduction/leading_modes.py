@@ -34,8 +34,8 @@ import logging
 
 import numpy as np
 import scipy.linalg
-from threadpoolctl import ThreadpoolController
 
+from rcpod.reservoir.panel_gram import one_blas_thread
 from rcpod.reservoir.validation import check_int, check_real
 
 __all__ = ["dense_eigh", "subspace_eigh", "SUBSPACE_TOL"]
@@ -76,18 +76,6 @@ def dense_eigh(gram):
 
 def _orth(Y):
     return np.linalg.qr(Y, mode="reduced")[0]
-
-
-_threads = {}
-
-
-def _one_blas_thread():
-    """One BLAS thread for the small, latency-bound steps (QR of a thin block, the l x l
-    eigenproblem): with two threads on a busy 2-core machine OpenBLAS's QR of a 5000 x 150 block
-    took 0.75 s against 0.05 s on one (measured, load 2.3)."""
-    if "controller" not in _threads:
-        _threads["controller"] = ThreadpoolController()
-    return _threads["controller"].limit(limits=1, user_api="blas")
 
 
 def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=300,
@@ -150,7 +138,10 @@ def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=30
     best, stale, res = np.inf, 0, np.inf
     for it in range(1, max_iter + 1):
         AQ = apply(Q)
-        with _one_blas_thread():
+        # one BLAS thread for the small, latency-bound steps (QR of a thin block, the l x l
+        # eigenproblem): with two threads on a busy 2-core machine OpenBLAS's QR of a
+        # 5000 x 150 block took 0.75 s against 0.05 s on one (measured, load 2.3)
+        with one_blas_thread():
             H = Q.T @ AQ
             w, S = np.linalg.eigh(0.5 * (H + H.T))
             w, S = w[::-1], S[:, ::-1]
@@ -167,7 +158,7 @@ def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=30
                 logger.info("subspace iteration stalled at residual %.3g > tol=%.3g after %d "
                             "steps (rounding floor)", res, tol, it)
                 break
-        with _one_blas_thread():
+        with one_blas_thread():
             Q = _orth(AV)
     else:
         logger.warning("subspace iteration stopped after max_iter=%d products at residual "

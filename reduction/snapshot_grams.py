@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.linalg import blas
 
+from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread,
+                                        symmetrize_upper)
 from rcpod.reservoir.validation import check_int
 
 from .basis import output_weighted_pod_from_gram
@@ -70,8 +71,11 @@ class _Moments:
 
     Sums of the data shifted by the first chunk's mean ``c`` (the shifted-data algorithm of
     Chan, Golub & LeVeque: as accurate as the pairwise update while ``c`` is near the mean, and
-    with a single rank-one correction at the end); the products are added in place by BLAS
-    ``dsyrk`` (one triangle: half the flops of a general product) and ``dgemm``.
+    with a single rank-one correction at the end); the products are added in place in fixed
+    column panels, one one-thread BLAS call each, on parallel Python threads
+    (:mod:`rcpod.reservoir.panel_gram`: one triangle of a symmetric sum, the same numbers for
+    any thread count, and no multithreaded ``dsyrk``, which OpenBLAS crashes in at 20,000
+    columns).
     """
 
     def __init__(self, pairs):
@@ -91,17 +95,16 @@ class _Moments:
         shifted = {k: np.ascontiguousarray(b - self.shift[k]) for k, b in blocks.items()}
         for k, b in shifted.items():
             self.sums[k] += b.sum(axis=0)
-        for a, b in self.pairs:
-            S = self._cross.get((a, b))
-            if S is None:
-                N = shifted[a].shape[1]
-                S = self._cross[(a, b)] = np.zeros((N, shifted[b].shape[1]), order="F")
-            # the (steps, N) C-ordered rows are an F-ordered (N, steps) array for BLAS
-            if a == b:
-                blas.dsyrk(1.0, shifted[a].T, beta=1.0, c=S, trans=0, lower=1, overwrite_c=1)
-            else:
-                blas.dgemm(1.0, shifted[a].T, shifted[b].T, beta=1.0, c=S, trans_b=1,
-                           overwrite_c=1)
+        with one_blas_thread() as workers:
+            for a, b in self.pairs:
+                S = self._cross.get((a, b))
+                if S is None:
+                    S = self._cross[(a, b)] = np.zeros((shifted[a].shape[1],
+                                                        shifted[b].shape[1]))
+                if a == b:
+                    gram_add_upper(S, shifted[a], workers)
+                else:
+                    cross_add(S, shifted[a], shifted[b], workers)
         self.n += next(iter(blocks.values())).shape[0]
 
     @property
@@ -137,7 +140,7 @@ class _Moments:
         if self._final is None:
             for (a, b), S in self._cross.items():
                 if a == b:
-                    _mirror_lower(S)
+                    symmetrize_upper(S)
                 _add_outer(S, -1.0 / self.n, self.sums[a], self.sums[b])
             self._final, self._cross = self._cross, None
         return self._final
@@ -148,16 +151,6 @@ class _Moments:
 _BLOCK = 512
 
 
-def _mirror_lower(S):
-    """Copy the strict lower triangle of the square ``S`` onto the upper one, in place."""
-    n = S.shape[0]
-    for j0 in range(0, n, _BLOCK):
-        j1 = min(j0 + _BLOCK, n)
-        S[j0:j1, j1:] = S[j1:, j0:j1].T
-        block = S[j0:j1, j0:j1]
-        block[np.triu_indices(j1 - j0, 1)] = block.T[np.triu_indices(j1 - j0, 1)]
-
-
 def _add_outer(S, alpha, x, y):
     """``S += alpha x y^T`` in place, by row blocks."""
     for i0 in range(0, S.shape[0], _BLOCK):
@@ -165,7 +158,7 @@ def _add_outer(S, alpha, x, y):
         S[i0:i1] += alpha * np.outer(x[i0:i1], y)
 
 
-def _symmetrize(S):
+def _average_transpose(S):
     """``S = (S + S^T) / 2`` in place for a square ``S``."""
     n = S.shape[0]
     for j0 in range(0, n, _BLOCK):
@@ -355,7 +348,7 @@ class SnapshotGrams:
             T *= D[:, None]
             G += T
             del T
-            _symmetrize(G)
+            _average_transpose(G)
             return G, dict(slopes=D, offsets=e)
         name = "f" if self.nonlinearity == "full" else "r"
         G = c[(name, name)].copy()

@@ -29,7 +29,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .series import _is_series_list, as_series, as_targets
 from .base import BaseReservoir
 from .esn import ESN
-from .readout import STREAMING_PROTOCOL, RidgeReadout, _one_blas_thread, is_streaming_readout
+from .panel_gram import one_blas_thread
+from .readout import STREAMING_PROTOCOL, RidgeReadout, is_streaming_readout
 from .validation import Array, InstanceOf, Interval, check_params
 
 __all__ = ["ReservoirRegressor", "ESNRegressor"]
@@ -298,7 +299,7 @@ class ReservoirRegressor(RegressorMixin, BaseEstimator):
         targets, one_d = as_targets(y, series)
         self._check_n_features(series.arrays[0].shape[1])
         self._check_feature_names(X, reset=True)
-        with _one_blas_thread():
+        with one_blas_thread():
             # one BLAS thread: the spectral radius (ARPACK) then does not change in its last
             # digits with the thread count, and neither does W nor anything fitted on its states
             reservoir = self._make_reservoir().initialize(series.arrays[0].shape[1])

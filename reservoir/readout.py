@@ -26,11 +26,11 @@ Thread count. Every BLAS call of the readout runs with one BLAS thread (threadpo
 OpenBLAS's multithreaded products and Cholesky factorization round differently with different
 thread counts (measured with the bundled OpenBLAS 0.3.30/0.3.31: multithreaded ``dgemm`` and
 ``dpotrf`` results changed between 1 and 2 threads), and its multithreaded ``dsyrk`` crashes
-(segfault) for 20,000 features and blocks of 256 rows or more (not for 16,000 features or
-128 rows; numpy's ``X.T @ X`` calls it too). For more than
-:data:`PANEL` features the block products are split into fixed column panels that run in parallel
-Python threads (as many as BLAS threads were allowed), each a one-thread BLAS call: the work is
-shared, the arithmetic of every panel is fixed, so the sums are the same for any thread count.
+(segfault) for 20,000 features and blocks of 256 rows or more. For more than
+:data:`~rcpod.reservoir.panel_gram.PANEL` features the block products are split into fixed
+column panels that run in parallel Python threads (as many as BLAS threads were allowed), each a
+one-thread BLAS call (:mod:`rcpod.reservoir.panel_gram`): the work is shared, the arithmetic of
+every panel is fixed, so the sums are the same for any thread count.
 The final Cholesky factorization runs on one thread (LAPACK ``dpotrf``): its cost,
 ``n_features^3 / 3`` flops once per fit, is the price of a thread-count-independent result.
 
@@ -77,10 +77,7 @@ from __future__ import annotations
 
 import math
 import numbers
-import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import numpy as np
 from scipy import linalg
@@ -88,14 +85,14 @@ from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .panel_gram import (PANEL, gram_add_upper, one_blas_thread, outer_add_upper, panels,
+                         restore_upper, symmetrize_upper)
 from .validation import Array, Interval, check_params
 
 __all__ = ["RidgeReadout", "BLOCK_ROWS", "PANEL", "STREAMING_PROTOCOL", "is_streaming_readout"]
 
 #: Rows per block: every series is cut into blocks of this many rows from its first row.
 BLOCK_ROWS = 1024
-#: Column panel width of the block products for more features than this (parallel panels).
-PANEL = 512
 
 _STAT_NAMES = ("feature_mean_", "target_mean_", "scatter_xx_", "scatter_xy_")
 #: The keys of :meth:`RidgeReadout.statistics`.
@@ -129,96 +126,6 @@ def is_streaming_readout(readout):
     return all(callable(getattr(readout, name, None)) for name in STREAMING_PROTOCOL)
 
 
-# -- BLAS threads ---------------------------------------------------------------------------------
-_blas_lock = threading.Lock()
-_blas_state = {"depth": 0, "threads": 1, "limiter": None, "controller": None}
-
-
-def _controller():
-    if _blas_state["controller"] is None:
-        from threadpoolctl import ThreadpoolController
-        _blas_state["controller"] = ThreadpoolController()
-    return _blas_state["controller"]
-
-
-@contextmanager
-def _one_blas_thread():
-    """Run the block with one BLAS thread; yields how many threads BLAS had before (the number
-    of Python threads the caller may use instead). Nested and concurrent uses share one limit
-    (the first entrant sets it, the last one out restores it)."""
-    with _blas_lock:
-        if _blas_state["depth"] == 0:
-            blas = _controller().select(user_api="blas")
-            _blas_state["threads"] = max([lib.num_threads for lib in blas.lib_controllers]
-                                         or [1])
-            _blas_state["limiter"] = blas.limit(limits=1)
-        _blas_state["depth"] += 1
-        threads = _blas_state["threads"]
-    try:
-        yield threads
-    finally:
-        with _blas_lock:
-            _blas_state["depth"] -= 1
-            if _blas_state["depth"] == 0:
-                _blas_state["limiter"].restore_original_limits()
-                _blas_state["limiter"] = None
-
-
-def _panels(n):
-    return [(j0, min(j0 + PANEL, n)) for j0 in range(0, n, PANEL)]
-
-
-def _gram_add(S, A, workers):
-    """``S[upper] += A^T A`` (upper triangle with the diagonal; the strict lower triangle of S is
-    left stale) for A (k, N) C-contiguous. Column panels of fixed width, each one one-thread BLAS
-    product, run on ``workers`` Python threads: the result does not depend on ``workers``."""
-    n = A.shape[1]
-    if n <= PANEL:
-        S += A.T @ A
-        return
-
-    def panel(bounds):
-        j0, j1 = bounds
-        S[:j1, j0:j1] += A[:, :j1].T @ A[:, j0:j1]
-
-    jobs = _panels(n)[::-1]        # largest first
-    if workers <= 1:
-        for job in jobs:
-            panel(job)
-    else:
-        with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            list(pool.map(panel, jobs))
-
-
-def _outer_add_upper(S, c, u):
-    """``S[upper] += c * (u u^T)`` panel by panel (no (N, N) temporary); each entry is
-    ``c * (u_i * u_j)``, so it is symmetric in u and unchanged by ``u -> -u``."""
-    for j0, j1 in _panels(S.shape[0]):
-        S[:j1, j0:j1] += c * np.multiply.outer(u[:j1], u[j0:j1])
-
-
-def _symmetrize(S):
-    """Copy the upper triangle of S into its lower triangle, panel by panel."""
-    n = S.shape[0]
-    for j0, j1 in _panels(n):
-        S[j1:, j0:j1] = S[j0:j1, j1:].T
-        tile = S[j0:j1, j0:j1]
-        low = np.tril_indices(j1 - j0, -1)
-        tile[low] = tile.T[low]
-
-
-def _restore_upper(S, diag):
-    """Undo a failed in-place ``dpotrf`` (upper): the strict lower triangle still holds the
-    matrix, the diagonal was saved."""
-    n = S.shape[0]
-    for j0, j1 in _panels(n):
-        S[j0:j1, j1:] = S[j1:, j0:j1].T
-        tile = S[j0:j1, j0:j1]
-        up = np.triu_indices(j1 - j0, 1)
-        tile[up] = tile.T[up]
-    S[np.diag_indices(n)] = diag
-
-
 class _Series:
     """An open series: running count, means and centred sums, and its partial block."""
 
@@ -246,7 +153,7 @@ class _Series:
             bx[m] = w * (bmx - self.mx)
             by[m] = w * (bmy - self.my)
             k = m + 1
-        _gram_add(self.sxx, bx[:k], workers)
+        gram_add_upper(self.sxx, bx[:k], workers)
         self.sxy += bx[:k].T @ by[:k]
         n = self.n + m
         if self.n:
@@ -429,7 +336,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         s = open_series.get(series)
         if s is None:
             s = open_series[series] = _Series(X.shape[1], Y.shape[1])
-        with _one_blas_thread() as workers:
+        with one_blas_thread() as workers:
             i, n = 0, X.shape[0]
             while i < n:
                 r = min(BLOCK_ROWS - s.m, n - i)
@@ -452,7 +359,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         s = self.__dict__.get("_open", {}).pop(series, None)
         if s is None:
             return self
-        with _one_blas_thread() as workers:
+        with one_blas_thread() as workers:
             s.flush(workers)
             if s.n == 0:
                 return self
@@ -472,9 +379,9 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         c = na * nb / n
         dx, dy = mxb - self.feature_mean_, myb - self.target_mean_
         S, Sxy = self.scatter_xx_, self.scatter_xy_
-        for j0, j1 in _panels(S.shape[0]):
+        for j0, j1 in panels(S.shape[0]):
             S[:j1, j0:j1] += sxx[:j1, j0:j1]
-        _outer_add_upper(S, c, dx)
+        outer_add_upper(S, c, dx)
         Sxy += sxy
         Sxy += c * np.multiply.outer(dx, dy)
         self.feature_mean_ = (na * self.feature_mean_ + nb * mxb) / n
@@ -516,8 +423,8 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         if not hasattr(self, "scatter_xx_"):
             raise ValueError("RidgeReadout.statistics: no statistics (no rows accumulated, or "
                              "fitted with keep_statistics=False).")
-        with _one_blas_thread():
-            _symmetrize(self.scatter_xx_)
+        with one_blas_thread():
+            symmetrize_upper(self.scatter_xx_)
         return {"n_samples": int(self.n_samples_seen_),
                 "feature_mean": self.feature_mean_.copy(),
                 "target_mean": self.target_mean_.copy(),
@@ -599,7 +506,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
                              f"readout's of {'1-D' if self._targets_1d() else '2-D'} targets.")
         if nb == 0:
             return self
-        with _one_blas_thread():
+        with one_blas_thread():
             self._merge_total(int(nb), mx, my, sxx, sxy)
         return self
 
@@ -625,12 +532,12 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         self._check_params()
         release = final and not self.keep_statistics
         n, mx, my = self.n_samples_seen_, self.feature_mean_, self.target_mean_
-        with _one_blas_thread():
-            _symmetrize(self.scatter_xx_)
+        with one_blas_thread():
+            symmetrize_upper(self.scatter_xx_)
             A = self.scatter_xx_ if release else self.scatter_xx_.copy(order="F")
             B = self.scatter_xy_.copy()
             if not self.fit_intercept:   # uncentred sums: X^T X = S + n m m^T
-                for j0, j1 in _panels(A.shape[0]):
+                for j0, j1 in panels(A.shape[0]):
                     A[:, j0:j1] += n * np.multiply.outer(mx, mx[j0:j1])
                 B += n * np.multiply.outer(mx, my)
             if release:
@@ -697,5 +604,5 @@ def _solve_spd(A, B):
         if info == 0:
             return W
     if c is A:
-        _restore_upper(A, diag)
+        restore_upper(A, diag)
     return linalg.lstsq(A, B)[0]

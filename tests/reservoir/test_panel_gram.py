@@ -1,0 +1,26 @@
+"""Panel Gram sums: the same numbers for any number of Python threads, equal to A^T A."""
+import numpy as np
+
+from rcpod.reservoir.panel_gram import (PANEL, cross_add, gram_add_upper, one_blas_thread,
+                                        symmetrize_upper)
+
+
+def test_panel_sums_do_not_depend_on_the_workers():
+    rng = np.random.default_rng(0)
+    n = 2 * PANEL + 37
+    A, B = rng.normal(size=(90, n)), rng.normal(size=(90, PANEL + 5))
+    results = []
+    for workers in (1, 2, 3):
+        S, C = np.zeros((n, n)), np.zeros((n, PANEL + 5))
+        with one_blas_thread():
+            for _ in range(2):   # two blocks, as a stream adds them
+                gram_add_upper(S, A, workers)
+                cross_add(C, A, B, workers)
+        symmetrize_upper(S)
+        results.append((S, C))
+    for S, C in results[1:]:
+        assert np.array_equal(S, results[0][0]) and np.array_equal(C, results[0][1])
+    S, C = results[0]
+    np.testing.assert_allclose(S, 2 * A.T @ A, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(C, 2 * A.T @ B, rtol=1e-12, atol=1e-10)
+    assert np.array_equal(S, S.T)
