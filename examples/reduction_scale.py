@@ -121,8 +121,9 @@ def main(argv=None):
              "leading eigenvectors and the checks."]
     verdicts = bench.scale_verdicts(rows)
     headline = [headline_row(f"reduce() N={n} ({per_unit:.0f} nonzeros/unit), "
-                             f"{LABELS[method]}", text.split(" (goal")[0], text.split("(", 1)[1]
-                             .rstrip(")")) for n, per_unit, method, text in verdicts[:4]]
+                             f"{LABELS[method]}", text.split(" (goal ", 1)[0],
+                             "goal " + text.split(" (goal ", 1)[1].rstrip(")"))
+                for n, per_unit, method, text in verdicts[:4]]
     result = dict(command=_common.command_line("reduction_scale.py", argv), seeds=[],
                   quick=bool(args.quick), smoke=bool(args.smoke), settings=st,
                   tables=[_table(rows)], notes=notes, figures=figure(out, rows),

@@ -206,6 +206,7 @@ class SnapshotGrams:
         self._x = states
         self._g = nonlinear
         self._state_centered = True   # the moments' cross-products are centred
+        self._modes = None            # (modes, singular values, method) of _shared_modes
         self.nonlinearity = nonlinearity
         self.lengths = list(lengths)
 
@@ -244,8 +245,21 @@ class SnapshotGrams:
         eigendecomposition, ``"gram"``).
         """
         G = self._state_gram(center)
+        if self._g is None and not center and energy is None and rank is not None:
+            # F = X: the DEIM basis comes from this matrix too, with 2 r modes by default; one
+            # decomposition of 2 r modes serves both
+            U, s = self._shared_modes(G, min(G.shape[0], 2 * rank), method)
+            return np.ascontiguousarray(U[:, :rank]), s, float(np.trace(G))
         Psi, s = pod_from_gram(G, rank=rank, energy=energy, method=_gram_method(method))
         return Psi, s, float(np.trace(G))
+
+    def _shared_modes(self, G, k, method):
+        """Leading ``k`` modes of the uncentred state Gram, kept for the next request (the
+        state basis and the DEIM basis of ``F = X``)."""
+        memo = self._modes
+        if memo is None or memo[0].shape[1] < k or memo[2] != method:
+            memo = self._modes = pod_from_gram(G, rank=k, method=_gram_method(method)) + (method,)
+        return memo[0][:, :k], memo[1]
 
     def output_weighted_basis(self, rank, energy, weight, center, *, factor=None, gramian=None,
                               method="auto"):
@@ -309,6 +323,7 @@ class SnapshotGrams:
             raise ValueError("cannot merge Grams whose nonlinear snapshots are the states into "
                              "ones with their own (streamed from ESNs with other leak rates).")
         for grams in (self, other):
+            grams._modes = None
             if grams.n_snapshots:
                 grams._state_gram(center=True)   # the moments merge in the centred form
         self._x.merge(other._x)
@@ -362,7 +377,11 @@ class SnapshotGrams:
             raise ValueError(f"these grams were streamed for nonlinearity="
                              f"{self.nonlinearity!r}, not {cls.variant[1]!r}.")
         G, extra = self._interpolated_gram()
-        U, s = pod_from_gram(G, rank=rank, method=_gram_method(method))
+        if self._g is None:   # F = X
+            U, s = self._shared_modes(G, rank, method)
+            U = np.ascontiguousarray(U)
+        else:
+            U, s = pod_from_gram(G, rank=rank, method=_gram_method(method))
         return U, s, float(np.trace(G)), extra, None
 
 

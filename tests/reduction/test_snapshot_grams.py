@@ -172,3 +172,24 @@ def test_leak_one_reuses_the_state_gram_for_tanh(two_series, nonlinearity):
     other = stream_snapshot_grams(leaky, two_series, washout=20, nonlinearity="full")
     with pytest.raises(ValueError, match="cannot merge"):
         grams.merge(other)
+
+
+def test_leak_one_streamed_reduction_shares_one_decomposition():
+    """With F = X the state and DEIM bases come from one decomposition of 2 r modes; the
+    reduced model is the matrix path's up to rounding."""
+    rng = np.random.default_rng(3)
+    u = rng.uniform(-0.5, 0.5, (900, 1))
+    y = np.roll(u, 2, axis=0)
+    est = ESNRegressor(n_units=50, leak_rate=1.0, spectral_radius=0.9, washout=30, ridge=1e-6,
+                       random_state=1).fit(u, y)
+    grams = stream_snapshot_grams(est.reservoir_, [u], washout=30, nonlinearity="full")
+    Psi, s, _ = grams.state_basis(6, None, False, method="randomized")
+    assert grams._modes[0].shape[1] == 12
+    from rcpod.reduction import DEIMReservoir
+    U, *_ = grams.interpolated_basis(DEIMReservoir, 12, method="randomized")
+    assert np.array_equal(U[:, :6], Psi)
+    streamed = reduce(est, u, method="pod-deim", rank=6, snapshots="streamed",
+                      decomposition="randomized")
+    matrix = reduce(est, u, method="pod-deim", rank=6, snapshots="matrix")
+    assert np.max(subspace_angles(streamed.reservoir_.modes_, matrix.reservoir_.modes_)) < 1e-6
+    np.testing.assert_allclose(streamed.predict(u), matrix.predict(u), rtol=0, atol=1e-8)
