@@ -115,8 +115,11 @@ def main(argv=None):
     notes = [f"Load average before / after the runs: {load_before} / {load_after}.",
              "Every cell is one run in a fresh process (no spread); the peak memory is that "
              "process's VmHWM (loading the saved model and the data included, the fit not).",
+             "snapshots='auto' holds the snapshot matrices while they take under 1 GB (N = "
+             "1000 here: the results of rcpod 0.1, bit for bit, hence its larger peak) and "
+             "streams their Gram matrices above (N >= 2000).",
              "The time includes one run of the full ESN over the 22,300 training steps, made "
-             "chunk by chunk on numba's threads where W has 10^6 nonzeros or more "
+             "chunk by chunk on numba's threads where W has 2 * 10^5 nonzeros or more "
              "(rcpod.reservoir.threaded_csr), the snapshot Gram matrices (N^2 per step), their "
              "leading eigenvectors and the checks."]
     verdicts = bench.scale_verdicts(rows)

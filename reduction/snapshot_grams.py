@@ -72,7 +72,7 @@ class _Moments:
     Sums of the data shifted by the first chunk's mean ``c`` (the shifted-data algorithm of
     Chan, Golub & LeVeque: as accurate as the pairwise update while ``c`` is near the mean, and
     with a single rank-one correction at the end); the products are added in place in fixed
-    column panels, one one-thread BLAS call each, on parallel Python threads
+    panels, one one-thread BLAS call each, on parallel Python threads
     (:mod:`rcpod.reservoir.panel_gram`: one triangle of a symmetric sum, the same numbers for
     any thread count, and no multithreaded ``dsyrk``, which OpenBLAS crashes in at 20,000
     columns).
@@ -92,9 +92,12 @@ class _Moments:
         if not self.n:
             self.shift = {k: b.mean(axis=0) for k, b in blocks.items()}
             self.sums = {k: np.zeros_like(c) for k, c in self.shift.items()}
-        shifted = {k: np.ascontiguousarray(b - self.shift[k]) for k, b in blocks.items()}
-        for k, b in shifted.items():
-            self.sums[k] += b.sum(axis=0)
+        paired = {name for pair in self.pairs for name in pair}
+        shifted = {k: np.ascontiguousarray(b - self.shift[k]) for k, b in blocks.items()
+                   if k in paired}
+        for k, b in blocks.items():   # a block in no product needs only its sum
+            self.sums[k] += (shifted[k].sum(axis=0) if k in paired
+                             else b.sum(axis=0) - len(b) * self.shift[k])
         with one_blas_thread() as workers:
             for a, b in self.pairs:
                 S = self._cross.get((a, b))

@@ -203,17 +203,27 @@ def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None):
     x = x0
     for t in range(T):
         v = pre if pre_out is None else pre_out[t]
-        _project(W_in, bias, inputs[t], p)
-        _csr_matvec_plus(indptr, indices, data, x, p, v)
-        _leaky_tanh(v, x, out[t], keep, leak)
+        _step_rows(indptr, indices, data, W_in, bias, inputs[t], x, p, v, out[t], keep, leak,
+                   0, N)
         x = out[t]
     return out
 
 
+@njit(error_model="numpy", nogil=True, cache=True)
+def _step_rows(indptr, indices, data, W_in, bias, u, x, p, v, out, keep, leak, a, b):
+    """Rows ``a:b`` of one step: ``v = W x + W_in u + b`` and ``out = keep x + leak tanh(v)``
+    (``p`` a buffer for ``W_in u + b``)."""
+    _project(W_in[a:b], bias[a:b], u, p[a:b])
+    _csr_matvec_plus(indptr[a:b + 1], indices, data, x, p[a:b], v[a:b])
+    _leaky_tanh(v[a:b], x[a:b], out[a:b], keep, leak)
+
+
 #: :func:`run_csr_threads` pays a thread synchronisation per step (~10 us with two idle cores):
-#: it is used from this many nonzeros of W (a step of ~0.5 ms on one core), where it measured
-#: 1.9x faster on two idle cores (2-core Intel Xeon, N = 2,000-20,000)
-THREADED_MIN_NNZ = 10 ** 6
+#: it is used from this many nonzeros of W (a step of ~0.1 ms on one core). Measured on two
+#: idle cores of an Intel Xeon: 1.6x faster at 10^5 nonzeros (N = 1000, density 0.1), 1.9-2.0x
+#: at 4 * 10^5 to 2.5 * 10^6 (N = 2,000-20,000); below this the one-thread loop is kept, so
+#: the small reservoirs' runs (and the full model of the reduced-step benchmark) are unchanged
+THREADED_MIN_NNZ = 2 * 10 ** 5
 
 
 def row_splits(indptr, parts):
@@ -283,21 +293,16 @@ def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits,
     >>> np.array_equal(a, b)
     True
     """
-    T = inputs.shape[0]
-    N = x0.shape[0]
-    out = np.empty((T, N), dtype=x0.dtype)
+    out = np.empty((inputs.shape[0], x0.shape[0]), dtype=x0.dtype)
     keep = x0.dtype.type(1.0) - leak
     p = np.empty_like(x0)
     pre = np.empty_like(x0)
     x = x0.copy()
-    for t in range(T):
+    for t in range(inputs.shape[0]):
         v = pre if pre_out is None else pre_out[t]
         for q in prange(splits.shape[0] - 1):
-            a = splits[q]
-            b = splits[q + 1]
-            _project(W_in[a:b], bias[a:b], inputs[t], p[a:b])
-            _csr_matvec_plus(indptr[a:b + 1], indices, data, x, p[a:b], v[a:b])
-            _leaky_tanh(v[a:b], x[a:b], out[t, a:b], keep, leak)
+            _step_rows(indptr, indices, data, W_in, bias, inputs[t], x, p, v, out[t], keep,
+                       leak, splits[q], splits[q + 1])
         x = out[t]
     return out
 

@@ -4,7 +4,7 @@ faster here and now.
 :func:`rcpod.reservoir.kernels.run_csr_threads` shares every step's rows between threads and
 gives the same states, bit for bit, as the one-thread :func:`rcpod.reservoir.kernels.run_csr`
 (each row is summed by the same loop in the same order). On idle cores it is about 1.9x faster
-for a W of a million nonzeros and more (2-core Intel Xeon); on a busy machine it can be 2x
+for a W of 4 * 10^5 nonzeros and more (2-core Intel Xeon); on a busy machine it can be 2x
 slower, because every step waits for the slowest thread. So :func:`run_csr_series` runs a long
 series in segments and times them: the first two segments take one kernel each, then the
 faster per step (running mean, :data:`SMOOTHING`) is used, and the other is timed again every
@@ -28,7 +28,7 @@ __all__ = ["run_csr_series", "SEGMENT_STEPS", "PROBE_EVERY"]
 #: steps per timed segment (~0.1 s for a W of 10^6 nonzeros)
 SEGMENT_STEPS = 128
 #: segments between two timings of the kernel not in use
-PROBE_EVERY = 16
+PROBE_EVERY = 32
 
 
 #: weight of the newest timing in each kernel's running mean (one slow segment, e.g. with cold
