@@ -183,11 +183,15 @@ def scale_verdicts(rows):
         t = sorted(r["reduce_s"] for r in rs)
         mb = max(r["peak_rss_mb"] for r in rs)
         ok = t[-1] < goal[0] and mb < goal[1]
-        times = (f"{t[0]:.1f} s" if len(t) == 1 else
-                 f"{np.median(t):.1f} s (min {t[0]:.1f}, max {t[-1]:.1f}, {len(t)} runs)")
+        if len(t) == 1:   # no spread: under / over, not a verdict
+            times, verdict = f"{t[0]:.1f} s", ("under it in one run (no spread; --repeat 3 "
+                                               "for a verdict)" if ok else "over it")
+        else:
+            times = f"{np.median(t):.1f} s (min {t[0]:.1f}, max {t[-1]:.1f}, {len(t)} runs)"
+            verdict = "MET" if ok else "NOT MET"
         out.append((n, per_unit, method,
                     f"reduce {times}, peak {mb:.0f} MB (goal < {goal[0]:.0f} s and < "
-                    f"{goal[1] / 1024:.0f} GB: {'MET' if ok else 'NOT MET'}; load "
+                    f"{goal[1] / 1024:.0f} GB: {verdict}; load "
                     f"{rs[0]['load_before']} -> {rs[-1]['load_after']})"))
     return out
 

@@ -200,9 +200,10 @@ def summarise(res):
              "snapshots' centred Gram matrices, added on the driver in series order (pairwise "
              "update) before one solve / one decomposition; 'here' repeats the fit and the "
              "reduction in this process without Dask.",
-             "On a 2-core machine a LocalCluster of two workers gains little over one process; "
-             "the point is that the same calls run on the workers of any cluster "
-             "(--scheduler tcp://host:8786)."]
+             "On a 2-core machine a LocalCluster of two workers is slower than one process "
+             "(the series and the N x N Gram matrices travel between processes, and the two "
+             "workers share the two cores with the driver); the point is that the same calls "
+             "run on the workers of any cluster (--scheduler tcp://host:8786)."]
     headline = [headline_row(f"Dask fit + reduce, {c['runs']} oil-platform runs",
                              f"readout {res['readout_rel_diff']:.1e}, reduced "
                              f"{res['reduced_prediction_rel_diff']:.1e}",
