@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
 
-from rcpod.reduction import METHODS, collect_snapshots, reduce
+from rcpod.reduction import (METHODS, DEIMReservoir, LinearizedDEIMReservoir,
+                             StabilizedDEIMReservoir, collect_snapshots, reduce)
 from rcpod.reduction.snapshot_grams import (check_windows, stream_snapshot_grams,
                                             streams_by_default)
 from rcpod.reservoir import ESN, ESNRegressor
@@ -14,6 +15,19 @@ from rcpod.reservoir import ESN, ESNRegressor
 def two_series():
     rng = np.random.default_rng(5)
     return [rng.uniform(-1, 1, (230, 2)), rng.uniform(-1, 1, (170, 2))]
+
+
+def _check_interpolated_gram(grams, snaps, nonlinearity, rtol):
+    """The streamed Gram of the interpolated snapshots (and its extras) against the matrix
+    path's; returns the reduced class of ``nonlinearity``."""
+    cls = {"full": DEIMReservoir, "remainder": StabilizedDEIMReservoir,
+           "linearized": LinearizedDEIMReservoir}[nonlinearity]
+    G, extra = cls.interpolated_snapshots(snaps)
+    GG, extra_s = grams.interpolated_gram()
+    np.testing.assert_allclose(GG, G @ G.T, rtol=0, atol=rtol * np.abs(G @ G.T).max())
+    for key in extra:
+        np.testing.assert_allclose(extra_s[key], extra[key], rtol=1e-10, atol=1e-13)
+    return cls
 
 
 @pytest.mark.parametrize("nonlinearity", ["full", "remainder", "linearized"])
@@ -32,14 +46,7 @@ def test_streamed_grams_equal_the_matrix_grams(esn, two_series, nonlinearity):
                                atol=1e-12 * scale)
     np.testing.assert_allclose(grams.mean_state(), X.mean(axis=1), atol=1e-14)
     np.testing.assert_allclose(grams.mean_slopes(), snaps.mean_slopes(), atol=1e-14)
-    from rcpod.reduction import DEIMReservoir, LinearizedDEIMReservoir, StabilizedDEIMReservoir
-    cls = {"full": DEIMReservoir, "remainder": StabilizedDEIMReservoir,
-           "linearized": LinearizedDEIMReservoir}[nonlinearity]
-    G, extra = cls.interpolated_snapshots(snaps)
-    GG, extra_s = grams.interpolated_gram()
-    np.testing.assert_allclose(GG, G @ G.T, rtol=0, atol=1e-11 * np.abs(G @ G.T).max())
-    for key in extra:
-        np.testing.assert_allclose(extra_s[key], extra[key], rtol=1e-10, atol=1e-13)
+    cls = _check_interpolated_gram(grams, snaps, nonlinearity, rtol=1e-11)
     # the same DEIM basis from the Gram matrix as from the snapshots
     U, s, total, _, none = grams.interpolated_basis(cls, 8)
     V, t, total_m, _, G_m = snaps.interpolated_basis(cls, 8)
@@ -151,20 +158,13 @@ def test_shifted_sums_keep_the_digits_of_a_large_mean():
 def test_leak_one_reuses_the_state_gram_for_tanh(two_series, nonlinearity):
     """With leak rate 1 the tanh snapshots are the states: one Gram serves both, equal to the
     matrix path's; such Grams do not merge with Grams of a leaky ESN."""
-    from rcpod.reduction import DEIMReservoir, LinearizedDEIMReservoir, StabilizedDEIMReservoir
     esn = ESN(n_units=30, spectral_radius=0.9, leak_rate=1.0, density=0.2, bias_scaling=0.4,
               random_state=0).initialize(2)
     grams = stream_snapshot_grams(esn, two_series, washout=20, nonlinearity=nonlinearity,
                                   chunk_size=16)
     assert (grams._g is None) == (nonlinearity == "full")
     snaps = collect_snapshots(esn, two_series, washout=20)
-    cls = {"full": DEIMReservoir, "remainder": StabilizedDEIMReservoir,
-           "linearized": LinearizedDEIMReservoir}[nonlinearity]
-    G, extra = cls.interpolated_snapshots(snaps)
-    GG, extra_s = grams.interpolated_gram()
-    np.testing.assert_allclose(GG, G @ G.T, rtol=0, atol=1e-12 * np.abs(G @ G.T).max())
-    for key in extra:
-        np.testing.assert_allclose(extra_s[key], extra[key], rtol=1e-10, atol=1e-13)
+    _check_interpolated_gram(grams, snaps, nonlinearity, rtol=1e-12)
     if nonlinearity != "full":
         return
     leaky = ESN(n_units=30, spectral_radius=0.9, leak_rate=0.5, density=0.2,
@@ -185,7 +185,6 @@ def test_leak_one_streamed_reduction_shares_one_decomposition():
     grams = stream_snapshot_grams(est.reservoir_, [u], washout=30, nonlinearity="full")
     Psi, s, _ = grams.state_basis(6, None, False, method="randomized")
     assert grams._modes[0].shape[1] == 12
-    from rcpod.reduction import DEIMReservoir
     U, *_ = grams.interpolated_basis(DEIMReservoir, 12, method="randomized")
     assert np.array_equal(U[:, :6], Psi)
     streamed = reduce(est, u, method="pod-deim", rank=6, snapshots="streamed",
