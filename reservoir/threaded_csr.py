@@ -12,10 +12,14 @@ faster per step (running mean, :data:`SMOOTHING`) is used, and the other is time
 
 Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
 ``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
-always takes the one-thread kernel.
+always takes the one-thread kernel. So does a process without a thread-safe numba threading
+layer (TBB or OpenMP: the fallback "workqueue" layer aborts on concurrent launches, e.g. from a
+thread pool) and a process forked after it launched threads (GNU OpenMP is not fork-safe).
 """
 from __future__ import annotations
 
+import importlib
+import os
 import time
 
 import numba
@@ -59,6 +63,29 @@ class _Choice:
 
 #: (N, nnz, dtype, threads) -> _Choice, per process
 _choices = {}
+#: the process that launched the threaded kernel first (a forked child inherits it)
+_launched = {"pid": None, "safe": None}
+
+
+def _loads(module):
+    """Whether ``module`` imports (a threading layer's library: TBB or GNU OpenMP present)."""
+    try:
+        importlib.import_module(module)
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def _threads_usable():
+    """A thread-safe numba threading layer is there, and this process did not inherit launched
+    OpenMP threads through a fork."""
+    if _launched["safe"] is None:
+        layer = str(numba.config.THREADING_LAYER).lower()
+        pools = {"tbb": ("tbbpool",), "omp": ("omppool",), "safe": ("tbbpool",)}.get(
+            layer, () if layer == "workqueue" else ("tbbpool", "omppool"))
+        _launched["safe"] = any(_loads(f"numba.np.ufunc.{pool}") for pool in pools)
+    pid = _launched["pid"]
+    return _launched["safe"] and (pid is None or pid == os.getpid())
 
 
 def run_csr_series(arrays, inputs, x0, leak, pre_out=None):
@@ -95,8 +122,10 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None):
     indptr, data = arrays[0], arrays[2]
     T, N = inputs.shape[0], x0.shape[0]
     threads = numba.get_num_threads()
-    if data.size < kernels.THREADED_MIN_NNZ or threads < 2 or T < 2 * SEGMENT_STEPS:
+    if (data.size < kernels.THREADED_MIN_NNZ or threads < 2 or T < 2 * SEGMENT_STEPS
+            or not _threads_usable()):
         return kernels.run_csr(*arrays, inputs, x0, leak, pre_out)
+    _launched["pid"] = os.getpid()
     choice = _choices.setdefault((N, data.size, data.dtype.str, threads), _Choice())
     splits = kernels.row_splits(indptr, threads)
     out = np.empty((T, N), dtype=x0.dtype)

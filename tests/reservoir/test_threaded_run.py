@@ -76,3 +76,20 @@ def test_run_with_preactivations(dense):
         esn.run_with_preactivations(np.zeros((2, 5, 1)))
     with pytest.raises(ValueError, match="NaN|finite"):
         esn.run_with_preactivations(np.full((5, 1), np.nan))
+
+
+def test_no_threads_after_a_fork_or_without_a_safe_layer(arrays, monkeypatch):
+    """A forked child of a process that launched the threaded kernel, and a process whose numba
+    has only the workqueue layer, take the one-thread kernel."""
+    esn, arr = arrays
+    monkeypatch.setattr(kernels, "THREADED_MIN_NNZ", 1)
+    monkeypatch.setattr(threaded_csr, "SEGMENT_STEPS", 7)
+    monkeypatch.setattr(threaded_csr, "_choices", {})
+    u = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    monkeypatch.setattr(threaded_csr, "_launched", {"pid": -1, "safe": True})   # "forked"
+    x = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7)
+    assert threaded_csr._choices == {} and np.array_equal(x, run_csr(*arr, u, np.zeros(120), 0.7))
+    monkeypatch.setattr(threaded_csr, "_launched", {"pid": None, "safe": None})
+    monkeypatch.setattr(numba.config, "THREADING_LAYER", "workqueue")
+    threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7)
+    assert threaded_csr._choices == {} and threaded_csr._launched["safe"] is False
