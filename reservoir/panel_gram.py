@@ -1,4 +1,4 @@
-"""Gram matrices summed block by block in fixed column panels, on one BLAS thread per panel.
+"""Gram matrices summed block by block in fixed panels, on one BLAS thread per panel.
 
 The ridge readout's normal equations (:mod:`rcpod.reservoir.readout`) and the reduction's
 snapshot Grams (:mod:`rcpod.reduction.snapshot_grams`) are both sums ``S += A^T A`` (and

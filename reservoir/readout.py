@@ -28,7 +28,7 @@ thread counts (measured with the bundled OpenBLAS 0.3.30/0.3.31: multithreaded `
 ``dpotrf`` results changed between 1 and 2 threads), and its multithreaded ``dsyrk`` crashes
 (segfault) for 20,000 features and blocks of 256 rows or more. For more than
 :data:`~rcpod.reservoir.panel_gram.PANEL` features the block products are split into fixed
-column panels that run in parallel Python threads (as many as BLAS threads were allowed), each a
+panels that run in parallel Python threads (as many as BLAS threads were allowed), each a
 one-thread BLAS call (:mod:`rcpod.reservoir.panel_gram`): the work is shared, the arithmetic of
 every panel is fixed, so the sums are the same for any thread count.
 The final Cholesky factorization runs on one thread (LAPACK ``dpotrf``): its cost,
