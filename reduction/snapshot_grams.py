@@ -39,8 +39,8 @@ from __future__ import annotations
 import numpy as np
 from joblib import Parallel, delayed
 
-from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread,
-                                        symmetrize_upper)
+from rcpod.reservoir.panel_gram import (average_transpose, cross_add, gram_add_upper,
+                                        one_blas_thread, outer_add, symmetrize_upper)
 from rcpod.reservoir.validation import check_int
 
 from .basis import output_weighted_pod_from_gram
@@ -130,7 +130,7 @@ class _Moments:
         mine, theirs = self.cross, other.cross
         for (a, b), S in mine.items():
             S += theirs[(a, b)]
-            _add_outer(S, c, d[a], d[b])
+            outer_add(S, c, d[a], d[b])
         self.shift = {k: (self.n * ma[k] + other.n * mb[k]) / n for k in ma}
         self.sums = {k: np.zeros_like(v) for k, v in self.shift.items()}
         self.n = n
@@ -144,32 +144,9 @@ class _Moments:
             for (a, b), S in self._cross.items():
                 if a == b:
                     symmetrize_upper(S)
-                _add_outer(S, -1.0 / self.n, self.sums[a], self.sums[b])
+                outer_add(S, -1.0 / self.n, self.sums[a], self.sums[b])
             self._final, self._cross = self._cross, None
         return self._final
-
-
-#: rows per block of the in-place matrix updates (no N x N temporary: at N = 20,000 a Gram
-#: matrix is 3.2 GB)
-_BLOCK = 512
-
-
-def _add_outer(S, alpha, x, y):
-    """``S += alpha x y^T`` in place, by row blocks."""
-    for i0 in range(0, S.shape[0], _BLOCK):
-        i1 = min(i0 + _BLOCK, S.shape[0])
-        S[i0:i1] += alpha * np.outer(x[i0:i1], y)
-
-
-def _average_transpose(S):
-    """``S = (S + S^T) / 2`` in place for a square ``S``."""
-    n = S.shape[0]
-    for j0 in range(0, n, _BLOCK):
-        j1 = min(j0 + _BLOCK, n)
-        upper = S[j0:j1, j0:]
-        mean = 0.5 * (upper + S[j0:, j0:j1].T)
-        S[j0:j1, j0:] = mean
-        S[j0:, j0:j1] = mean.T
 
 
 class SnapshotGrams:
@@ -237,7 +214,7 @@ class SnapshotGrams:
         S = self._x.cross[("x", "x")]
         if bool(center) != self._state_centered:
             mu = self._x.mean["x"]
-            _add_outer(S, -self._x.n if center else self._x.n, mu, mu)
+            outer_add(S, -self._x.n if center else self._x.n, mu, mu)
             self._state_centered = bool(center)
         return S
 
@@ -366,11 +343,11 @@ class SnapshotGrams:
             T *= D[:, None]
             G += T
             del T
-            _average_transpose(G)
+            average_transpose(G)
             return G, dict(slopes=D, offsets=e)
         name = "f" if self.nonlinearity == "full" else "r"
         G = c[(name, name)].copy()
-        _add_outer(G, self._g.n, mu[name], mu[name])
+        outer_add(G, self._g.n, mu[name], mu[name])
         return G, {}
 
     def interpolated_basis(self, cls, rank, method="auto"):

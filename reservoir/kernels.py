@@ -248,7 +248,12 @@ def row_splits(indptr, parts):
     >>> row_splits(np.array([0, 4, 5, 6, 7, 8]), 2)
     array([0, 1, 5])
     """
+    if not isinstance(parts, (int, np.integer)) or isinstance(parts, bool) or parts < 1:
+        raise ValueError(f"parts must be a positive integer, got {parts!r}.")
     indptr = np.asarray(indptr, dtype=np.int64)
+    if indptr.ndim != 1 or indptr.size < 1:
+        raise ValueError(f"indptr must be the 1-D CSR row pointers (N + 1,), got shape "
+                         f"{indptr.shape}.")
     targets = indptr[-1] * np.arange(parts + 1) // parts
     splits = np.searchsorted(indptr, targets, side="left").astype(np.int64)
     splits[0], splits[-1] = 0, len(indptr) - 1

@@ -26,7 +26,8 @@ from contextlib import contextmanager
 import numpy as np
 
 __all__ = ["PANEL", "one_blas_thread", "panels", "gram_add_upper", "cross_add",
-           "outer_add_upper", "symmetrize_upper", "restore_upper"]
+           "outer_add_upper", "outer_add", "symmetrize_upper", "average_transpose",
+           "restore_upper"]
 
 #: Column panel width of the block products (panels run in parallel above this many columns).
 PANEL = 512
@@ -134,6 +135,9 @@ def gram_add_upper(S, A, workers):
     True
     """
     n = A.shape[1]
+    if A.ndim != 2 or S.shape != (n, n):
+        raise ValueError(f"gram_add_upper: A must be 2-D (k, N) and S (N, N); got A {A.shape}, "
+                         f"S {S.shape}.")
     if n <= PANEL:
         S += A.T @ A
         return
@@ -168,6 +172,11 @@ def cross_add(S, A, B, workers):
     >>> S.tolist()
     [[3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0]]
     """
+    if A.ndim != 2 or B.ndim != 2 or A.shape[0] != B.shape[0] or \
+            S.shape != (A.shape[1], B.shape[1]):
+        raise ValueError(f"cross_add: A (k, N), B (k, M) and S (N, M) must match; got A "
+                         f"{A.shape}, B {B.shape}, S {S.shape}.")
+
     def panel(bounds):
         j0, j1 = bounds
         S[:, j0:j1] += A.T @ B[:, j0:j1]
@@ -198,6 +207,54 @@ def outer_add_upper(S, c, u):
     """
     for j0, j1 in panels(S.shape[0]):
         S[:j1, j0:j1] += c * np.multiply.outer(u[:j1], u[j0:j1])
+
+
+def outer_add(S, alpha, x, y):
+    """``S += alpha x y^T`` in place, by row panels (no (N, M) temporary: at N = 20,000 a Gram
+    matrix is 3.2 GB).
+
+    Parameters
+    ----------
+    S : ndarray of shape (N, M)
+        Updated in place.
+    alpha : float
+    x : ndarray of shape (N,)
+    y : ndarray of shape (M,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.panel_gram import outer_add
+    >>> S = np.zeros((2, 2))
+    >>> outer_add(S, 2.0, np.array([1.0, 3.0]), np.array([1.0, -1.0]))
+    >>> S.tolist()
+    [[2.0, -2.0], [6.0, -6.0]]
+    """
+    for i0, i1 in panels(S.shape[0]):
+        S[i0:i1] += alpha * np.outer(x[i0:i1], y)
+
+
+def average_transpose(S):
+    """``S = (S + S^T) / 2`` in place for a square ``S``, by panels.
+
+    Parameters
+    ----------
+    S : ndarray of shape (N, N)
+        Updated in place; exactly symmetric afterwards.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.panel_gram import average_transpose
+    >>> S = np.array([[1.0, 2.0], [4.0, 3.0]])
+    >>> average_transpose(S)
+    >>> S.tolist()
+    [[1.0, 3.0], [3.0, 3.0]]
+    """
+    for j0, j1 in panels(S.shape[0]):
+        mean = 0.5 * (S[j0:j1, j0:] + S[j0:, j0:j1].T)
+        S[j0:j1, j0:] = mean
+        S[j0:, j0:j1] = mean.T
 
 
 def symmetrize_upper(S):

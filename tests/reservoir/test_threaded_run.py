@@ -93,3 +93,18 @@ def test_no_threads_after_a_fork_or_without_a_safe_layer(arrays, monkeypatch):
     monkeypatch.setattr(numba.config, "THREADING_LAYER", "workqueue")
     threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7)
     assert threaded_csr._choices == {} and threaded_csr._launched["safe"] is False
+
+
+def test_bad_arguments_are_named(arrays):
+    from sklearn.exceptions import NotFittedError
+    esn, arr = arrays
+    with pytest.raises(ValueError, match="parts"):
+        row_splits(arr[0], 0)
+    with pytest.raises(ValueError, match="indptr"):
+        row_splits(np.zeros((2, 2)), 2)
+    with pytest.raises((NotFittedError, RuntimeError, ValueError), match="initiali|fit"):
+        ESN(n_units=10).run_with_preactivations(np.zeros((5, 1)))
+    with pytest.raises(ValueError, match="state"):
+        esn.run_with_preactivations(np.zeros((5, 2)), np.zeros(7))
+    with pytest.raises(ValueError, match="inputs"):
+        esn.run_with_preactivations(np.zeros((5, 3)))
