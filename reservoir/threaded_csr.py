@@ -6,9 +6,11 @@ gives the same states, bit for bit, as the one-thread :func:`rcpod.reservoir.ker
 (each row is summed by the same loop in the same order). On idle cores it is about 1.9x faster
 for a W of 4 * 10^5 nonzeros and more (2-core Intel Xeon); on a busy machine it can be 2x
 slower, because every step waits for the slowest thread. So :func:`run_csr_series` runs a long
-series in segments and times them: the first two segments take one kernel each, then the
-faster per step (running mean, :data:`SMOOTHING`) is used, and the other is timed again every
-:data:`PROBE_EVERY` segments (the load changes). The choice never changes the numbers, only the time.
+series in segments and times them: the first four segments take each kernel twice (the first
+segment of a kernel is a warm-up, not timed: it loads the compiled kernel and starts the threads,
+which took 0.2 s, longer than the segment itself), then the faster per step (running mean,
+:data:`SMOOTHING`) is used, and the other is timed again every :data:`PROBE_EVERY` segments
+(the load changes). The choice never changes the numbers, only the time.
 
 Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
 ``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
@@ -45,18 +47,23 @@ class _Choice:
 
     def __init__(self):
         self.per_step = {True: None, False: None}
+        self.runs = {True: 0, False: 0}
         self.segments = 0
 
     def threaded(self):
         """Whether the next segment takes the threaded kernel."""
         k, self.segments = self.segments, self.segments + 1
         fast, slow = self.per_step[True], self.per_step[False]
-        if fast is None or slow is None:        # time each kernel once first
-            return fast is None
+        if fast is None or slow is None:        # warm up and time each kernel first
+            return self.runs[True] <= self.runs[False]
         use = fast < slow
         return (not use) if k % PROBE_EVERY == 0 else use
 
     def record(self, threaded, seconds, steps):
+        """Add one segment's time; a kernel's first segment is its warm-up and is not kept."""
+        self.runs[threaded] += 1
+        if self.runs[threaded] == 1:
+            return
         last, now = self.per_step[threaded], seconds / steps
         self.per_step[threaded] = now if last is None else last + SMOOTHING * (now - last)
 

@@ -58,7 +58,24 @@ def test_segmented_choice_is_bitwise_one_run(arrays, monkeypatch):
     assert np.array_equal(pre, ref_pre)
     (choice,) = threaded_csr._choices.values()
     assert choice.segments == 15 and None not in choice.per_step.values()
+    assert min(choice.runs.values()) >= 2
     assert np.array_equal(esn.run(u), x)
+
+
+def test_choice_ignores_each_kernels_warm_up_segment():
+    """The first segment of each kernel (loading it, starting threads) does not decide: a
+    threaded kernel whose warm-up took 10x its steady time is still chosen when faster."""
+    choice = threaded_csr._Choice()
+    times = {True: [1.0, 0.01, 0.01], False: [0.5, 0.02, 0.02]}
+    order = []
+    for _ in range(4):
+        t = choice.threaded()
+        order.append(t)
+        choice.record(t, times[t].pop(0), 1)
+    assert order == [True, False, True, False]
+    assert choice.per_step == {True: 0.01, False: 0.02}
+    picks = [choice.threaded() for _ in range(4, threaded_csr.PROBE_EVERY + 1)]
+    assert all(picks[:-1]) and picks[-1] is False   # the slower one is probed now and then
 
 
 @pytest.mark.parametrize("dense", [False, True])
