@@ -491,7 +491,7 @@ def main(argv=None):
                          pm(sd["accurate"]), ", ".join(f"{v:.4f}" for v in sd["accurate"])],
                         [f"fresh ESN N={settings['save_rank']}", pm(sd["fresh"]),
                          ", ".join(f"{v:.4f}" for v in sd["fresh"])],
-                        [f"ARX (deterministic)", f"{R['arx_row']['test_mean']:.4f}", ""]])
+                        ["ARX (deterministic)", f"{R['arx_row']['test_mean']:.4f}", ""]])
 
     full_m, arx_m = R["full_row"]["test_mean"], R["arx_row"]["test_mean"]
     better = int(np.sum(np.array(R["full_row"]["test"]) < np.array(R["arx_row"]["test"])))

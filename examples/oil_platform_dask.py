@@ -50,7 +50,6 @@ Protocol
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import time
 import warnings

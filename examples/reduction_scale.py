@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
 
 from rcpod.benchmarks import bench_reduction_scale as bench
 from rcpod.benchmarks import timing

@@ -420,6 +420,8 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     Psi, fields = _state_basis(form, estimator, snaps, rank, energy, center, basis,
                                output_weight, decomposition)
     mean = snaps.mean_state() if center else None
+    if streamed and nonlinearity == "linearized":
+        snaps.release_state_gram()   # its second pass streams another N x N Gram
     if sampling is None:
         red = cls.from_esn(esn, Psi, mean=mean)
     else:

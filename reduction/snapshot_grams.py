@@ -22,8 +22,15 @@ The interpolated snapshots of each nonlinearity come out of the moments:
 * ``"full"``: ``G = F = tanh(V)``, its Gram ``F F^T``;
 * ``"remainder"``: ``G = F - V`` (accumulated as such);
 * ``"linearized"``: ``G = F - D V - e 1^T`` with the per-unit least-squares line
-  ``D = cov(v, f) / var(v)``, ``e = mean(f) - D mean(v)``; ``G`` has zero mean by construction, so
-  ``G G^T = S_FF - S_FV D - D S_VF + D S_VV D`` from the centred cross-products ``S``.
+  ``D = cov(v, f) / var(v)``, ``e = mean(f) - D mean(v)``. ``D`` needs the whole run, so this
+  takes two passes: the first streams the state Gram and only the per-unit sums behind ``D``
+  (``O(N)`` each); the second, run when the DEIM basis is asked for, streams the ESN again and
+  adds the centred Gram of ``r = f - D v``, which is ``G G^T`` (``G`` has zero mean by
+  construction). When the preactivations of the first pass take at most :data:`HOLD_BYTES`
+  they are kept for the second, which then does not run the ESN again (``tanh`` of them is the
+  run's own, bit for bit). This replaces the ``N x N`` cross-products
+  ``S_FF - S_FV D - D S_VF + D S_VV D`` (three Gram-equivalents beyond the states', 13 of
+  36 s at N = 5,000, and two more ``N x N`` arrays).
 
 References
 ----------
@@ -37,10 +44,12 @@ References
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 
-from rcpod.reservoir.panel_gram import (average_transpose, cross_add, gram_add_upper,
-                                        one_blas_thread, outer_add, symmetrize_upper)
+from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread, outer_add,
+                                        symmetrize_upper)
+from rcpod.reservoir import vector_tanh
 from rcpod.reservoir.validation import check_int
 
 from .basis import output_weighted_pod_from_gram
@@ -49,7 +58,7 @@ from .leading_modes import dense_eigh
 from .pod import energy_rank, pod_from_gram
 
 __all__ = ["SnapshotGrams", "stream_snapshot_grams", "streams_by_default", "check_windows",
-           "CHUNK_BYTES", "STREAM_BYTES", "CHECK_VALUES"]
+           "CHUNK_BYTES", "STREAM_BYTES", "HOLD_BYTES", "CHECK_VALUES"]
 
 #: Bytes of one chunk's state (or preactivation) block while streaming: 32 MB (4,000 steps at
 #: N = 1,000; 800 at N = 5,000); a chunk has about eight such blocks alive at its peak.
@@ -57,17 +66,22 @@ CHUNK_BYTES = 32 * 2 ** 20
 #: ``snapshots="auto"`` streams when the snapshot matrices and full states (four N x T float64
 #: arrays) would exceed this: 1 GB.
 STREAM_BYTES = 2 ** 30
+#: The first pass of ``"linearized"`` keeps its preactivations for the second when they take at
+#: most this: 1 GB (20,000 snapshots at N = 6,700).
+HOLD_BYTES = 2 ** 30
 #: The checks of a streamed reduction see at most this many state values (steps times N):
 #: 1e7, i.e. 80 MB of full-ESN states (10,000 steps at N = 1,000).
 CHECK_VALUES = 10 ** 7
 
-#: which centred cross-products each interpolated nonlinearity needs, as (left, right) names
-_PAIRS = {"full": (("f", "f"),), "remainder": (("r", "r"),),
-          "linearized": (("f", "f"), ("f", "v"), ("v", "v")), None: ()}
+#: which centred cross-products each interpolated nonlinearity needs in the first pass, as
+#: (left, right) names; "linearized" needs only two diagonals (its Gram is the second pass)
+_PAIRS = {"full": (("f", "f"),), "remainder": (("r", "r"),), "linearized": (), None: ()}
+_DIAGONALS = {"linearized": (("f", "v"), ("v", "v"))}
 
 
 class _Moments:
-    """Running count, means and centred cross-products ``sum (a - mean a)(b - mean b)^T``.
+    """Running count, means, centred cross-products ``sum (a - mean a)(b - mean b)^T`` (of
+    ``pairs``) and the diagonals alone of others (of ``diagonals``: ``O(N)`` each).
 
     Sums of the data shifted by the first chunk's mean ``c`` (the shifted-data algorithm of
     Chan, Golub & LeVeque: as accurate as the pairwise update while ``c`` is near the mean, and
@@ -78,26 +92,33 @@ class _Moments:
     columns).
     """
 
-    def __init__(self, pairs):
+    def __init__(self, pairs, diagonals=()):
         self.n = 0
-        self.pairs = pairs
+        self.pairs, self.diagonals = pairs, diagonals
         self.shift, self.sums, self._cross, self._final = {}, {}, {}, None
+        self._diag = {}
+        self._buffers = {}   # one shifted block per name, reused by every chunk
 
-    def add(self, blocks):
-        """Add one chunk; ``blocks`` maps a name to its (steps, N) rows."""
-        if next(iter(blocks.values())).shape[0] == 0:
+    def add(self, blocks, sums=None):
+        """Add one chunk; ``blocks`` maps a name to its (steps, N) rows, ``sums`` a name in no
+        product to its column sums over the chunk's rows (its mean is all that is kept)."""
+        steps = next(iter(blocks.values())).shape[0]
+        if steps == 0:
             return
         if self._final is not None:
             raise RuntimeError("these moments are finished; no chunk can be added.")
+        sums = {} if sums is None else sums
         if not self.n:
             self.shift = {k: b.mean(axis=0) for k, b in blocks.items()}
+            self.shift.update({k: t / steps for k, t in sums.items()})
             self.sums = {k: np.zeros_like(c) for k, c in self.shift.items()}
-        paired = {name for pair in self.pairs for name in pair}
-        shifted = {k: np.ascontiguousarray(b - self.shift[k]) for k, b in blocks.items()
-                   if k in paired}
-        for k, b in blocks.items():   # a block in no product needs only its sum
+        paired = {name for pair in self.pairs + self.diagonals for name in pair}
+        shifted = {k: self._shifted(k, b) for k, b in blocks.items() if k in paired}
+        for k, b in blocks.items():
             self.sums[k] += (shifted[k].sum(axis=0) if k in paired
-                             else b.sum(axis=0) - len(b) * self.shift[k])
+                             else b.sum(axis=0) - steps * self.shift[k])
+        for k, t in sums.items():
+            self.sums[k] += t - steps * self.shift[k]
         with one_blas_thread() as workers:
             for a, b in self.pairs:
                 S = self._cross.get((a, b))
@@ -108,7 +129,18 @@ class _Moments:
                     gram_add_upper(S, shifted[a], workers)
                 else:
                     cross_add(S, shifted[a], shifted[b], workers)
-        self.n += next(iter(blocks.values())).shape[0]
+        for a, b in self.diagonals:
+            d = np.einsum("ij,ij->j", shifted[a], shifted[b])
+            self._diag[(a, b)] = self._diag[(a, b)] + d if (a, b) in self._diag else d
+        self.n += steps
+
+    def _shifted(self, name, block):
+        """``block - shift`` in a buffer kept for the next chunk: a fresh block of this size
+        (32 MB) costs more in page faults than the subtraction (5.2 of 28 s at N = 5,000)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape[0] < block.shape[0]:
+            buf = self._buffers[name] = np.empty(block.shape)
+        return np.subtract(block, self.shift[name], out=buf[:block.shape[0]])
 
     @property
     def mean(self):
@@ -122,7 +154,7 @@ class _Moments:
             return self
         if self.n == 0:
             self.n, self.shift, self.sums = other.n, other.shift, other.sums
-            self._cross, self._final = other._cross, other._final
+            self._cross, self._final, self._diag = other._cross, other._final, other._diag
             return self
         n, c = self.n + other.n, self.n * other.n / (self.n + other.n)
         ma, mb = self.mean, other.mean
@@ -131,6 +163,8 @@ class _Moments:
         for (a, b), S in mine.items():
             S += theirs[(a, b)]
             outer_add(S, c, d[a], d[b])
+        for (a, b), S in self.diag.items():
+            S += other.diag[(a, b)] + c * d[a] * d[b]
         self.shift = {k: (self.n * ma[k] + other.n * mb[k]) / n for k in ma}
         self.sums = {k: np.zeros_like(v) for k, v in self.shift.items()}
         self.n = n
@@ -145,8 +179,17 @@ class _Moments:
                 if a == b:
                     symmetrize_upper(S)
                 outer_add(S, -1.0 / self.n, self.sums[a], self.sums[b])
-            self._final, self._cross = self._cross, None
+            for (a, b), S in self._diag.items():
+                S -= self.sums[a] * self.sums[b] / self.n
+            self._final, self._cross, self._buffers = self._cross, None, {}
         return self._final
+
+    @property
+    def diag(self):
+        """The centred diagonals ``sum_k (a_i - mean a_i)(b_i - mean b_i)``, finished with
+        :attr:`cross`."""
+        self.cross
+        return self._diag
 
 
 class SnapshotGrams:
@@ -167,6 +210,9 @@ class SnapshotGrams:
     nonlinearity : {"full", "remainder", "linearized"}
     lengths : list of int
         Kept steps per series.
+    second_pass : list of callables, optional
+        ``"linearized"`` only: each streams its series again and returns the moments of the
+        remainder ``r = f - D v`` for given slopes ``D`` (merged in order).
 
     Examples
     --------
@@ -182,11 +228,13 @@ class SnapshotGrams:
     (290, True)
     """
 
-    def __init__(self, states, nonlinear, nonlinearity, lengths):
+    def __init__(self, states, nonlinear, nonlinearity, lengths, second_pass=()):
         self._x = states
         self._g = nonlinear
         self._state_centered = True   # the moments' cross-products are centred
         self._modes = None            # (modes, singular values, method) of _shared_modes
+        self._second = list(second_pass)
+        self._remainder = None        # moments of the second pass, once streamed
         self.nonlinearity = nonlinearity
         self.lengths = list(lengths)
 
@@ -207,11 +255,20 @@ class SnapshotGrams:
         """``X X^T`` of the (centred if ``center``) state snapshots (a copy)."""
         return self._state_gram(center).copy()
 
+    def release_state_gram(self):
+        """Free the state Gram (``N x N``: 3.2 GB at N = 20,000) once the state basis is built,
+        before the second pass of ``"linearized"`` streams another; the means, slopes and the
+        bases already computed stay. Methods needing the state Gram raise afterwards."""
+        self._x.cross[("x", "x")] = None
+
     def _state_gram(self, center):
         """The one stored state Gram, turned between its centred and uncentred forms in place
         (by ``+- n mu mu^T``; no second N x N array, 3.2 GB at N = 20,000): read-only, and
         valid until the next call with the other ``center``."""
         S = self._x.cross[("x", "x")]
+        if S is None:
+            raise RuntimeError("the state Gram of these snapshots was released "
+                               "(release_state_gram).")
         if bool(center) != self._state_centered:
             mu = self._x.mean["x"]
             outer_add(S, -self._x.n if center else self._x.n, mu, mu)
@@ -303,28 +360,41 @@ class SnapshotGrams:
             raise ValueError("cannot merge Grams whose nonlinear snapshots are the states into "
                              "ones with their own (streamed from ESNs with other leak rates).")
         for grams in (self, other):
-            grams._modes = None
+            grams._modes, grams._remainder = None, None   # the slopes D change with the data
             if grams.n_snapshots:
                 grams._state_gram(center=True)   # the moments merge in the centred form
         self._x.merge(other._x)
         if self._g is not None:
             self._g.merge(other._g)
         self.lengths += other.lengths
+        self._second += other._second
         return self
 
     def linearization(self):
         """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` as in :meth:`rcpod.reduction.Snapshots.linearization`
         (``"linearized"`` only): ``(slopes, offsets)``."""
-        var = np.diag(self._g.cross[("v", "v")]).copy()
-        cov = np.diag(self._g.cross[("f", "v")]).copy()
+        var, cov = self._g.diag[("v", "v")], self._g.diag[("f", "v")]
         slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
         offsets = self._g.mean["f"] - slopes * self._g.mean["v"]
         return slopes, offsets
 
+    def _remainder_gram(self, slopes):
+        """``G G^T`` of the linearised remainder: the second pass, streamed once."""
+        if self._remainder is None:
+            if not self._second:
+                raise RuntimeError("these linearized Grams have no second pass to stream "
+                                   "the remainder from.")
+            moments = None
+            for source in self._second:
+                part = source(slopes)
+                moments = part if moments is None else moments.merge(part)
+            self._remainder = moments
+        return self._remainder.cross[("r", "r")]
+
     def interpolated_gram(self):
         """``G G^T`` of the interpolated snapshots and the ``from_esn`` extras they come with."""
         G, extra = self._interpolated_gram()
-        return (G.copy() if self._g is None else G), extra
+        return G.copy(), extra
 
     def _interpolated_gram(self):
         """:meth:`interpolated_gram`, the stored state Gram itself when ``F = X``."""
@@ -333,18 +403,7 @@ class SnapshotGrams:
         c, mu = self._g.cross, self._g.mean
         if self.nonlinearity == "linearized":
             D, e = self.linearization()
-            SFV = c[("f", "v")]
-            # F = X when the run's tanh is the state (leak rate 1): its Gram is the states'
-            G = (c[("f", "f")] if ("f", "f") in c else self._state_gram(center=True)).copy()
-            T = SFV * D[None, :]                  # S_FF - S_FV D - D S_VF + D S_VV D, with
-            G -= T                                # one N x N temporary
-            G -= T.T
-            np.multiply(c[("v", "v")], D[None, :], out=T)
-            T *= D[:, None]
-            G += T
-            del T
-            average_transpose(G)
-            return G, dict(slopes=D, offsets=e)
+            return self._remainder_gram(D), dict(slopes=D, offsets=e)
         name = "f" if self.nonlinearity == "full" else "r"
         G = c[(name, name)].copy()
         outer_add(G, self._g.n, mu[name], mu[name])
@@ -420,8 +479,13 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
         raise ValueError(f"nonlinearity must be one of {tuple(_PAIRS)}, got {nonlinearity!r}.")
     chunk_size = check_int("chunk_size", chunk_size, low=1)
     n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
+    held = None
+    if nonlinearity == "linearized" and n_jobs is None:
+        kept = sum(max(0, (len(u) if stops is None or stops[i] is None else min(stops[i], len(u)))
+                       - washout) for i, u in enumerate(inputs))
+        held = [] if 8 * full_form(esn).n_states * kept <= HOLD_BYTES else None
     if n_jobs is None:
-        grams = _stream(esn, inputs, washout, stops, nonlinearity, chunk_size)
+        grams = _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held)
     else:   # map: one series per task; reduce: merge in series order (tasks come back in order)
         full_form(esn)   # the ESN is checked here, before anything is sent
         tasks = (delayed(_stream)(esn, [u], washout, None if stops is None else [stops[i]],
@@ -431,55 +495,155 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
             grams = part if grams is None else grams.merge(part)
     if grams is None or grams.n_snapshots == 0:
         raise ValueError("no snapshots: every series is shorter than the washout.")
+    if nonlinearity == "linearized":
+        grams._second = [_SecondPass(esn, inputs, washout, stops, chunk_size, n_jobs)
+                         if held is None else
+                         _HeldPass(held, esn)]
     return grams
 
 
-def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size):
-    """The Grams of ``inputs`` streamed one series after another (none if all are too short)."""
+def _tanh_is_state(esn):
+    """Whether the run's own ``tanh(v[k])`` is its state ``x[k]``, bit for bit: leak rate 1
+    (``x = 0 x + 1 tanh(v)``) in float64."""
+    return float(esn.leak_rate) == 1.0 and np.dtype(esn.dtype) == np.float64
+
+
+def _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=False):
+    """The kept steps of ``inputs`` run chunk by chunk: ``(x, f, v)`` blocks of shape
+    (steps, N), ``f = tanh(v)`` and ``v`` None unless ``need_v`` (or free); appends each
+    series' kept length to ``lengths``. A run of the same ESN on the same inputs gives the same
+    blocks. The blocks live in buffers the next chunk overwrites (fresh 32 MB blocks cost more
+    in page faults than the run's copy into them), except ``v`` with ``keep_v``."""
     form = full_form(esn)
-    steps = _chunk_steps(form.n_states, chunk_size)
-    # the states' own update gives tanh(v) to rounding (|error| <~ 2 eps / a) when v itself is
-    # not needed: it saves a sparse product with W per step, as costly as the run
+    n_units, dtype = form.n_states, np.dtype(esn.dtype)
+    steps = _chunk_steps(n_units, chunk_size)
     a = float(form.leak)
-    recover = nonlinearity in (None, "full") and a >= 1e-3 and np.dtype(esn.dtype) == np.float64
-    # with a = 1 the run's own tanh(v[k]) is x[k], bit for bit: F F^T is X X^T, not summed twice
-    f_is_x = a == 1.0 and np.dtype(esn.dtype) == np.float64
-    same = f_is_x and nonlinearity == "full"
-    states = _Moments((("x", "x"),))
-    pairs = tuple(p for p in _PAIRS[nonlinearity] if not (f_is_x and p == ("f", "f")))
-    nonlinear = None if same else _Moments(pairs)
-    lengths = []
+    # a sparse W on the compiled backend hands out the preactivations its run made; otherwise
+    # they cost a second product with W, and when v itself is not needed the states' own
+    # update gives tanh(v) to rounding (|error| <~ 2 eps / a)
+    with_v = need_v or (sp.issparse(esn.W_) and esn.backend != "numpy")
+    recover = not with_v and a >= 1e-3 and dtype == np.float64
+    f_is_x = _tanh_is_state(esn)
+    x_buf, v_buf = np.empty((steps, n_units), dtype), np.empty((steps, n_units), dtype)
+    f_buf = None if f_is_x or recover else np.empty((steps, n_units))
     for i, u in enumerate(inputs):
         u = np.asarray(u, dtype=np.float64)
         stop = len(u) if stops is None or stops[i] is None else min(stops[i], len(u))
-        state = np.zeros(form.n_states)
+        state = np.zeros(n_units)
         for t0 in range(0, stop, steps):
             uc = u[t0:min(t0 + steps, stop)]
-            if recover:
-                x, v = esn.run(uc, state0=state), None
-            else:   # the preactivations the run made, not a second product with W
-                x, v = esn.run_with_preactivations(uc, state0=state)
+            n = len(uc)
+            if with_v:
+                pre = np.empty((n, n_units), dtype) if keep_v else v_buf[:n]
+                x, v = esn.run_with_preactivations(uc, state0=state, out=(x_buf[:n], pre))
                 v = np.asarray(v, dtype=np.float64)
+            else:
+                x, v = esn.run(uc, state0=state), None
             x = np.asarray(x, dtype=np.float64)
             keep = slice(max(0, washout - t0), None)
-            prev = np.concatenate([state[None, :], x[:-1]])[keep]
+            if recover and not f_is_x:
+                prev = np.concatenate([state[None, :], x[:-1]])[keep]
             state = x[-1].copy()
-            x, uc = x[keep], uc[keep]
+            x = x[keep]
             if len(x) == 0:
                 continue
-            if recover:   # tanh(v[k]) = (x[k] - (1-a) x[k-1]) / a: no second product with W
-                f = x if same else (x - (1.0 - a) * prev) / a
+            if f_is_x:
+                f = x
+            elif recover:   # tanh(v[k]) = (x[k] - (1-a) x[k-1]) / a: no second product with W
+                f = (x - (1.0 - a) * prev) / a
             else:
-                v = v[keep]
-                f = x if f_is_x else np.tanh(v)
-            states.add({"x": x, "s": 1.0 - f * f})
-            if nonlinear is not None and nonlinearity is not None:
-                blocks = {"f": f, "v": v} if nonlinearity == "linearized" else (
-                    {"f": f} if nonlinearity == "full" else {"r": f - v})
-                nonlinear.add(blocks)
-            del x, v, f, prev   # one chunk alive at a time
+                f = np.tanh(v[keep], out=f_buf[:len(x)])
+            yield x, f, None if v is None else v[keep]
         lengths.append(max(0, stop - washout))
+
+
+def _remainder(f, v, slopes, buffers):
+    """``f - slopes * v`` (``f - v`` for ``slopes=None``) in a buffer reused by every chunk."""
+    buf = buffers.get("r")
+    if buf is None or buf.shape[0] < f.shape[0]:
+        buf = buffers["r"] = np.empty(f.shape)
+    r = buf[:f.shape[0]]
+    if slopes is None:
+        return np.subtract(f, v, out=r)
+    np.multiply(v, slopes, out=r)
+    return np.subtract(f, r, out=r)
+
+
+def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held=None):
+    """The first pass: the Grams of ``inputs`` streamed one series after another (none if all
+    are too short); appends the kept preactivation blocks to the list ``held`` if given."""
+    form = full_form(esn)
+    f_is_x = _tanh_is_state(esn)   # then F F^T is X X^T, not summed twice
+    same = f_is_x and nonlinearity == "full"
+    need_v = nonlinearity in ("remainder", "linearized")
+    states = _Moments((("x", "x"),))
+    pairs = tuple(p for p in _PAIRS[nonlinearity] if not (f_is_x and p == ("f", "f")))
+    nonlinear = None if same else _Moments(pairs, _DIAGONALS.get(nonlinearity, ()))
+    lengths, buffers = [], {}
+    for x, f, v in _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths,
+                           keep_v=held is not None):
+        if held is not None:
+            held.append(v)
+        states.add({"x": x}, sums={"s": len(f) - np.einsum("ij,ij->j", f, f)})
+        if nonlinear is not None and nonlinearity is not None:
+            blocks = {"f": f, "v": v} if nonlinearity == "linearized" else (
+                {"f": f} if nonlinearity == "full" else {"r": _remainder(f, v, None, buffers)})
+            nonlinear.add(blocks)
     return SnapshotGrams(states, nonlinear, nonlinearity, lengths)
+
+
+def _remainder_moments(esn, inputs, washout, stops, chunk_size, slopes):
+    """The second pass of ``"linearized"``: moments of ``r = f - D v`` (``D = slopes``)."""
+    moments, buffers = _Moments((("r", "r"),)), {}
+    for _, f, v in _chunks(esn, inputs, washout, stops, chunk_size, True, []):
+        moments.add({"r": _remainder(f, v, slopes, buffers)})
+    return moments
+
+
+class _HeldPass:
+    """The second pass from the first pass's preactivation blocks, without running the ESN:
+    ``f = tanh(v)`` by the tanh of the run at leak rate 1 (where the first pass took ``f = x``:
+    the same numbers), numpy's otherwise (as the first pass)."""
+
+    def __init__(self, blocks, esn):
+        self.blocks = blocks
+        # the compiled runs take rcpod's vectorised tanh, the numpy backend numpy's
+        self.run_tanh = _tanh_is_state(esn) and esn.backend != "numpy"
+
+    def __call__(self, slopes):
+        moments, buffers = _Moments((("r", "r"),)), {}
+        f_buf = np.empty(max(v.shape for v in self.blocks)) if self.blocks else None
+        for v in self.blocks:
+            f = f_buf[:len(v)]
+            if self.run_tanh:
+                vector_tanh.tanh(v, f)
+            else:
+                np.tanh(v, out=f)
+            moments.add({"r": _remainder(f, v, slopes, buffers)})
+        self.blocks = []   # streamed once; the memory goes back
+        return moments
+
+
+class _SecondPass:
+    """Streams ``inputs`` again for the remainder's moments (here, or one task per series on
+    the joblib backend, merged in series order)."""
+
+    def __init__(self, esn, inputs, washout, stops, chunk_size, n_jobs):
+        self.args = (esn, inputs, washout, stops, chunk_size)
+        self.n_jobs = n_jobs
+
+    def __call__(self, slopes):
+        esn, inputs, washout, stops, chunk_size = self.args
+        if self.n_jobs is None:
+            return _remainder_moments(esn, inputs, washout, stops, chunk_size, slopes)
+        tasks = (delayed(_remainder_moments)(esn, [u], washout,
+                                             None if stops is None else [stops[i]],
+                                             chunk_size, slopes)
+                 for i, u in enumerate(inputs))
+        moments = None
+        for part in Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks):
+            moments = part if moments is None else moments.merge(part)
+        return moments
 
 
 def streams_by_default(n_units, series, washout):

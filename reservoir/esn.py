@@ -262,7 +262,7 @@ class ESN(BaseReservoir):
         kernels.run_csr_batch(*arrays, inputs, state, leak, out)
         return out
 
-    def run_with_preactivations(self, inputs, state0=None):
+    def run_with_preactivations(self, inputs, state0=None, out=None):
         """States of one series and the preactivations they were made from.
 
         Parameters
@@ -270,6 +270,11 @@ class ESN(BaseReservoir):
         inputs : array of shape (T, n_inputs)
         state0 : array of shape (n_states,), optional
             Initial state; zeros by default.
+        out : tuple of two arrays, optional
+            C-contiguous arrays of shape (T, N) in the reservoir's dtype that receive the
+            states and the preactivations (and are returned): a caller running many chunks
+            reuses them instead of touching fresh memory each time (page faults cost more than
+            the run's copy into them).
 
         Returns
         -------
@@ -296,13 +301,26 @@ class ESN(BaseReservoir):
             raise ValueError(f"inputs must be one series (T, n_inputs), got shape "
                              f"{inputs.shape}.")
         x0 = self._check_state(state0, None)
+        shape = (len(inputs), self.n_states_)
+        if out is not None:
+            if (not isinstance(out, tuple) or len(out) != 2
+                    or any(not isinstance(a, np.ndarray) or a.shape != shape
+                           or a.dtype != x0.dtype or not a.flags.c_contiguous
+                           or not a.flags.writeable for a in out)):
+                raise ValueError(f"out must be a tuple of two writeable C-contiguous {x0.dtype} "
+                                 f"arrays of shape {shape} (states, preactivations).")
         if sp.issparse(self.W_) and self.backend != "numpy" and len(inputs):
-            pre = np.empty((len(inputs), self.n_states_), dtype=x0.dtype)
+            states, pre = (None, np.empty(shape, dtype=x0.dtype)) if out is None else out
             arrays = kernels.csr_arrays(self.W_) + (self.W_in_, self.bias_)
-            return _run_csr_series(arrays, inputs, x0, self._leak(), pre), pre
+            return _run_csr_series(arrays, inputs, x0, self._leak(), pre, states), pre
         states = self.run(inputs, x0)
         prev = np.concatenate([x0[None, :], states[:-1]])
-        return states, self.form().preactivation(prev, inputs).astype(states.dtype, copy=False)
+        pre = self.form().preactivation(prev, inputs).astype(states.dtype, copy=False)
+        if out is None:
+            return states, pre
+        np.copyto(out[0], states)
+        np.copyto(out[1], pre)
+        return out
 
     def _step(self, state, u):
         # one step is a run of length 1: the compiled loop beats scipy's sparse matvec overhead

@@ -26,8 +26,7 @@ from contextlib import contextmanager
 import numpy as np
 
 __all__ = ["PANEL", "one_blas_thread", "panels", "gram_add_upper", "cross_add",
-           "outer_add_upper", "outer_add", "symmetrize_upper", "average_transpose",
-           "restore_upper"]
+           "outer_add_upper", "outer_add", "symmetrize_upper", "restore_upper"]
 
 #: Column panel width of the block products (panels run in parallel above this many columns).
 PANEL = 512
@@ -232,29 +231,6 @@ def outer_add(S, alpha, x, y):
     """
     for i0, i1 in panels(S.shape[0]):
         S[i0:i1] += alpha * np.outer(x[i0:i1], y)
-
-
-def average_transpose(S):
-    """``S = (S + S^T) / 2`` in place for a square ``S``, by panels.
-
-    Parameters
-    ----------
-    S : ndarray of shape (N, N)
-        Updated in place; exactly symmetric afterwards.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rcpod.reservoir.panel_gram import average_transpose
-    >>> S = np.array([[1.0, 2.0], [4.0, 3.0]])
-    >>> average_transpose(S)
-    >>> S.tolist()
-    [[1.0, 3.0], [3.0, 3.0]]
-    """
-    for j0, j1 in panels(S.shape[0]):
-        mean = 0.5 * (S[j0:j1, j0:] + S[j0:, j0:j1].T)
-        S[j0:j1, j0:] = mean
-        S[j0:, j0:j1] = mean.T
 
 
 def symmetrize_upper(S):

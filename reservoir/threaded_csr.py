@@ -8,9 +8,10 @@ for a W of 4 * 10^5 nonzeros and more (2-core Intel Xeon); on a busy machine it 
 slower, because every step waits for the slowest thread. So :func:`run_csr_series` runs a long
 series in segments and times them: the first four segments take each kernel twice (the first
 segment of a kernel is a warm-up, not timed: it loads the compiled kernel and starts the threads,
-which took 0.2 s, longer than the segment itself), then the faster per step (running mean,
-:data:`SMOOTHING`) is used, and the other is timed again every :data:`PROBE_EVERY` segments
-(the load changes). The choice never changes the numbers, only the time.
+which took 0.2 s, longer than the segment itself), then the faster per step (the median of
+its last :data:`RECENT` timings, so one slow segment -- page faults, a descheduled thread --
+does not flip the choice) is used, and the other is timed again every :data:`PROBE_EVERY`
+segments (the load changes). The choice never changes the numbers, only the time.
 
 Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
 ``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
@@ -23,6 +24,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from collections import deque
 
 import numba
 import numpy as np
@@ -37,18 +39,22 @@ SEGMENT_STEPS = 128
 PROBE_EVERY = 32
 
 
-#: weight of the newest timing in each kernel's running mean (one slow segment, e.g. with cold
-#: caches after other work, does not flip the choice by itself)
-SMOOTHING = 0.3
+#: timings per kernel whose median decides (one slow segment does not flip the choice)
+RECENT = 3
 
 
 class _Choice:
-    """Running mean of the seconds per step of each kernel, for one size of W."""
+    """Recent seconds per step of each kernel, for one size of W."""
 
     def __init__(self):
-        self.per_step = {True: None, False: None}
+        self.recent = {True: deque(maxlen=RECENT), False: deque(maxlen=RECENT)}
         self.runs = {True: 0, False: 0}
         self.segments = 0
+
+    @property
+    def per_step(self):
+        """Each kernel's median seconds per step over its recent segments (None: not timed)."""
+        return {k: float(np.median(t)) if t else None for k, t in self.recent.items()}
 
     def threaded(self):
         """Whether the next segment takes the threaded kernel."""
@@ -62,10 +68,8 @@ class _Choice:
     def record(self, threaded, seconds, steps):
         """Add one segment's time; a kernel's first segment is its warm-up and is not kept."""
         self.runs[threaded] += 1
-        if self.runs[threaded] == 1:
-            return
-        last, now = self.per_step[threaded], seconds / steps
-        self.per_step[threaded] = now if last is None else last + SMOOTHING * (now - last)
+        if self.runs[threaded] > 1:
+            self.recent[threaded].append(seconds / steps)
 
 
 #: (N, nnz, dtype, threads) -> _Choice, per process
@@ -95,7 +99,7 @@ def _threads_usable():
     return _launched["safe"] and (pid is None or pid == os.getpid())
 
 
-def run_csr_series(arrays, inputs, x0, leak, pre_out=None):
+def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
     """States of one series, by the faster of the one-thread and the threaded sparse kernel.
 
     Parameters
@@ -107,11 +111,13 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None):
     leak : float
     pre_out : ndarray of shape (T, N), optional
         Receives the preactivations.
+    out : ndarray of shape (T, N), optional
+        Receives the states (a fresh array by default).
 
     Returns
     -------
     states : ndarray of shape (T, N)
-        Bit-identical to ``kernels.run_csr(*arrays, inputs, x0, leak)``.
+        ``out`` if given; bit-identical to ``kernels.run_csr(*arrays, inputs, x0, leak)``.
 
     Examples
     --------
@@ -131,11 +137,15 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None):
     threads = numba.get_num_threads()
     if (data.size < kernels.THREADED_MIN_NNZ or threads < 2 or T < 2 * SEGMENT_STEPS
             or not _threads_usable()):
-        return kernels.run_csr(*arrays, inputs, x0, leak, pre_out)
+        states = kernels.run_csr(*arrays, inputs, x0, leak, pre_out)
+        if out is None:
+            return states
+        np.copyto(out, states)
+        return out
     _launched["pid"] = os.getpid()
     choice = _choices.setdefault((N, data.size, data.dtype.str, threads), _Choice())
     splits = kernels.row_splits(indptr, threads)
-    out = np.empty((T, N), dtype=x0.dtype)
+    out = np.empty((T, N), dtype=x0.dtype) if out is None else out
     x = x0
     for t0 in range(0, T, SEGMENT_STEPS):
         seg = slice(t0, min(t0 + SEGMENT_STEPS, T))

@@ -192,3 +192,30 @@ def test_leak_one_streamed_reduction_shares_one_decomposition():
     matrix = reduce(est, u, method="pod-deim", rank=6, snapshots="matrix")
     assert np.max(subspace_angles(streamed.reservoir_.modes_, matrix.reservoir_.modes_)) < 1e-6
     np.testing.assert_allclose(streamed.predict(u), matrix.predict(u), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("leak_rate", [1.0, 0.6])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_linearized_second_pass_from_held_preactivations_is_the_rerun(two_series, monkeypatch,
+                                                                       leak_rate, backend):
+    """The second pass of "linearized" from the first pass's preactivations gives, bit for bit,
+    the remainder Gram of running the ESN again (the tanh of the run); the state Gram is
+    released before it."""
+    from rcpod.reduction import snapshot_grams
+    esn = ESN(n_units=30, spectral_radius=0.9, leak_rate=leak_rate, density=0.2,
+              backend=backend, random_state=0).initialize(2)
+    kw = dict(washout=20, stops=[200, None], nonlinearity="linearized", chunk_size=16)
+    held = stream_snapshot_grams(esn, two_series, **kw)
+    monkeypatch.setattr(snapshot_grams, "HOLD_BYTES", 0)
+    rerun = stream_snapshot_grams(esn, two_series, **kw)
+    assert [type(p).__name__ for p in held._second + rerun._second] == ["_HeldPass",
+                                                                        "_SecondPass"]
+    held.release_state_gram()
+    with pytest.raises(RuntimeError, match="released"):
+        held.state_gram(center=False)
+    G, extra = held.interpolated_gram()
+    G2, extra2 = rerun.interpolated_gram()
+    assert np.array_equal(G, G2)
+    assert np.array_equal(extra["slopes"], extra2["slopes"])
+    snaps = collect_snapshots(esn, [two_series[0][:200], two_series[1]], washout=20)
+    _check_interpolated_gram(rerun, snaps, "linearized", rtol=1e-11)

@@ -76,6 +76,11 @@ def test_choice_ignores_each_kernels_warm_up_segment():
     assert choice.per_step == {True: 0.01, False: 0.02}
     picks = [choice.threaded() for _ in range(4, threaded_csr.PROBE_EVERY + 1)]
     assert all(picks[:-1]) and picks[-1] is False   # the slower one is probed now and then
+    choice.record(True, 0.01, 1)
+    choice.record(True, 0.5, 1)                     # one slow segment does not flip it
+    assert choice.threaded() is True
+    choice.record(True, 0.5, 1)                     # a busy machine does
+    assert choice.threaded() is False
 
 
 @pytest.mark.parametrize("dense", [False, True])
