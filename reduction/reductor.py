@@ -325,9 +325,11 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         ``"matrix"`` holds the ``N x T`` snapshot matrices (and the full ESN's states for the
         checks); ``"streamed"`` runs the full ESN chunk by chunk and keeps only the snapshots'
         Gram matrices (:mod:`rcpod.reduction.snapshot_grams`): memory ``O(N^2)`` plus a chunk,
-        whatever the number of steps, and the checks then run on windows of the held-back steps
-        (each window from the zero state, the washout dropped, at most ``10^7 / N`` steps in
-        all). ``"auto"`` streams when the matrices would exceed 1 GB, unless
+        whatever the number of steps (``nonlinearity="linearized"`` streams twice, the second
+        time from the first pass's preactivations when they take at most 1 GB, and frees the
+        state Gram before the remainder's), and the checks then run on windows of the
+        held-back steps (each window from the zero state, the washout dropped, at most
+        ``10^7 / N`` steps in all). ``"auto"`` streams when the matrices would exceed 1 GB, unless
         ``nl_fit="lstsq"``, which needs the snapshot matrix (``"streamed"`` then raises).
     n_jobs : int or None, default=None
         ``None`` runs everything here. An int streams the snapshots (as ``"streamed"``) with one
