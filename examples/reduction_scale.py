@@ -124,7 +124,10 @@ def main(argv=None):
              "The time includes one run of the full ESN over the 22,300 training steps, made "
              "chunk by chunk on numba's threads where W has 2 * 10^5 nonzeros or more "
              "(rcpod.reservoir.threaded_csr), the snapshot Gram matrices (N^2 per step), their "
-             "leading eigenvectors and the checks."]
+             "leading eigenvectors and the checks. The linearised variant needs two N^2-per-step "
+             "Grams (states, then the remainder tanh(v) - D v once the slopes D are known) and, "
+             "where the preactivations take over 1 GB (N > 6,700 here), a second run of the "
+             "ESN; at N = 20,000 those two Grams alone take about 120 s on this machine."]
     verdicts = bench.scale_verdicts(rows)
     headline = [headline_row(f"reduce() N={n} ({per_unit:.0f} nonzeros/unit), "
                              f"{LABELS[method]}", text.split(" (goal ", 1)[0],

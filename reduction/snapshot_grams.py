@@ -501,9 +501,8 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     if grams is None or grams.n_snapshots == 0:
         raise ValueError("no snapshots: every series is shorter than the washout.")
     if nonlinearity == "linearized":
-        grams._second = [_SecondPass(esn, inputs, washout, stops, chunk_size, n_jobs)
-                         if held is None else
-                         _HeldPass(held, esn)]
+        rerun = _SecondPass(esn, inputs, washout, stops, chunk_size, n_jobs)
+        grams._second = [rerun if held is None else _HeldPass(held, esn, rerun)]
     return grams
 
 
@@ -609,14 +608,18 @@ def _remainder_moments(esn, inputs, washout, stops, chunk_size, slopes):
 class _HeldPass:
     """The second pass from the first pass's preactivation blocks, without running the ESN:
     ``f = tanh(v)`` by the tanh of the run at leak rate 1 (where the first pass took ``f = x``:
-    the same numbers), numpy's otherwise (as the first pass)."""
+    the same numbers), numpy's otherwise (as the first pass). The blocks are freed after the
+    first call; a later one (new slopes after a merge) runs the ESN again through ``rerun``,
+    which gives the same numbers."""
 
-    def __init__(self, blocks, esn):
-        self.blocks = blocks
+    def __init__(self, blocks, esn, rerun):
+        self.blocks, self.rerun = blocks, rerun
         # the compiled runs take rcpod's vectorised tanh, the numpy backend numpy's
         self.run_tanh = _tanh_is_state(esn) and esn.backend != "numpy"
 
     def __call__(self, slopes):
+        if self.blocks is None:
+            return self.rerun(slopes)
         moments, buffers = _Moments((("r", "r"),)), {}
         f_buf = np.empty(max(v.shape for v in self.blocks)) if self.blocks else None
         for v in self.blocks:
@@ -626,7 +629,7 @@ class _HeldPass:
             else:
                 np.tanh(v, out=f)
             moments.add({"r": _remainder(f, v, slopes, buffers)})
-        self.blocks = []   # streamed once; the memory goes back
+        self.blocks = None   # streamed once; the memory goes back
         return moments
 
 

@@ -199,8 +199,8 @@ def test_leak_one_streamed_reduction_shares_one_decomposition():
 def test_linearized_second_pass_from_held_preactivations_is_the_rerun(two_series, monkeypatch,
                                                                        leak_rate, backend):
     """The second pass of "linearized" from the first pass's preactivations gives, bit for bit,
-    the remainder Gram of running the ESN again (the tanh of the run); the state Gram is
-    released before it."""
+    the remainder Gram of running the ESN again (the tanh of the run), also when a merge asks
+    for it again after the held blocks are gone; a released state Gram raises."""
     from rcpod.reduction import snapshot_grams
     esn = ESN(n_units=30, spectral_radius=0.9, leak_rate=leak_rate, density=0.2,
               backend=backend, random_state=0).initialize(2)
@@ -210,12 +210,18 @@ def test_linearized_second_pass_from_held_preactivations_is_the_rerun(two_series
     rerun = stream_snapshot_grams(esn, two_series, **kw)
     assert [type(p).__name__ for p in held._second + rerun._second] == ["_HeldPass",
                                                                         "_SecondPass"]
-    held.release_state_gram()
-    with pytest.raises(RuntimeError, match="released"):
-        held.state_gram(center=False)
     G, extra = held.interpolated_gram()
     G2, extra2 = rerun.interpolated_gram()
     assert np.array_equal(G, G2)
     assert np.array_equal(extra["slopes"], extra2["slopes"])
     snaps = collect_snapshots(esn, [two_series[0][:200], two_series[1]], washout=20)
     _check_interpolated_gram(rerun, snaps, "linearized", rtol=1e-11)
+    # a merge after the second pass streams it again, the held blocks being gone: the same
+    # Gram as the merged re-run streams
+    other = dict(kw, stops=None)
+    held.merge(stream_snapshot_grams(esn, two_series[:1], **other))
+    rerun.merge(stream_snapshot_grams(esn, two_series[:1], **other))
+    assert np.array_equal(held.interpolated_gram()[0], rerun.interpolated_gram()[0])
+    held.release_state_gram()
+    with pytest.raises(RuntimeError, match="released"):
+        held.state_gram(center=False)

@@ -94,6 +94,14 @@ def test_run_with_preactivations(dense):
     prev = np.vstack([x0, x[:-1]])
     np.testing.assert_allclose(v, esn.form().preactivation(prev, u), rtol=0, atol=1e-14)
     np.testing.assert_allclose(x, 0.4 * prev + 0.6 * np.tanh(v), rtol=0, atol=1e-15)
+    bufs = (np.empty((30, 40)), np.empty((30, 40)))
+    got = esn.run_with_preactivations(u, x0, out=bufs)
+    assert got[0] is bufs[0] and got[1] is bufs[1]
+    assert np.array_equal(bufs[0], x) and np.array_equal(bufs[1], v)
+    for bad in (bufs[0], (bufs[0],), (np.empty((29, 40)), bufs[1]),
+                (bufs[0], np.empty((30, 40), np.float32)), (bufs[0], np.empty((40, 30)).T)):
+        with pytest.raises(ValueError, match="out must be a tuple"):
+            esn.run_with_preactivations(u, x0, out=bad)
     with pytest.raises(ValueError, match="one series"):
         esn.run_with_preactivations(np.zeros((2, 5, 1)))
     with pytest.raises(ValueError, match="NaN|finite"):
