@@ -488,7 +488,10 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     if nonlinearity == "linearized" and n_jobs is None:
         kept = sum(max(0, (len(u) if stops is None or stops[i] is None else min(stops[i], len(u)))
                        - washout) for i, u in enumerate(inputs))
-        held = [] if 8 * full_form(esn).n_states * kept <= HOLD_BYTES else None
+        # held blocks give the re-run's numbers where tanh of them is what the first pass took
+        # as f: numpy's tanh (leak rate < 1), or the run's own preactivations (f = x)
+        same_f = not _tanh_is_state(esn) or _own_preactivations(esn)
+        held = [] if same_f and 8 * full_form(esn).n_states * kept <= HOLD_BYTES else None
     if n_jobs is None:
         grams = _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held)
     else:   # map: one series per task; reduce: merge in series order (tasks come back in order)
@@ -512,6 +515,12 @@ def _tanh_is_state(esn):
     return float(esn.leak_rate) == 1.0 and np.dtype(esn.dtype) == np.float64
 
 
+def _own_preactivations(esn):
+    """Whether ``run_with_preactivations`` hands out the very preactivations the run made (a
+    sparse W on the compiled backend), not a second product with W."""
+    return sp.issparse(esn.W_) and esn.backend != "numpy"
+
+
 def _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=False):
     """The kept steps of ``inputs`` run chunk by chunk: ``(x, f, v)`` blocks of shape
     (steps, N), ``f = tanh(v)`` and ``v`` None unless ``need_v`` (or free); appends each
@@ -525,7 +534,7 @@ def _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=Fal
     # a sparse W on the compiled backend hands out the preactivations its run made; otherwise
     # they cost a second product with W, and when v itself is not needed the states' own
     # update gives tanh(v) to rounding (|error| <~ 2 eps / a)
-    with_v = need_v or (sp.issparse(esn.W_) and esn.backend != "numpy")
+    with_v = need_v or _own_preactivations(esn)
     recover = not with_v and a >= 1e-3 and dtype == np.float64
     f_is_x = _tanh_is_state(esn)
     x_buf = np.empty((steps, n_units), dtype)
@@ -607,15 +616,14 @@ def _remainder_moments(esn, inputs, washout, stops, chunk_size, slopes):
 
 class _HeldPass:
     """The second pass from the first pass's preactivation blocks, without running the ESN:
-    ``f = tanh(v)`` by the tanh of the run at leak rate 1 (where the first pass took ``f = x``:
-    the same numbers), numpy's otherwise (as the first pass). The blocks are freed after the
-    first call; a later one (new slopes after a merge) runs the ESN again through ``rerun``,
-    which gives the same numbers."""
+    ``f = tanh(v)`` by the compiled run's own tanh at leak rate 1 (where the first pass took
+    ``f = x``, made from these very ``v``: the same numbers), numpy's otherwise (as the first
+    pass). The blocks are freed after the first call; a later one (new slopes after a merge)
+    runs the ESN again through ``rerun``, which gives the same numbers."""
 
     def __init__(self, blocks, esn, rerun):
         self.blocks, self.rerun = blocks, rerun
-        # the compiled runs take rcpod's vectorised tanh, the numpy backend numpy's
-        self.run_tanh = _tanh_is_state(esn) and esn.backend != "numpy"
+        self.run_tanh = _tanh_is_state(esn)   # then held only for the compiled sparse run
 
     def __call__(self, slopes):
         if self.blocks is None:
