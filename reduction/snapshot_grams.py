@@ -486,8 +486,7 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
     held = None
     if nonlinearity == "linearized" and n_jobs is None:
-        kept = sum(max(0, (len(u) if stops is None or stops[i] is None else min(stops[i], len(u)))
-                       - washout) for i, u in enumerate(inputs))
+        kept = sum(max(0, _stop(u, stops, i) - washout) for i, u in enumerate(inputs))
         # held blocks give the re-run's numbers where tanh of them is what the first pass took
         # as f: numpy's tanh (leak rate < 1), or the run's own preactivations (f = x)
         same_f = not _tanh_is_state(esn) or _own_preactivations(esn)
@@ -513,6 +512,11 @@ def _tanh_is_state(esn):
     """Whether the run's own ``tanh(v[k])`` is its state ``x[k]``, bit for bit: leak rate 1
     (``x = 0 x + 1 tanh(v)``) in float64."""
     return float(esn.leak_rate) == 1.0 and np.dtype(esn.dtype) == np.float64
+
+
+def _stop(u, stops, i):
+    """The step at which series ``i`` stops (its length unless ``stops`` holds it back)."""
+    return len(u) if stops is None or stops[i] is None else min(stops[i], len(u))
 
 
 def _own_preactivations(esn):
@@ -542,7 +546,7 @@ def _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=Fal
     f_buf = None if f_is_x or recover else np.empty((steps, n_units))
     for i, u in enumerate(inputs):
         u = np.asarray(u, dtype=np.float64)
-        stop = len(u) if stops is None or stops[i] is None else min(stops[i], len(u))
+        stop = _stop(u, stops, i)
         state = np.zeros(n_units)
         for t0 in range(0, stop, steps):
             uc = u[t0:min(t0 + steps, stop)]

@@ -134,6 +134,11 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
     """
     indptr, data = arrays[0], arrays[2]
     T, N = inputs.shape[0], x0.shape[0]
+    for name, buf in (("pre_out", pre_out), ("out", out)):
+        if buf is not None and (not isinstance(buf, np.ndarray) or buf.shape != (T, N)
+                                or buf.dtype != x0.dtype or not buf.flags.c_contiguous):
+            raise ValueError(f"{name} must be a C-contiguous {x0.dtype} array of shape "
+                             f"({T}, {N}), got {getattr(buf, 'shape', type(buf).__name__)}.")
     threads = numba.get_num_threads()
     if (data.size < kernels.THREADED_MIN_NNZ or threads < 2 or T < 2 * SEGMENT_STEPS
             or not _threads_usable()):

@@ -128,6 +128,12 @@ def test_no_threads_after_a_fork_or_without_a_safe_layer(arrays, monkeypatch):
 def test_bad_arguments_are_named(arrays):
     from sklearn.exceptions import NotFittedError
     esn, arr = arrays
+    u = np.zeros((5, 2))
+    for name in ("out", "pre_out"):
+        for bad in (np.empty((4, 120)), np.empty((5, 120), np.float32), np.empty((120, 5)).T,
+                    [[0.0] * 120] * 5):
+            with pytest.raises(ValueError, match=name):
+                threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7, **{name: bad})
     with pytest.raises(ValueError, match="parts"):
         row_splits(arr[0], 0)
     with pytest.raises(ValueError, match="indptr"):
