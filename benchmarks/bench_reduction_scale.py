@@ -32,7 +32,8 @@ What is measured.
   options, streamed) and prints the peak after the reduction. Goal: under 1 GB.
 * ``accuracy``: the configuration of examples/reduction_narma10.py (N = 500, its seeds, r = 50,
   m = 100, centred, projected readout) reduced with ``decomposition="exact"`` and with the
-  truncated decompositions (``"gram"``, ``"randomized"``) and streamed snapshots; prints the
+  truncated decompositions (``"gram"``, ``"randomized"``), streamed snapshots and held
+  snapshots (their products, ``decomposition="randomized"``: the path of ``T <~ N``); prints the
   test NRMSE of each and its relative difference to the exact one, and the largest principal
   angle between the truncated and the exact state basis together with the basis's relative
   spectral gap at r (``(w_r - w_r+1) / w_1`` of the eigenvalues ``w`` of ``X X^T`` or of
@@ -244,7 +245,8 @@ def accuracy(seeds):
                                      n_points=100)}
     options = {"gram": dict(decomposition="gram", snapshots="matrix"),
                "randomized": dict(decomposition="randomized", snapshots="matrix"),
-               "streamed": dict(snapshots="streamed")}
+               "streamed": dict(snapshots="streamed"),
+               "held": dict(snapshots="held", decomposition="randomized")}
     rows = []
     for seed in seeds:
         u, y = _narma(WASHOUT + 3000, seed)

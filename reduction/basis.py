@@ -404,18 +404,48 @@ def output_weighted_pod_from_gram(gram, n_snapshots, factor, rank=None, energy=N
     n = check_int("n_snapshots", n_snapshots, low=1)
     if rank is None and energy is None:
         raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
-    cP, cQ = _weights(float(np.trace(G)) / n, float(np.sum(Z * Z)), weight)
-    cP /= n
+    return output_weighted_from_products(lambda B: G @ B, float(np.trace(G)), lambda: G, N, n,
+                                         Z, rank, energy, weight, method, tol, random_state)
 
-    def dense():
-        return cP * G + cQ * (Z @ Z.T)
+
+def output_weighted_from_products(apply, trace, dense, n_dofs, n_snapshots, factor, rank,
+                                  energy, weight, method="auto", tol=SUBSPACE_TOL,
+                                  random_state=0):
+    """:func:`output_weighted_pod_from_gram` from products with ``G = X X^T`` (held snapshots).
+
+    ``apply(B)`` returns ``G @ B``, ``trace`` is ``tr G`` and ``dense()`` returns ``G`` itself
+    (called only for the dense eigendecomposition); ``n_dofs`` is ``N``, ``factor`` ``Z`` and
+    ``n_snapshots`` ``n``. Returns ``(modes, eigenvalues)`` as
+    :func:`output_weighted_pod_from_gram`.
+    """
+    Z, rank, weight = _check_factored(n_dofs, factor, rank, weight)
+    if rank is None and energy is None:
+        raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
+    N = n_dofs
+    cP, cQ = _weights(trace / n_snapshots, float(np.sum(Z * Z)), weight)
+    cP /= n_snapshots
+
+    def dense_m():
+        return cP * dense() + cQ * (Z @ Z.T)
 
     if method == "gram" or (method == "auto" and N <= DENSE_GRAM_MAX):
-        lam, V = dense_eigh(dense())
+        lam, V = dense_eigh(dense_m())
         r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
         r = r if rank is None else min(r, rank)
     else:
-        lam, V, r = _leading_eigenpairs(lambda B: cP * (G @ B) + cQ * (Z @ (Z.T @ B)), N,
-                                        cP * float(np.trace(G)) + cQ * float(np.sum(Z * Z)),
-                                        rank, energy, dense, tol, random_state)
+        lam, V, r = _leading_eigenpairs(lambda B: cP * apply(B) + cQ * (Z @ (Z.T @ B)), N,
+                                        cP * trace + cQ * float(np.sum(Z * Z)),
+                                        rank, energy, dense_m, tol, random_state)
     return np.ascontiguousarray(V[:, :r]), lam
+
+
+def output_weighted_dense(gram, n_snapshots, gramian, rank, energy, weight):
+    """The dense path of :func:`output_weighted_pod` from the snapshots' Gram ``G = X X^T``
+    and a dense Gramian ``Q``: ``(modes, all eigenvalues of M)``."""
+    trP, trQ = np.trace(gram) / n_snapshots, np.trace(gramian)
+    M = gram / (n_snapshots * trP) if trP > 0 else np.zeros_like(gram)
+    if weight > 0 and trQ > 0:
+        M = M + weight * gramian / trQ
+    lam, V = dense_eigh(0.5 * (M + M.T))
+    r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
+    return np.ascontiguousarray(V[:, :r if rank is None else min(r, rank)]), lam

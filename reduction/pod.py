@@ -19,8 +19,8 @@ from rcpod.reservoir.validation import Options, check_array, check_int, check_va
 
 from .leading_modes import SUBSPACE_TOL, dense_eigh, subspace_eigh
 
-__all__ = ["pod", "pod_from_gram", "energy_rank", "projection_error", "POD_METHODS",
-           "EXACT_MAX_FLOPS", "DENSE_GRAM_MAX"]
+__all__ = ["pod", "pod_from_gram", "pod_from_products", "energy_rank", "projection_error",
+           "POD_METHODS", "EXACT_MAX_FLOPS", "DENSE_GRAM_MAX"]
 
 #: the decompositions :func:`pod` can use ("auto" picks one by shape)
 POD_METHODS = ("auto", "exact", "gram", "randomized")
@@ -182,18 +182,56 @@ def pod_from_gram(gram, rank=None, energy=None, method="auto", tol=SUBSPACE_TOL,
     n = G.shape[0]
     if G.shape != (n, n):
         raise ValueError(f"gram must be square (N, N), got shape {G.shape}.")
+    return pod_from_products(lambda Q: G @ Q, n, float(np.trace(G)), lambda: G, rank=rank,
+                             energy=energy, method=method, tol=tol, random_state=random_state)
+
+
+def pod_from_products(apply, n, total, dense, rank=None, energy=None, method="auto",
+                      tol=SUBSPACE_TOL, random_state=0):
+    """POD modes from the products of the snapshots' Gram matrix ``G = X X^T`` with blocks of
+    vectors (:func:`pod_from_gram` without ``G``, e.g. ``Q -> X (X^T Q)`` over held blocks).
+
+    Parameters
+    ----------
+    apply : callable
+        ``apply(Q)`` returns ``G @ Q`` for a block ``Q`` of shape (n, l).
+    n : int
+        Order of ``G`` (the number of degrees of freedom).
+    total : float
+        ``tr G``, the total energy.
+    dense : callable
+        ``dense()`` returns ``G`` itself, for the dense eigendecomposition (``method="gram"``,
+        ``"auto"`` up to order :data:`DENSE_GRAM_MAX`, or more than half the spectrum wanted).
+    rank, energy, method, tol, random_state
+        As in :func:`pod_from_gram`.
+
+    Returns
+    -------
+    modes, singular_values
+        As :func:`pod_from_gram`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reduction import pod_from_gram
+    >>> X = np.random.default_rng(0).normal(size=(30, 200)) * 0.8 ** np.arange(30)[:, None]
+    >>> A, s = pod_from_gram(X @ X.T, rank=4, method="randomized")
+    >>> B, t = pod_from_products(lambda Q: X @ (X.T @ Q), 30, float(np.sum(X * X)),
+    ...                          lambda: X @ X.T, rank=4, method="randomized")
+    >>> bool(np.allclose(A, B, atol=1e-8)), bool(np.allclose(s[:4], t[:4]))
+    (True, True)
+    """
     check_value("method", method, [Options(("auto", "gram", "randomized"))])
     rank = check_int("rank", rank, allow_none=True, high=n)
     energy = _check_energy(energy)
     if rank is None and energy is None:
         raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
     if method == "gram" or (method == "auto" and n <= DENSE_GRAM_MAX):
-        w, V = dense_eigh(G)
+        w, V = dense_eigh(dense())
         r = rank if energy is None else energy_rank(np.sqrt(w), energy)
         r = r if rank is None else min(r, rank)
     else:
-        w, V, r = _leading_eigenpairs(lambda Q: G @ Q, n, float(np.trace(G)), rank, energy,
-                                      lambda: G, tol, random_state)
+        w, V, r = _leading_eigenpairs(apply, n, total, rank, energy, dense, tol, random_state)
     return _fix_signs(V[:, :r]), np.sqrt(w)
 
 

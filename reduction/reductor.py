@@ -38,6 +38,7 @@ from .output_check import OUTPUT_TOL, check_outputs, outputs_from_states, split_
 from .pod import POD_METHODS
 from .reduced import ReducedReservoir
 from .report import ReductionReport
+from .held_snapshots import hold_snapshots, holds_by_default, kept_snapshots
 from .snapshot_grams import check_windows, stream_snapshot_grams, streams_by_default
 from .snapshots import snapshots_from_states
 
@@ -164,9 +165,6 @@ def _sampled_reservoir(cls, esn, snaps, Psi, mean, select, n_points, nonlinear_r
                          f"nonlinear_rank <= {n_snap} (oversampled DEIM) or more training "
                          f"data.")
     U, s_nl, total, extra, G = snaps.interpolated_basis(cls, k, decomposition)
-    if nl_fit == "lstsq" and G is None:
-        raise ValueError("nl_fit='lstsq' fits the snapshots themselves; streamed snapshots "
-                         "(snapshots='streamed') keep only their Gram matrices.")
     p = select(U, n_points=m)
     red = cls.from_esn(esn, Psi, U, p, mean=mean, nl_snapshots=G if nl_fit == "lstsq" else None,
                        **extra)
@@ -226,6 +224,20 @@ def _checks(estimator, model, series, cuts, washout, full_states, divergence_tol
         warnings.warn("Inaccurate reduced ESN: " + msg + " Try a larger rank / n_points or "
                       "another basis.", ReductionWarning, stacklevel=3)
     return checks
+
+
+def _snapshot_mode(snapshots, n_jobs, nl_fit, esn, form, series, cuts, washout, nonlinearity,
+                   chunk_size):
+    """``"matrix"``, ``"streamed"`` or ``"held"``: the ``snapshots`` option, ``"auto"``
+    resolved (see :func:`reduce`)."""
+    if n_jobs is not None:
+        return "streamed"
+    if snapshots != "auto":
+        return snapshots
+    if nl_fit == "lstsq" or not streams_by_default(form.n_states, series, washout):
+        return "matrix"
+    kept = kept_snapshots(series, washout, cuts)
+    return "held" if holds_by_default(esn, kept, nonlinearity, chunk_size) else "streamed"
 
 
 def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", nonlinearity="full",
@@ -321,16 +333,22 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
         Stein equation of the Gramian; otherwise a low-rank factor of it comes from the sparse
         mean Jacobian (:func:`rcpod.reduction.observability_factor`) and no ``N x N`` array is
         formed beyond streamed Gram matrices.
-    snapshots : {"auto", "matrix", "streamed"}, default="auto"
+    snapshots : {"auto", "matrix", "streamed", "held"}, default="auto"
         ``"matrix"`` holds the ``N x T`` snapshot matrices (and the full ESN's states for the
         checks); ``"streamed"`` runs the full ESN chunk by chunk and keeps only the snapshots'
         Gram matrices (:mod:`rcpod.reduction.snapshot_grams`): memory ``O(N^2)`` plus a chunk,
         whatever the number of steps (``nonlinearity="linearized"`` streams twice, the second
         time from the first pass's preactivations when they take at most 1 GB, and frees the
-        state Gram before the remainder's), and the checks then run on windows of the
-        held-back steps (each window from the zero state, the washout dropped, at most
-        ``10^7 / N`` steps in all). ``"auto"`` streams when the matrices would exceed 1 GB, unless
-        ``nl_fit="lstsq"``, which needs the snapshot matrix (``"streamed"`` then raises).
+        state Gram before the remainder's); ``"held"`` runs it chunk by chunk once and keeps
+        one ``N x T`` array (the preactivations, or the states; two at a leak rate below 1
+        with a nonlinearity of their own), from which every basis comes by products
+        (:mod:`rcpod.reduction.held_snapshots`): no ``N x N`` array, the fastest way when
+        ``T <~ N``. The checks of both then run on windows of the held-back steps (each
+        window from the zero state, the washout dropped, at most ``10^7 / N`` steps in all).
+        ``"auto"``: ``"matrix"`` while the matrices take at most 1 GB (or ``nl_fit="lstsq"``,
+        which needs them: ``"streamed"`` / ``"held"`` then raise), above that ``"held"`` when
+        its array takes no more memory than the streamed Grams
+        (:func:`rcpod.reduction.held_snapshots.holds_by_default`), else ``"streamed"``.
     n_jobs : int or None, default=None
         ``None`` runs everything here. An int streams the snapshots (as ``"streamed"``) with one
         task per training series on the active joblib backend and merges the per-series Gram
@@ -396,33 +414,39 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     nonlinear_rank = check_int("nonlinear_rank", nonlinear_rank, allow_none=True)
     washout = estimator.washout if washout is None else check_int("washout", washout, low=0)
     check_value("decomposition", decomposition, [Options(POD_METHODS)])
-    check_value("snapshots", snapshots, [Options(("auto", "matrix", "streamed"))])
+    check_value("snapshots", snapshots, [Options(("auto", "matrix", "streamed", "held"))])
     divergence_tol = check_real("divergence_tol", divergence_tol, low=0, closed="neither")
     n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
-    if n_jobs is not None and (snapshots == "matrix" or nl_fit == "lstsq"):
+    if n_jobs is not None and (snapshots in ("matrix", "held") or nl_fit == "lstsq"):
         raise ValueError(f"n_jobs={n_jobs} merges streamed Gram matrices; it cannot be combined "
                          f"with snapshots={snapshots!r} / nl_fit={nl_fit!r}, which need the "
-                         f"snapshot matrix.")
+                         f"snapshot matrix here.")
+    if nl_fit == "lstsq" and snapshots in ("streamed", "held"):
+        raise ValueError(f"nl_fit='lstsq' fits the snapshot matrix itself; snapshots="
+                         f"{snapshots!r} keeps only Gram matrices or the run's blocks: use "
+                         f"snapshots='matrix' (or 'auto').")
 
     # snapshots -> basis -> points -> reduced class -> readout -> report; the full ESN runs once
     X_fit, y_fit, series, cuts = split_holdout(X_train, y_train, washout, holdout,
                                                n_features=esn.n_inputs_)
-    streamed = snapshots == "streamed" or n_jobs is not None or (
-        snapshots == "auto" and nl_fit != "lstsq"
-        and streams_by_default(form.n_states, series, washout))
-    if streamed:   # Gram matrices only: the snapshot and state matrices are never held
-        full_states = None
-        snaps = stream_snapshot_grams(esn, series, washout, stops=cuts,
-                                      nonlinearity=None if sampling is None else nonlinearity,
-                                      chunk_size=getattr(estimator, "chunk_size", 10000),
-                                      n_jobs=n_jobs)
+    interpolated = None if sampling is None else nonlinearity
+    chunk_size = getattr(estimator, "chunk_size", 10000)
+    mode = _snapshot_mode(snapshots, n_jobs, nl_fit, esn, form, series, cuts, washout,
+                          interpolated, chunk_size)
+    full_states = None   # the matrix path's full run; the others run bounded windows for checks
+    if mode == "streamed":   # Gram matrices only: the snapshot and state matrices are never held
+        snaps = stream_snapshot_grams(esn, series, washout, stops=cuts, nonlinearity=interpolated,
+                                      chunk_size=chunk_size, n_jobs=n_jobs)
+    elif mode == "held":     # the run's blocks, no N x N array
+        snaps = hold_snapshots(esn, series, washout, stops=cuts, nonlinearity=interpolated,
+                               chunk_size=chunk_size)
     else:
         full_states = [esn.run(u) for u in series]
         snaps = snapshots_from_states(form, series, full_states, washout, stops=cuts)
     Psi, fields = _state_basis(form, estimator, snaps, rank, energy, center, basis,
                                output_weight, decomposition)
     mean = snaps.mean_state() if center else None
-    if streamed and nonlinearity == "linearized":
+    if mode == "streamed" and nonlinearity == "linearized":
         snaps.release_state_gram()   # its second pass streams another N x N Gram
     if sampling is None:
         red = cls.from_esn(esn, Psi, mean=mean)
@@ -440,7 +464,7 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
                                    **_estimator_settings(estimator))
         model.fit(X_fit, y_fit)
     if check_stability:
-        if streamed:   # bounded windows of the held-back steps, each run from the zero state
+        if full_states is None:   # bounded windows of the held-back steps, each from zero
             series, cuts = check_windows(series, cuts, washout, form.n_states)
             full_states = [esn.run(u) for u in series]
         fields.update(_checks(estimator, model, series, cuts, washout, full_states,

@@ -50,12 +50,12 @@ from joblib import Parallel, delayed
 from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread, outer_add,
                                         symmetrize_upper)
 from rcpod.reservoir import vector_tanh
+from rcpod.reservoir.anonymous_arrays import anonymous_empty
 from rcpod.reservoir.validation import check_int
 
-from .basis import output_weighted_pod_from_gram
+from .basis import output_weighted_dense, output_weighted_pod_from_gram
 from .full_model import full_form
-from .leading_modes import dense_eigh
-from .pod import energy_rank, pod_from_gram
+from .pod import pod_from_gram
 
 __all__ = ["SnapshotGrams", "stream_snapshot_grams", "streams_by_default", "check_windows",
            "CHUNK_BYTES", "MIN_CHUNK_STEPS", "STREAM_BYTES", "HOLD_BYTES", "CHECK_VALUES"]
@@ -312,14 +312,8 @@ class SnapshotGrams:
             Psi, lam = output_weighted_pod_from_gram(G, self.n_snapshots, factor, rank=rank,
                                                      energy=energy, weight=weight,
                                                      method=_gram_method(method))
-        else:   # the dense path of output_weighted_pod, from the Gram matrix
-            trP, trQ = np.trace(G) / self.n_snapshots, np.trace(gramian)
-            M = G / (self.n_snapshots * trP) if trP > 0 else np.zeros_like(G)
-            if weight > 0 and trQ > 0:
-                M = M + weight * gramian / trQ
-            lam, V = dense_eigh(0.5 * (M + M.T))
-            r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
-            Psi = np.ascontiguousarray(V[:, :r if rank is None else min(r, rank)])
+        else:
+            Psi, lam = output_weighted_dense(G, self.n_snapshots, gramian, rank, energy, weight)
         total = float(np.trace(G))
         captured = float(np.sum(Psi * (G @ Psi)) / total) if total > 0 else 1.0
         return Psi, lam, captured
@@ -377,10 +371,7 @@ class SnapshotGrams:
     def linearization(self):
         """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` as in :meth:`rcpod.reduction.Snapshots.linearization`
         (``"linearized"`` only): ``(slopes, offsets)``."""
-        var, cov = self._g.diag[("v", "v")], self._g.diag[("f", "v")]
-        slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
-        offsets = self._g.mean["f"] - slopes * self._g.mean["v"]
-        return slopes, offsets
+        return line_from_moments(self._g)
 
     def _remainder_gram(self, slopes):
         """``G G^T`` of the linearised remainder: the second pass, streamed once."""
@@ -508,6 +499,15 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     return grams
 
 
+def line_from_moments(moments):
+    """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` from the moments' diagonals ``("f", "v")``,
+    ``("v", "v")`` and means: ``(slopes D, offsets e)``, ``D_i = 0`` where ``v_i`` is
+    constant."""
+    var, cov = moments.diag[("v", "v")], moments.diag[("f", "v")]
+    slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
+    return slopes, moments.mean["f"] - slopes * moments.mean["v"]
+
+
 def _tanh_is_state(esn):
     """Whether the run's own ``tanh(v[k])`` is its state ``x[k]``, bit for bit: leak rate 1
     (``x = 0 x + 1 tanh(v)``) in float64."""
@@ -552,7 +552,7 @@ def _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=Fal
             uc = u[t0:min(t0 + steps, stop)]
             n = len(uc)
             if with_v:
-                pre = np.empty((n, n_units), dtype) if keep_v else v_buf[:n]
+                pre = anonymous_empty((n, n_units), dtype) if keep_v else v_buf[:n]
                 x, v = esn.run_with_preactivations(uc, state0=state, out=(x_buf[:n], pre))
                 v = np.asarray(v, dtype=np.float64)
             else:
@@ -590,7 +590,6 @@ def _remainder(f, v, slopes, buffers):
 def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held=None):
     """The first pass: the Grams of ``inputs`` streamed one series after another (none if all
     are too short); appends the kept preactivation blocks to the list ``held`` if given."""
-    form = full_form(esn)
     f_is_x = _tanh_is_state(esn)   # then F F^T is X X^T, not summed twice
     same = f_is_x and nonlinearity == "full"
     need_v = nonlinearity in ("remainder", "linearized")
