@@ -144,3 +144,26 @@ def test_bad_arguments_are_named(arrays):
         esn.run_with_preactivations(np.zeros((5, 2)), np.zeros(7))
     with pytest.raises(ValueError, match="inputs"):
         esn.run_with_preactivations(np.zeros((5, 3)))
+
+
+def test_uint16_and_uint32_indices_give_the_same_states(arrays):
+    # csr_arrays hands out uint16 indices up to 65,536 columns and uint32 above: the same sums
+    from rcpod.reservoir import kernels as K
+    esn, arrays = arrays
+    assert arrays[1].dtype == np.uint16
+    wide = (arrays[0], arrays[1].astype(np.uint32)) + arrays[2:]
+    u = np.random.default_rng(3).uniform(-1, 1, (50, esn.W_in_.shape[1]))
+    x0 = np.zeros(esn.W_.shape[0])
+    np.testing.assert_array_equal(run_csr(*wide, u, x0, 0.7), run_csr(*arrays, u, x0, 0.7))
+    splits = row_splits(arrays[0], 2)
+    np.testing.assert_array_equal(run_csr_threads(*wide, u, x0, 0.7, splits),
+                                  run_csr_threads(*arrays, u, x0, 0.7, splits))
+    U = np.random.default_rng(4).uniform(-1, 1, (K.LANES, 30, esn.W_in_.shape[1]))
+    outs = []
+    for a in (arrays, wide):
+        for kernel in K.group_kernels().values():
+            x, out = np.zeros((x0.size, K.LANES)), np.empty((K.LANES, 30, x0.size))
+            kernel(*a, U, x, 0.3, 0.7, out, 0)
+            outs.append(out)
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
