@@ -13,7 +13,9 @@ Protocol (``benchmarks/bench_reduction_scale.py scale``, whose children this run
 * Per method, a fresh process loads the model and times one ``reduce(..., rank=50)`` with the
   default options: ``pod-deim`` (POD basis, DEIM with m = 100) and the accurate variant
   ``pod-qdeim-linearized`` with ``basis="output-weighted"``. Its peak resident memory
-  (``VmHWM``) is that process's: loading, the streamed snapshot Grams, the bases and the checks.
+  (``VmHWM``) is that process's: loading, the streamed snapshot Grams (at N = 20,000, where the
+  20,000 snapshots are no more than N, the held run instead: ``snapshots="auto"``), the bases
+  and the checks.
   At N = 5000 the rows with the package's default density 0.1 (500 nonzeros per row) are
   added: there one run of the full ESN over the 22,300 steps is a large share of the time.
 * One repetition per cell (minutes each): no spread. The machine and its load are in the

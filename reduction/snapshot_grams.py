@@ -9,7 +9,8 @@ the data shifted by the first chunk's mean (the shifted-data algorithm of Chan, 
 1983), centred once at the end; memory is ``O(N^2)`` plus one chunk, whatever the number of
 steps. :class:`SnapshotGrams` then gives the same bases
 as :class:`rcpod.reduction.Snapshots` (the matrix path) through the same methods, so the
-reductor does not ask which one it holds.
+reductor does not ask which one it holds. (When the run is no longer than the reservoir is wide,
+:mod:`rcpod.reduction.held_snapshots` keeps the run itself instead: no Gram, less work.)
 
 Being sums over series, the Grams also scale out: :meth:`SnapshotGrams.merge` adds another
 group's Grams by the pairwise update of Chan, Golub & LeVeque [1]_ (for groups ``a``, ``b`` with
