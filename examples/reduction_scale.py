@@ -65,7 +65,7 @@ def _table(rows):
                      f"{r['reduce_s']:.1f}", f"{r['peak_rss_mb']:.0f}", f"{r['fit_s']:.1f}",
                      verdict if goal is None else
                      f"{verdict} (< {goal[0]:.0f} s, < {goal[1] / 1024:.0f} GB)"])
-    return dict(title="Rank-50 reduction of an N-unit ESN, 20,000 streamed snapshots",
+    return dict(title="Rank-50 reduction of an N-unit ESN, 20,000 snapshots",
                 columns=["N", "nonzeros / unit", "method", "reduce s", "peak MB", "fit s",
                          "goal"], rows=body)
 
@@ -121,15 +121,18 @@ def main(argv=None):
              "memory is that process's VmHWM (loading the saved model and the data included, "
              "the fit not).",
              "snapshots='auto' holds the snapshot matrices while they take under 1 GB (N = "
-             "1000 here: the results of rcpod 0.1, bit for bit, hence its larger peak) and "
-             "streams their Gram matrices above (N >= 2000).",
+             "1000 here: the results of rcpod 0.1, bit for bit, hence its larger peak), "
+             "streams their Gram matrices above (N = 2000 - 10,000), and holds the run itself "
+             "where its blocks take no more memory than the Gram they replace (N = 20,000, "
+             "20,002 snapshots: rcpod.reduction.held_snapshots).",
              "The time includes one run of the full ESN over the 22,300 training steps, made "
              "chunk by chunk on numba's threads where W has 2 * 10^5 nonzeros or more "
-             "(rcpod.reservoir.threaded_csr), the snapshot Gram matrices (N^2 per step), their "
-             "leading eigenvectors and the checks. The linearised variant needs two N^2-per-step "
-             "Grams (states, then the remainder tanh(v) - D v once the slopes D are known) and, "
-             "where the preactivations take over 1 GB (N > 6,700 here), a second run of the "
-             "ESN; at N = 20,000 those two Grams alone take about 120 s on this machine."]
+             "(rcpod.reservoir.threaded_csr), the snapshot Gram matrices (N^2 per step) or the "
+             "products with the held run (4 N l per step and product of l vectors), the "
+             "leading eigenvectors and the checks. The streamed linearised variant needs two "
+             "N^2-per-step Grams (states, then the remainder tanh(v) - D v once the slopes D "
+             "are known) and, where the preactivations take over 1 GB (N > 6,700 here), a "
+             "second run of the ESN."]
     verdicts = bench.scale_verdicts(rows)
     headline = [headline_row(f"reduce() N={n} ({per_unit:.0f} nonzeros/unit), "
                              f"{LABELS[method]}", text.split(" (goal ", 1)[0],
