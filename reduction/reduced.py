@@ -273,6 +273,14 @@ class ReducedReservoir(BaseReservoir):
         check_is_fitted(self, "n_states_")
         return self._form()
 
+    def __setattr__(self, name, value):
+        # a new parameter (set_params(leak_rate=...)) or fitted array (red.A_ = ...) makes the
+        # cached form and kernel operators stale: they are rebuilt on the next use
+        if not name.startswith("_"):
+            self.__dict__.pop("_form_cache", None)
+            self.__dict__.pop("_kernel_cache", None)
+        super().__setattr__(name, value)
+
     def _form(self):
         # cached: step() sits inside control loops (rebuilt after load / clone, like the kernel's)
         form = self.__dict__.get("_form_cache")

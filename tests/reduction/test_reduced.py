@@ -164,3 +164,25 @@ def test_validation_errors(esn, snaps):
         ReducedReservoir(Psi, bad, red.A_, red.B_, red.c_).initialize(2)
     with pytest.raises(ValueError, match="NaN"):
         red.run(np.full((5, 2), np.nan))
+
+
+def test_step_and_run_follow_new_parameters_and_arrays(esn, inputs, snaps):
+    # the cached form (step) and kernel operators (run) are rebuilt after set_params or a new
+    # fitted array: step and run never disagree
+    red = PODReservoir.from_esn(esn, pod(snaps.states, rank=6)[0])
+    u = inputs[:40]
+
+    def stepped():
+        z = np.zeros(6)
+        for k in range(len(u)):
+            z = red.step(z, u[k])
+        return z
+
+    red.run(u), stepped()   # fill both caches
+    red.set_params(leak_rate=0.3)
+    np.testing.assert_allclose(red.run(u)[-1], stepped(), rtol=0, atol=1e-12)
+    red.A_ = 0.5 * red.A_
+    np.testing.assert_allclose(red.run(u)[-1], stepped(), rtol=0, atol=1e-12)
+    fresh = PODReservoir.from_esn(esn, pod(snaps.states, rank=6)[0]).set_params(leak_rate=0.3)
+    fresh.A_ = 0.5 * fresh.A_
+    np.testing.assert_array_equal(fresh.run(u), red.run(u))
