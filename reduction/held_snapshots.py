@@ -44,8 +44,8 @@ from rcpod.reservoir.validation import check_int
 from .basis import output_weighted_dense, output_weighted_from_products
 from .full_model import full_form
 from .pod import pod_from_products
-from .snapshot_grams import (_chunk_steps, _chunks, _gram_method, _Moments, _own_preactivations,
-                             _stop, _tanh_is_state, line_from_moments)
+from .snapshot_grams import (RunMeans, _chunk_steps, _chunks, _gram_method, _Moments,
+                             _own_preactivations, _stop, _tanh_is_state, line_from_moments)
 
 __all__ = ["HeldSnapshots", "hold_snapshots", "held_names", "holds_by_default",
            "kept_snapshots"]
@@ -151,7 +151,7 @@ def _tanh(v, out):
         return vector_tanh.tanh_threads(v, out, workers)
 
 
-class HeldSnapshots:
+class HeldSnapshots(RunMeans):
     """One run of the full ESN held in blocks; the bases by products with them.
 
     Made by :func:`hold_snapshots`; speaks the basis methods of
@@ -186,33 +186,20 @@ class HeldSnapshots:
     """
 
     def __init__(self, moments, blocks, nonlinearity, lengths, f_is_x):
-        self._m = moments
+        self._x = moments
         self._blocks = blocks
         self._f_is_x = bool(f_is_x)
         self._remainder = None     # (total,) once "v" has been overwritten by the remainder
-        self._modes = None         # (modes, singular values, method): the shared F = X modes
+        self._xodes = None         # (modes, singular values, method): the shared F = X modes
         self._buffer = None
         self.nonlinearity = nonlinearity
         self.lengths = list(lengths)
         self.n_units = next(iter(blocks.values()))[0].shape[1]
 
-    @property
-    def n_snapshots(self):
-        """Number of snapshots (kept steps over all series)."""
-        return self._m.n
-
-    def mean_state(self):
-        """The mean state snapshot, shape (N,)."""
-        return self._m.mean["x"].copy()
-
-    def mean_slopes(self):
-        """``mean_k(1 - tanh(v[k])^2)``, the slopes the output-weighted basis linearises at."""
-        return self._m.mean["s"].copy()
-
     def linearization(self):
         """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` (``"linearized"`` only): ``(slopes,
         offsets)``."""
-        return line_from_moments(self._m)
+        return line_from_moments(self._x)
 
     # -- the blocks ------------------------------------------------------------------------
     def _scratch(self, block):
@@ -229,7 +216,7 @@ class HeldSnapshots:
             raise RuntimeError("the states of these held snapshots were overwritten by the "
                                "remainder snapshots (the DEIM basis comes after the state "
                                "basis).")
-        mu = self._m.mean["x"] if center else None
+        mu = self._x.mean["x"] if center else None
         if "x" in self._blocks:
             for x in self._blocks["x"]:
                 yield x if mu is None else np.subtract(x, mu, out=self._scratch(x))
@@ -271,8 +258,8 @@ class HeldSnapshots:
     # -- the operators ---------------------------------------------------------------------
     def _state_operator(self, center):
         """``(apply, trace, dense)`` of the (centred if ``center``) state Gram ``X X^T``."""
-        mu, n = self._m.mean["x"], self._m.n
-        total = float(np.sum(self._m.diag[("x", "x")])) + (0.0 if center
+        mu, n = self._x.mean["x"], self._x.n
+        total = float(np.sum(self._x.diag[("x", "x")])) + (0.0 if center
                                                            else n * float(mu @ mu))
         return (lambda Q: _gram_product(self._states(center), Q), total,
                 lambda: _dense_gram(self._states(center), self.n_units))
@@ -283,10 +270,10 @@ class HeldSnapshots:
 
     def _shared_modes(self, k, method):
         """Leading ``k`` modes of the uncentred states, kept for the DEIM basis of ``F = X``."""
-        memo = self._modes
+        memo = self._xodes
         if memo is None or memo[0].shape[1] < k or memo[2] != method:
             apply, total, dense = self._state_operator(False)
-            memo = self._modes = pod_from_products(apply, self.n_units, total, dense, rank=k,
+            memo = self._xodes = pod_from_products(apply, self.n_units, total, dense, rank=k,
                                                    method=_gram_method(method)) + (method,)
         return memo[0][:, :k], memo[1]
 
@@ -327,8 +314,8 @@ class HeldSnapshots:
             return np.ascontiguousarray(U), s, total, {}, None
         blocks = self._interpolated()
         if self.nonlinearity == "full":
-            mu = self._m.mean["f"]
-            total = float(np.sum(self._m.diag[("f", "f")])) + self._m.n * float(mu @ mu)
+            mu = self._x.mean["f"]
+            total = float(np.sum(self._x.diag[("f", "f")])) + self._x.n * float(mu @ mu)
         else:
             total = self._remainder[0]
         U, s = pod_from_products(lambda Q: _gram_product(blocks, Q), self.n_units, total,
@@ -369,17 +356,17 @@ def hold_snapshots(esn, inputs, washout=0, stops=None, *, nonlinearity="full", c
 
     Examples
     --------
+    Two series, the second held back after step 150; at leak rate 1 only the preactivations
+    are kept:
+
     >>> import numpy as np
     >>> from rcpod.reservoir import ESN
-    >>> from rcpod.reduction import collect_snapshots, pod
     >>> esn = ESN(n_units=40, random_state=0).initialize(1)
-    >>> u = np.random.default_rng(0).uniform(-1, 1, (300, 1))
-    >>> held = hold_snapshots(esn, [u], washout=10, nonlinearity="linearized", chunk_size=64)
-    >>> Psi, s, _ = held.state_basis(rank=5, energy=None, center=True, method="randomized")
-    >>> snaps = collect_snapshots(esn, u, washout=10)
-    >>> Phi, t = pod(snaps.states, rank=5, center=True, method="exact")
-    >>> bool(np.allclose(np.abs(Psi.T @ Phi), np.eye(5), atol=1e-8))
-    True
+    >>> a, b = np.random.default_rng(0).uniform(-1, 1, (2, 200, 1))
+    >>> held = hold_snapshots(esn, [a, b], washout=10, stops=[None, 150],
+    ...                       nonlinearity="linearized", chunk_size=64)
+    >>> held.n_snapshots, held.lengths, held_names(esn, "linearized")
+    (330, [190, 140], ('v',))
     """
     washout = check_int("washout", washout, low=0)
     chunk_size = check_int("chunk_size", chunk_size, low=1)

@@ -197,7 +197,26 @@ class _Moments:
         return self._diag
 
 
-class SnapshotGrams:
+class RunMeans:
+    """``n_snapshots``, ``mean_state`` and ``mean_slopes`` from the run's state moments
+    ``self._x`` (names ``"x"`` and ``"s"``): what :class:`SnapshotGrams` and
+    :class:`rcpod.reduction.held_snapshots.HeldSnapshots` share."""
+
+    @property
+    def n_snapshots(self):
+        """Number of snapshots (kept steps over all series)."""
+        return self._x.n
+
+    def mean_state(self):
+        """The mean state snapshot, shape (N,)."""
+        return self._x.mean["x"].copy()
+
+    def mean_slopes(self):
+        """``mean_k(1 - tanh(v[k])^2)``, the slopes the output-weighted basis linearises at."""
+        return self._x.mean["s"].copy()
+
+
+class SnapshotGrams(RunMeans):
     """The Gram matrices and means of streamed state and nonlinear snapshots.
 
     Made by :func:`stream_snapshot_grams`; speaks the basis methods of
@@ -242,19 +261,6 @@ class SnapshotGrams:
         self._remainder = None        # moments of the second pass, once streamed
         self.nonlinearity = nonlinearity
         self.lengths = list(lengths)
-
-    @property
-    def n_snapshots(self):
-        """Number of snapshots (kept steps over all series)."""
-        return self._x.n
-
-    def mean_state(self):
-        """The mean state snapshot, shape (N,)."""
-        return self._x.mean["x"].copy()
-
-    def mean_slopes(self):
-        """``mean_k(1 - tanh(v[k])^2)``, the slopes the output-weighted basis linearises at."""
-        return self._x.mean["s"].copy()
 
     def state_gram(self, center):
         """``X X^T`` of the (centred if ``center``) state snapshots (a copy)."""

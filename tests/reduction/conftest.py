@@ -32,3 +32,15 @@ def fitted():
                        bias_scaling=0.2, density=0.2, ridge=1e-6, washout=50,
                        random_state=1).fit(u[:500], y[:500])
     return est, u, y
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """ESNRegressor (N = 60, leak rate 0.6) on a 1-input delay task, with its data: the
+    snapshot paths (matrix, streamed, held) are compared on it."""
+    rng = np.random.default_rng(11)
+    u = rng.uniform(-0.5, 0.5, (1200, 1))
+    y = np.roll(u, 2, axis=0) * 2 + 0.3 * np.roll(u, 1, axis=0) ** 2
+    est = ESNRegressor(n_units=60, leak_rate=0.6, spectral_radius=0.9, washout=50,
+                       ridge=1e-6, random_state=0).fit(u, y)
+    return est, u, y

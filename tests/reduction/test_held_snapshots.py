@@ -1,16 +1,17 @@
-"""Held snapshots (bases by products with the run's blocks) against the snapshot matrices, and
-reduce(snapshots="held") against the matrix path."""
+"""Held snapshots (bases by products with the run's blocks) against the snapshot matrices; the
+choice of snapshots="auto". reduce(snapshots="held") against the matrix path is in
+test_snapshot_grams.py, next to the streamed path."""
 import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
 from sklearn.base import clone
 
-from rcpod.reduction import (METHODS, DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
+from rcpod.reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
                              StabilizedDEIMReservoir, collect_snapshots, pod, reduce)
 from rcpod.reduction import reductor
 from rcpod.reduction.held_snapshots import (held_names, hold_snapshots, holds_by_default,
                                             kept_snapshots)
-from rcpod.reservoir import ESN, ESNRegressor
+from rcpod.reservoir import ESN
 
 _CLASSES = {"full": DEIMReservoir, "remainder": StabilizedDEIMReservoir,
             "linearized": LinearizedDEIMReservoir}
@@ -100,37 +101,6 @@ def test_holds_by_default_when_the_blocks_take_no_more_than_the_grams():
     assert holds_by_default(leaky, 30 + 100, "full", chunk_size=100)
     assert not holds_by_default(leaky, 30 + 101, "full", chunk_size=100)
     assert kept_snapshots([np.zeros((50, 1)), np.zeros((10, 1))], 20, [40, None]) == 20
-
-
-@pytest.fixture(scope="module")
-def trained():
-    rng = np.random.default_rng(11)
-    u = rng.uniform(-0.5, 0.5, (1200, 1))
-    y = np.roll(u, 2, axis=0) * 2 + 0.3 * np.roll(u, 1, axis=0) ** 2
-    est = ESNRegressor(n_units=60, leak_rate=0.6, spectral_radius=0.9, washout=50,
-                       ridge=1e-6, random_state=0).fit(u, y)
-    return est, u, y
-
-
-@pytest.mark.filterwarnings("ignore::rcpod.reduction.ReductionWarning")  # rank 8 is coarse
-@pytest.mark.parametrize("method", sorted(METHODS))
-@pytest.mark.parametrize("basis", ["pod", "output-weighted"])
-def test_held_reduction_matches_the_matrix_path(trained, method, basis):
-    est, u, y = trained
-    kw = dict(method=method, rank=8, basis=basis, center=True, decomposition="randomized")
-    if method != "pod":
-        kw["n_points"] = 16
-    a = reduce(est, u, snapshots="matrix", **kw)
-    b = reduce(est, u, snapshots="held", **kw)
-    assert _same_span(a.reservoir_.modes_, b.reservoir_.modes_, 1e-6)
-    if method != "pod":
-        np.testing.assert_array_equal(a.reservoir_.indices, b.reservoir_.indices)
-    pa, pb = a.predict(u), b.predict(u)
-    np.testing.assert_allclose(pb, pa, rtol=0, atol=1e-6 * np.abs(pa).max())
-    ra, rb = a.reduction_report_, b.reduction_report_
-    assert ra.n_snapshots == rb.n_snapshots and ra.rank == rb.rank
-    np.testing.assert_allclose(rb.energy_captured, ra.energy_captured, rtol=1e-8)
-    assert rb.output_check == ra.output_check == "held-back"
 
 
 @pytest.mark.filterwarnings("ignore::rcpod.reduction.ReductionWarning")

@@ -1,5 +1,5 @@
-"""Streamed snapshot Grams against the snapshot matrices, and reduce(snapshots="streamed")
-against the matrix path."""
+"""Streamed snapshot Grams against the snapshot matrices, and reduce(snapshots="streamed" /
+"held") against the matrix path."""
 import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
@@ -58,26 +58,20 @@ def test_streamed_grams_equal_the_matrix_grams(esn, two_series, nonlinearity):
                                  else StabilizedDEIMReservoir, 8)
 
 
-@pytest.fixture(scope="module")
-def trained():
-    rng = np.random.default_rng(11)
-    u = rng.uniform(-0.5, 0.5, (1200, 1))
-    y = np.roll(u, 2, axis=0) * 2 + 0.3 * np.roll(u, 1, axis=0) ** 2
-    est = ESNRegressor(n_units=60, leak_rate=0.6, spectral_radius=0.9, washout=50,
-                       ridge=1e-6, random_state=0).fit(u, y)
-    return est, u, y
-
-
 @pytest.mark.filterwarnings("ignore::rcpod.reduction.ReductionWarning")  # rank 8 is coarse
 @pytest.mark.parametrize("method", sorted(METHODS))
 @pytest.mark.parametrize("basis", ["pod", "output-weighted"])
-def test_streamed_reduction_matches_the_matrix_path(trained, method, basis):
+@pytest.mark.parametrize("snapshots, decomposition", [("streamed", "auto"),
+                                                      ("held", "randomized")])
+def test_streamed_and_held_reductions_match_the_matrix_path(trained, method, basis, snapshots,
+                                                            decomposition):
+    # held: the bases by products with the held blocks ("randomized": not the dense Gram)
     est, u, y = trained
-    kw = dict(method=method, rank=8, basis=basis, center=True)
+    kw = dict(method=method, rank=8, basis=basis, center=True, decomposition=decomposition)
     if method != "pod":
         kw["n_points"] = 16
     a = reduce(est, u, snapshots="matrix", **kw)
-    b = reduce(est, u, snapshots="streamed", **kw)
+    b = reduce(est, u, snapshots=snapshots, **kw)
     assert np.max(subspace_angles(a.reservoir_.modes_, b.reservoir_.modes_)) < 1e-6
     if method != "pod":
         np.testing.assert_array_equal(a.reservoir_.indices, b.reservoir_.indices)
