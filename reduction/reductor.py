@@ -419,8 +419,8 @@ def reduce(estimator, X_train, y_train=None, *, method=None, sampling="deim", no
     n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
     if n_jobs is not None and (snapshots in ("matrix", "held") or nl_fit == "lstsq"):
         raise ValueError(f"n_jobs={n_jobs} merges streamed Gram matrices; it cannot be combined "
-                         f"with snapshots={snapshots!r} / nl_fit={nl_fit!r}, which need the "
-                         f"snapshot matrix here.")
+                         f"with snapshots={snapshots!r} / nl_fit={nl_fit!r}, which keep the "
+                         f"snapshots in this process.")
     if nl_fit == "lstsq" and snapshots in ("streamed", "held"):
         raise ValueError(f"nl_fit='lstsq' fits the snapshot matrix itself; snapshots="
                          f"{snapshots!r} keeps only Gram matrices or the run's blocks: use "
