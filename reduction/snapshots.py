@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rcpod.reservoir.anonymous_arrays import anonymous_empty
 from rcpod.reservoir.series import as_series
 from rcpod.reservoir.validation import check_int
 
@@ -211,22 +212,36 @@ def snapshots_from_states(form, inputs, states, washout=0, stops=None):
         raise ValueError(f"inputs, states (and stops) must have one entry per run, got "
                          f"{len(inputs)}, {len(states)}"
                          + ("" if stops is None else f" and {len(stops)}") + ".")
-    xs, fs, vs, lengths = [], [], [], []
+    kept = []
     for i, (u, x) in enumerate(zip(inputs, states)):
         if np.shape(x) != np.shape(u)[:-1] + (form.n_states,):
             raise ValueError(f"states[{i}] must have shape "
                              f"{np.shape(u)[:-1] + (form.n_states,)} to match inputs[{i}], got "
                              f"{np.shape(x)}.")
         stop = None if stops is None else stops[i]
+        kept.append(len(range(*slice(washout, stop).indices(np.shape(x)[-2]))))
+    n_rows = sum(k * (np.shape(u)[0] if np.ndim(u) == 3 else 1) for k, u in zip(kept, inputs))
+    # the three (n_snapshots, N) matrices are written in place, each run's rows in turn (a
+    # fresh N x T temporary per step of the old expression cost more than the arithmetic)
+    X, F, V = (anonymous_empty((n_rows, form.n_states)) for _ in range(3))
+    row, lengths = 0, []
+    for i, (u, x) in enumerate(zip(inputs, states)):
+        stop = None if stops is None else stops[i]
         x = np.asarray(x, dtype=np.float64)
         u = np.asarray(u, dtype=np.float64)
-        prev = np.concatenate([np.zeros_like(x[..., :1, :]), x[..., :-1, :]], axis=-2)
-        x, p, uu = x[..., washout:stop, :], prev[..., washout:stop, :], u[..., washout:stop, :]
+        if washout >= 1:   # the previous states are the run's own, shifted by one step
+            end = washout + kept[i] - 1
+            prev = x[..., washout - 1:end, :]
+        else:
+            prev = np.concatenate([np.zeros_like(x[..., :1, :]), x[..., :-1, :]],
+                                  axis=-2)[..., :kept[i], :]
+        x, p, uu = x[..., washout:stop, :], prev, u[..., washout:stop, :]
         x, p, uu = (a.reshape(-1, a.shape[-1]) for a in (x, p, uu))
-        v = form.preactivation(p, uu)
-        xs.append(x)
-        vs.append(v)
-        fs.append(np.tanh(v))
+        rows = slice(row, row + len(x))
+        X[rows] = x
+        form.preactivation(p, uu, out=V[rows])
+        np.tanh(V[rows], out=F[rows])
+        row += len(x)
         n_series = u.shape[0] if u.ndim == 3 else 1
         lengths += [len(x) // n_series] * n_series
-    return Snapshots(np.concatenate(xs).T, np.concatenate(fs).T, np.concatenate(vs).T, lengths)
+    return Snapshots(X.T, F.T, V.T, lengths)

@@ -208,10 +208,17 @@ class LeakyTanhForm:
                              f"got {u.shape}.")
         return z, u
 
-    def preactivation(self, z, u):
-        """``v = A z + B u + c`` (batched over a leading axis of ``z`` and ``u``)."""
+    def preactivation(self, z, u, out=None):
+        """``v = A z + B u + c`` (batched over a leading axis of ``z`` and ``u``), into ``out``
+        if given (an array of the result's shape: the same numbers, the sums made in place,
+        without the temporaries of the expression)."""
         z, u = self._operands(z, u)
-        return (self.A @ z.T).T + u @ self.B.T + self.c
+        if out is None:
+            return (self.A @ z.T).T + u @ self.B.T + self.c
+        out[...] = (self.A @ z.T).T
+        out += u @ self.B.T
+        out += self.c
+        return out
 
     def nonlinearity(self, v):
         """``h(v)``: ``tanh(v)``, or ``tanh(v) - v`` for the remainder form."""

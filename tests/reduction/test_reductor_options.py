@@ -125,3 +125,29 @@ def test_snapshots_from_states_checks_its_runs(fitted):
         snapshots_from_states(esn.form(), [u[:100], u[:100]], [x])
     with pytest.raises(ValueError, match=r"states\[0\] must have shape"):
         snapshots_from_states(esn.form(), [u[:100]], [x[:50]])
+
+
+@pytest.mark.parametrize("washout, stops", [(0, None), (20, None), (20, [150, 90]), (0, [150, 90])])
+@pytest.mark.parametrize("batch", [False, True])
+def test_snapshots_from_states_are_the_expressions_numbers(fitted, washout, stops, batch):
+    # written in place into three preallocated matrices: the numbers of the plain expression
+    # v = A x_prev + B u + c, f = tanh(v) over the concatenated runs, bit for bit
+    from rcpod.reduction import snapshots_from_states
+    est, u, _ = fitted
+    esn, form = est.reservoir_, est.reservoir_.form().astype(np.float64)
+    runs = [u[:200], u[200:300]] if not batch else [np.stack([u[:200], u[200:400]])]
+    stops = stops if not batch else (None if stops is None else stops[:1])
+    states = [esn.run(r) for r in runs]
+    xs, vs = [], []
+    for i, (r, x) in enumerate(zip(runs, states)):
+        stop = None if stops is None else stops[i]
+        prev = np.concatenate([np.zeros_like(x[..., :1, :]), x[..., :-1, :]], axis=-2)
+        x, p, uu = (a[..., washout:stop, :].reshape(-1, a.shape[-1]) for a in (x, prev, r))
+        xs.append(x)
+        vs.append((form.A @ p.T).T + uu @ form.B.T + form.c)
+    X, V = np.concatenate(xs), np.concatenate(vs)
+    snaps = snapshots_from_states(form, runs, states, washout=washout, stops=stops)
+    np.testing.assert_array_equal(snaps.states, X.T)
+    np.testing.assert_array_equal(snaps.preactivation, V.T)
+    np.testing.assert_array_equal(snaps.nonlinear, np.tanh(V).T)
+    assert snaps.n_snapshots == len(X)
