@@ -83,12 +83,18 @@ class Snapshots:
             interpolates.
         """
         V, F = self.preactivation, self.nonlinear
-        vc = V - V.mean(axis=1, keepdims=True)
+        # the expression's numbers, its N x T temporaries in two buffers laid out as V and F
+        vc, tmp = (_like(V) for _ in range(2))
+        np.subtract(V, V.mean(axis=1, keepdims=True), out=vc)
         var = np.einsum("ij,ij->i", vc, vc)
-        cov = np.einsum("ij,ij->i", vc, F - F.mean(axis=1, keepdims=True))
+        cov = np.einsum("ij,ij->i", vc, np.subtract(F, F.mean(axis=1, keepdims=True), out=tmp))
         slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
         offsets = F.mean(axis=1) - slopes * V.mean(axis=1)
-        return slopes, offsets, F - slopes[:, None] * V - offsets[:, None]
+        del vc
+        remainder = np.multiply(slopes[:, None], V, out=tmp)
+        np.subtract(F, remainder, out=remainder)
+        remainder -= offsets[:, None]
+        return slopes, offsets, remainder
 
     @property
     def n_snapshots(self):
@@ -175,6 +181,14 @@ def collect_snapshots(esn, X, washout=0):
     series = as_series(X, name="X_train", n_features=esn.n_inputs_, min_length=washout + 1)
     runs = ([series.batch] if series.layout == "batch" else series.arrays)
     return snapshots_from_states(form, runs, [esn.run(u) for u in runs], washout)
+
+
+def _like(a):
+    """An uninitialised float64 array of ``a``'s shape and memory order (C or Fortran), in its
+    own anonymous mapping (:mod:`rcpod.reservoir.anonymous_arrays`)."""
+    if a.flags.f_contiguous and not a.flags.c_contiguous:
+        return anonymous_empty(a.shape[::-1]).T
+    return anonymous_empty(a.shape)
 
 
 def snapshots_from_states(form, inputs, states, washout=0, stops=None):

@@ -151,3 +151,22 @@ def test_snapshots_from_states_are_the_expressions_numbers(fitted, washout, stop
     np.testing.assert_array_equal(snaps.preactivation, V.T)
     np.testing.assert_array_equal(snaps.nonlinear, np.tanh(V).T)
     assert snaps.n_snapshots == len(X)
+
+
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_linearization_is_the_expressions_numbers(order):
+    # the remainder made in two reused buffers: the plain expression's numbers, bit for bit
+    from rcpod.reduction import Snapshots
+    rng = np.random.default_rng(2)
+    V = np.asarray(rng.normal(size=(40, 300)), order=order)
+    F = np.tanh(V)
+    snaps = Snapshots(np.zeros_like(V), F, V, [300])
+    vc = V - V.mean(axis=1, keepdims=True)
+    var = np.einsum("ij,ij->i", vc, vc)
+    cov = np.einsum("ij,ij->i", vc, F - F.mean(axis=1, keepdims=True))
+    slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
+    offsets = F.mean(axis=1) - slopes * V.mean(axis=1)
+    D, e, G = snaps.linearization()
+    np.testing.assert_array_equal(D, slopes)
+    np.testing.assert_array_equal(e, offsets)
+    np.testing.assert_array_equal(G, F - slopes[:, None] * V - offsets[:, None])
