@@ -45,10 +45,17 @@ from .basis import output_weighted_dense, output_weighted_from_products
 from .full_model import full_form
 from .pod import pod_from_products
 from .snapshot_grams import (RunMeans, _chunk_steps, _chunks, _gram_method, _Moments,
-                             _own_preactivations, _stop, _tanh_is_state, line_from_moments)
+                             _own_preactivations, _stop, _tanh_is_state, check_series_list,
+                             line_from_moments)
 
 __all__ = ["HeldSnapshots", "hold_snapshots", "held_names", "holds_by_default",
            "kept_snapshots"]
+
+
+def _check_nonlinearity(nonlinearity):
+    if nonlinearity not in ("full", "remainder", "linearized", None):
+        raise ValueError(f"nonlinearity must be one of ('full', 'remainder', 'linearized', None),"
+                         f" got {nonlinearity!r}.")
 
 
 def held_names(esn, nonlinearity):
@@ -73,6 +80,7 @@ def held_names(esn, nonlinearity):
     >>> held_names(ESN(n_units=20, leak_rate=0.5, random_state=0).initialize(1), "full")
     ('x', 'f')
     """
+    _check_nonlinearity(nonlinearity)
     f_is_x = _tanh_is_state(esn)
     need_v = nonlinearity in ("remainder", "linearized")
     if need_v and f_is_x and _own_preactivations(esn):
@@ -107,6 +115,8 @@ def holds_by_default(esn, n_kept, nonlinearity, chunk_size=10000):
     (True, False)
     """
     n_units = full_form(esn).n_states
+    n_kept = check_int("n_kept", n_kept, low=0)
+    _check_nonlinearity(nonlinearity)
     f_is_x = _tanh_is_state(esn)
     # the streamed path holds one N x N Gram at a time, two for a nonlinearity of its own
     grams = 2 if nonlinearity == "remainder" or (nonlinearity == "full" and not f_is_x) else 1
@@ -370,9 +380,8 @@ def hold_snapshots(esn, inputs, washout=0, stops=None, *, nonlinearity="full", c
     """
     washout = check_int("washout", washout, low=0)
     chunk_size = check_int("chunk_size", chunk_size, low=1)
-    if nonlinearity not in ("full", "remainder", "linearized", None):
-        raise ValueError(f"nonlinearity must be one of ('full', 'remainder', 'linearized', None),"
-                         f" got {nonlinearity!r}.")
+    _check_nonlinearity(nonlinearity)
+    check_series_list(inputs)
     names = held_names(esn, nonlinearity)
     f_is_x = _tanh_is_state(esn)
     linearized = nonlinearity == "linearized"

@@ -478,6 +478,7 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     True
     """
     washout = check_int("washout", washout, low=0)
+    check_series_list(inputs)
     if nonlinearity not in _PAIRS:
         raise ValueError(f"nonlinearity must be one of {tuple(_PAIRS)}, got {nonlinearity!r}.")
     chunk_size = check_int("chunk_size", chunk_size, low=1)
@@ -504,6 +505,16 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
         rerun = _SecondPass(esn, inputs, washout, stops, chunk_size, n_jobs)
         grams._second = [rerun if held is None else _HeldPass(held, esn, rerun)]
     return grams
+
+
+def check_series_list(inputs):
+    """``inputs`` is a list (or tuple) of series, not one array (whose rows would be taken for
+    series of one step each)."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"inputs must be a list of (T_i, n_inputs) arrays, one per series, got "
+                        f"{type(inputs).__name__}" + (f" of shape {inputs.shape}"
+                                                      if hasattr(inputs, "shape") else "")
+                        + "; wrap a single series as [inputs].")
 
 
 def line_from_moments(moments):

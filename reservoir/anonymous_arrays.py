@@ -23,7 +23,8 @@ def anonymous_empty(shape, dtype=np.float64):
 
     Parameters
     ----------
-    shape : tuple of int
+    shape : int or tuple of int
+        Non-negative.
     dtype : numpy dtype, default=float64
 
     Returns
@@ -40,7 +41,11 @@ def anonymous_empty(shape, dtype=np.float64):
     >>> a.shape, a.flags.c_contiguous, a.flags.writeable, float(a.sum())
     ((3, 4), True, True, 12.0)
     """
-    dtype = np.dtype(dtype)
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0
+               for d in dims):
+        raise ValueError(f"shape must be non-negative integers, got {shape!r}.")
+    shape, dtype = tuple(int(d) for d in dims), np.dtype(dtype)
     count = int(np.prod(shape, dtype=np.int64))
     buffer = mmap.mmap(-1, max(1, count * dtype.itemsize))
     return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)

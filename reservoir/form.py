@@ -215,6 +215,10 @@ class LeakyTanhForm:
         z, u = self._operands(z, u)
         if out is None:
             return (self.A @ z.T).T + u @ self.B.T + self.c
+        shape = z.shape[:-1] + (self.n_points,)
+        if not isinstance(out, np.ndarray) or out.shape != shape:
+            raise ValueError(f"out must be an array of shape {shape}, got "
+                             f"{getattr(out, 'shape', type(out).__name__)}.")
         out[...] = (self.A @ z.T).T
         out += u @ self.B.T
         out += self.c

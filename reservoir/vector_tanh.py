@@ -15,6 +15,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from .validation import check_int
+
 __all__ = ["scalar_tanh", "tanh", "tanh_threads"]
 
 _SHIFT = 6755399441055744.0  # 1.5 * 2**52: adding it rounds a double to an integer in the mantissa
@@ -103,18 +105,46 @@ def scalar_tanh(x):
 
 
 @njit(error_model="numpy", nogil=True, cache=True)
+def _tanh_loop(x, out):
+    xf = x.reshape(-1)
+    of = out.reshape(-1)
+    for i in range(xf.size):
+        of[i] = scalar_tanh(xf[i])
+    return out
+
+
+def _check_pair(x, out):
+    """``x`` and ``out`` as the compiled loop needs them (it does not check bounds)."""
+    for name, a in (("x", x), ("out", out)):
+        if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.flags.c_contiguous):
+            raise TypeError(f"{name} must be a C-contiguous float64 ndarray, got "
+                            f"{type(a).__name__}"
+                            + (f" of dtype {a.dtype}" if isinstance(a, np.ndarray) else "") + ".")
+    if out.shape != x.shape:
+        raise ValueError(f"out must have the shape of x, {x.shape}, got {out.shape}.")
+    if not out.flags.writeable:
+        raise ValueError("out must be writable.")
+
+
 def tanh(x, out):
-    """``out[...] = tanh(x)`` elementwise with :func:`scalar_tanh`.
+    """``out[...] = tanh(x)`` elementwise with :func:`scalar_tanh` (a compiled loop).
 
     Parameters
     ----------
     x : C-contiguous float64 array
-    out : C-contiguous float64 array of the same size
+    out : C-contiguous float64 array of the same shape
         Written in place.
 
     Returns
     -------
     out : the filled array
+
+    Raises
+    ------
+    TypeError
+        ``x`` or ``out`` is not a C-contiguous float64 array.
+    ValueError
+        ``out`` has another shape than ``x`` or is read-only.
 
     Examples
     --------
@@ -124,11 +154,8 @@ def tanh(x, out):
     >>> bool(np.allclose(tanh(x, np.empty_like(x)), np.tanh(x), rtol=0, atol=1e-15))
     True
     """
-    xf = x.reshape(-1)
-    of = out.reshape(-1)
-    for i in range(xf.size):
-        of[i] = scalar_tanh(xf[i])
-    return out
+    _check_pair(x, out)
+    return _tanh_loop(x, out)
 
 
 def tanh_threads(x, out, workers):
@@ -137,10 +164,10 @@ def tanh_threads(x, out, workers):
 
     Parameters
     ----------
-    x : C-contiguous float64 array of shape (n, m)
+    x : C-contiguous float64 array of shape (n, ...)
     out : C-contiguous float64 array of the same shape
         Written in place.
-    workers : int
+    workers : int >= 1
 
     Returns
     -------
@@ -153,11 +180,13 @@ def tanh_threads(x, out, workers):
     >>> bool(np.array_equal(tanh_threads(x, np.empty_like(x), 3), tanh(x, np.empty_like(x))))
     True
     """
-    n = x.shape[0]
-    if workers <= 1 or n < 2:
-        return tanh(x, out)
+    _check_pair(x, out)
+    workers = check_int("workers", workers, low=1)
+    n = x.shape[0] if x.ndim else 1
+    if workers == 1 or n < 2:
+        return _tanh_loop(x, out)
     cuts = np.linspace(0, n, min(workers, n) + 1).astype(int)
     with ThreadPoolExecutor(max_workers=len(cuts) - 1) as pool:
-        list(pool.map(lambda i: tanh(x[cuts[i]:cuts[i + 1]], out[cuts[i]:cuts[i + 1]]),
+        list(pool.map(lambda i: _tanh_loop(x[cuts[i]:cuts[i + 1]], out[cuts[i]:cuts[i + 1]]),
                       range(len(cuts) - 1)))
     return out

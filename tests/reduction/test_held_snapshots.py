@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from rcpod.reduction import (DEIMReservoir, LinearizedDEIMReservoir, PODReservoir,
                              StabilizedDEIMReservoir, collect_snapshots, pod, reduce)
@@ -154,3 +155,27 @@ def test_states_recomputed_from_held_preactivations_are_the_runs(two_series, wor
     recomputed = np.concatenate([x.copy() for x in held._states(center=False)])
     run = np.concatenate([esn.run(u)[20:] for u in two_series])
     np.testing.assert_array_equal(recomputed, run)
+
+
+def test_bad_input_of_the_held_entry_points_is_named(two_series):
+    esn = _esn(1.0)
+    bad = two_series[0].copy()
+    bad[5, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        hold_snapshots(esn, [bad], washout=20)
+    with pytest.raises(ValueError, match="features"):
+        hold_snapshots(esn, [np.zeros((100, 3))], washout=20)
+    with pytest.raises(TypeError, match="inputs must be a list"):
+        hold_snapshots(esn, two_series[0], washout=20)   # one array, not a list of series
+    with pytest.raises(NotFittedError, match="not initialized"):
+        hold_snapshots(ESN(n_units=20), two_series, washout=20)
+    with pytest.raises(ValueError, match="chunk_size"):
+        hold_snapshots(esn, two_series, washout=20, chunk_size=0)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        holds_by_default(esn, 10, "tanh")
+    with pytest.raises(ValueError, match="nonlinearity"):
+        held_names(esn, "tanh")
+    with pytest.raises(ValueError, match="n_kept"):
+        holds_by_default(esn, -5, "full")
+    with pytest.raises(NotFittedError, match="not initialized"):
+        holds_by_default(ESN(n_units=20), 10, "full")

@@ -139,3 +139,14 @@ def test_bad_operands_are_named():
         f.run(np.zeros((2, 10, 2)), np.zeros(5))
     with pytest.raises(ValueError, match="finite"):
         f.run(np.full((10, 2), np.nan), np.zeros(5))
+
+
+def test_preactivation_into_out_is_the_expression_and_checks_out():
+    form = ESN(n_units=15, random_state=0).initialize(2).form()
+    rng = np.random.default_rng(0)
+    z, u = rng.normal(size=(7, 15)), rng.normal(size=(7, 2))
+    out = np.empty((7, 15))
+    assert form.preactivation(z, u, out=out) is out
+    np.testing.assert_array_equal(out, form.preactivation(z, u))
+    with pytest.raises(ValueError, match=r"out must be an array of shape \(7, 15\)"):
+        form.preactivation(z, u, out=np.empty((6, 15)))

@@ -167,3 +167,22 @@ def test_uint16_and_uint32_indices_give_the_same_states(arrays):
             outs.append(out)
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
+
+
+def test_tanh_and_anonymous_arrays_name_bad_arguments():
+    from rcpod.reservoir.anonymous_arrays import anonymous_empty
+    from rcpod.reservoir.vector_tanh import tanh, tanh_threads
+    x = np.linspace(-2, 2, 12).reshape(4, 3)
+    with pytest.raises(ValueError, match="out must have the shape of x"):
+        tanh_threads(x, np.empty((2, 3)), 2)   # the compiled loop checks no bounds
+    with pytest.raises(ValueError, match="out must have the shape of x"):
+        tanh(x, np.empty(5))
+    with pytest.raises(TypeError, match="x must be a C-contiguous float64"):
+        tanh(x.astype(np.float32), np.empty((4, 3)))
+    with pytest.raises(TypeError, match="out must be a C-contiguous float64"):
+        tanh(x, np.empty((3, 4)).T)
+    with pytest.raises(ValueError, match="workers"):
+        tanh_threads(x, np.empty_like(x), 0)
+    with pytest.raises(ValueError, match="shape must be non-negative"):
+        anonymous_empty((-1, 3))
+    assert anonymous_empty(0).shape == (0,) and anonymous_empty((2, 0)).size == 0
