@@ -155,10 +155,6 @@ def _dense_gram(blocks, n_units):
     return G
 
 
-def _tanh(v, out):
-    """The compiled run's own ``tanh`` of a block, on as many threads as BLAS has."""
-    with one_blas_thread() as workers:
-        return vector_tanh.tanh_threads(v, out, workers)
 
 
 class HeldSnapshots(RunMeans):
@@ -202,6 +198,8 @@ class HeldSnapshots(RunMeans):
         self._remainder = None     # (total,) once "v" has been overwritten by the remainder
         self._xodes = None         # (modes, singular values, method): the shared F = X modes
         self._buffer = None
+        with one_blas_thread() as workers:   # asked once, not per block
+            self._workers = workers
         self.nonlinearity = nonlinearity
         self.lengths = list(lengths)
         self.n_units = next(iter(blocks.values()))[0].shape[1]
@@ -212,6 +210,11 @@ class HeldSnapshots(RunMeans):
         return line_from_moments(self._x)
 
     # -- the blocks ------------------------------------------------------------------------
+    def _tanh(self, v, out):
+        """The compiled run's own ``tanh`` of a block, its rows on as many threads as BLAS had
+        when these snapshots were made (elementwise: the count changes only the time)."""
+        return vector_tanh.tanh_threads(v, out, self._workers)
+
     def _scratch(self, block):
         """A buffer of ``block``'s shape, reused by every block (fresh 100 MB blocks cost more
         in page faults than the arithmetic on them)."""
@@ -232,14 +235,15 @@ class HeldSnapshots(RunMeans):
                 yield x if mu is None else np.subtract(x, mu, out=self._scratch(x))
             return
         for v in self._blocks["v"]:   # x = tanh(v) by the compiled run's own tanh
-            x = _tanh(v, self._scratch(v))
+            x = self._tanh(v, self._scratch(v))
             yield x if mu is None else np.subtract(x, mu, out=x)
 
     def _nonlinear(self, i):
         """``f = tanh(v)`` of block ``i`` as the streamed path takes it."""
         if self._f_is_x:
             return (self._blocks["x"][i] if "x" in self._blocks
-                    else _tanh(self._blocks["v"][i], self._scratch(self._blocks["v"][i])))
+                    else self._tanh(self._blocks["v"][i],
+                                    self._scratch(self._blocks["v"][i])))
         if "f" in self._blocks:
             return self._blocks["f"][i]
         v = self._blocks["v"][i]

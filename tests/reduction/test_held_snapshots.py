@@ -151,7 +151,7 @@ def test_states_recomputed_from_held_preactivations_are_the_runs(two_series, wor
     esn = _esn(1.0)
     held = hold_snapshots(esn, two_series, washout=20, nonlinearity="linearized",
                           chunk_size=16)
-    assert tuple(held._blocks) == ("v",)
+    assert tuple(held._blocks) == ("v",) and held._workers == workers
     recomputed = np.concatenate([x.copy() for x in held._states(center=False)])
     run = np.concatenate([esn.run(u)[20:] for u in two_series])
     np.testing.assert_array_equal(recomputed, run)
