@@ -5,7 +5,9 @@
     python examples/speed.py --out DIR       # output directory (default results/speed)
     python examples/speed.py --quick --stress 2   # with 2 busy processes: see verdicts under load
 
-Runs, in this process and in order,
+Runs, in order and each in a fresh Python process of its own (so that nothing an earlier part of
+a long run left behind -- a fragmented heap, thread pools, imported libraries' settings -- enters
+the timings: the command printed with each benchmark reruns it alone in the same conditions),
 
 * ``benchmarks/bench_esn.py``: rcpod's ESN against reservoirpy 0.4 on the same reservoirs (one
   series, 32 series, fit + predict) and the peak memory of a long fit (measured in freshly
@@ -27,9 +29,14 @@ instead of flipping the verdict.
 """
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
+import tempfile
 import time
 import traceback
+from pathlib import Path
 
 
 from rcpod.benchmarks import timing as _timing
@@ -46,8 +53,7 @@ BENCHMARKS = [
 ]
 
 
-def run_benchmark(module_name, argv):
-    """Import ``module_name`` and return ``(result dict, seconds)`` of its ``main(argv)``."""
+def _run_here(module_name, argv):
     import importlib
     module = importlib.import_module(module_name)
     t0 = time.perf_counter()
@@ -55,6 +61,39 @@ def run_benchmark(module_name, argv):
     if not isinstance(result, dict):
         raise TypeError(f"{module_name}.main must return a dict, got {type(result).__name__}")
     return result, time.perf_counter() - t0
+
+
+def _child(module_name, argv, out_path):
+    """The fresh process's side of :func:`run_benchmark`: the result or the error, as JSON."""
+    try:
+        result, seconds = _run_here(module_name, argv)
+        record = {"result": result, "seconds": seconds}
+    except Exception as exc:  # noqa: BLE001 -- handed to the parent, which raises it
+        record = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    _common.save_json(out_path, record)
+
+
+def run_benchmark(module_name, argv):
+    """``(result dict, seconds)`` of ``module_name``'s ``main(argv)``, run in a fresh Python
+    process (same interpreter and ``sys.path``); its output goes to this process's stdout /
+    stderr. A failure inside it raises :class:`RuntimeError` here, with its traceback."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out_path = Path(tmp) / "result.json"
+        # this sys.path, as multiprocessing's spawn hands it on (rcpod from a checkout, ...)
+        code = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+                "from rcpod.examples.speed import _child; "
+                "_child(sys.argv[2], sys.argv[4:], sys.argv[3])")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        done = subprocess.run([sys.executable, "-c", code, json.dumps(sys.path), module_name,
+                               str(out_path), *argv], check=False)
+        if not out_path.exists():
+            raise RuntimeError(f"{module_name} exited with status {done.returncode} before "
+                               "writing its result (see its output above).")
+        record = json.loads(out_path.read_text())
+    if "error" in record:
+        raise RuntimeError(f"{module_name} failed: {record['error']}\n{record['traceback']}")
+    return record["result"], record["seconds"]
 
 
 def verdict_text(value):

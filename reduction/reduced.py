@@ -326,12 +326,12 @@ class ReducedReservoir(BaseReservoir):
                              f"[{p.min()}, {p.max()}].")
 
     def _kernel_operators(self):
-        """``A, E, L`` in C order for the compiled loop (cached, rebuilt after load / clone,
+        """``A, E, L`` row-aligned for the compiled loop (cached, rebuilt after load / clone,
         after checking the fitted state)."""
         cache = self.__dict__.get("_kernel_cache")
         if cache is None:
             self._validate_fitted()
-            cache = self._kernel_cache = tuple(np.ascontiguousarray(M)
+            cache = self._kernel_cache = tuple(_kernels.padded_operator(M, M.dtype)
                                                for M in (self.A_, self.E_, self.L_))
         return cache
 

@@ -184,3 +184,22 @@ def test_headline_of_smoke_runs(tmp_path, name):
     assert_headline_from_tables(result)
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["headline"] == result["headline"]
+
+
+def test_speed_runs_each_benchmark_in_a_fresh_process(tmp_path, monkeypatch):
+    # a benchmark sees none of this process's state, and its result and errors come back
+    (tmp_path / "fake_bench_mod.py").write_text(
+        "import os, sys\n"
+        "def main(argv):\n"
+        "    if argv == ['--fail']:\n"
+        "        raise RuntimeError('benchmark broke')\n"
+        "    return {'pid': os.getpid(), 'argv': argv, 'marked': 'speed_test_mark' in sys.modules}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import os
+    import sys
+    monkeypatch.setitem(sys.modules, "speed_test_mark", os)  # visible here only
+    result, seconds = speed.run_benchmark("fake_bench_mod", ["--quick"])
+    assert result["pid"] != os.getpid() and result["argv"] == ["--quick"]
+    assert result["marked"] is False and seconds >= 0
+    with pytest.raises(RuntimeError, match="benchmark broke"):
+        speed.run_benchmark("fake_bench_mod", ["--fail"])

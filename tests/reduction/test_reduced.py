@@ -186,3 +186,34 @@ def test_step_and_run_follow_new_parameters_and_arrays(esn, inputs, snaps):
     fresh = PODReservoir.from_esn(esn, pod(snaps.states, rank=6)[0]).set_params(leak_rate=0.3)
     fresh.A_ = 0.5 * fresh.A_
     np.testing.assert_array_equal(fresh.run(u), red.run(u))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kernels_read_no_padding(esn, inputs, snaps, dtype):
+    """The compiled loops take row-aligned operators (zero-padded rows) and read only the logical
+    columns: NaN in the padding changes nothing, plain C-ordered operators give the same bits."""
+    from rcpod.reduction import _kernels
+    red = clone(_build("stab", esn, snaps, 7, m=13, center=True)).set_params(
+        dtype=np.dtype(dtype).name).initialize(2)
+    padded = red._kernel_operators()
+    for P, M in zip(padded, (red.A_, red.E_, red.L_)):
+        assert P.dtype == M.dtype and P.ctypes.data % 64 == 0 and P.strides[0] % 32 == 0
+        assert P.shape[1] > M.shape[1]  # 7 and 13 columns are not multiples of 4 or 8
+        np.testing.assert_array_equal(P[:, :M.shape[1]], M)
+        P[:, M.shape[1]:] = np.nan
+    plain = tuple(np.ascontiguousarray(M) for M in (red.A_, red.E_, red.L_))
+    inputs = inputs.astype(dtype)
+    pnl, plin = (np.ascontiguousarray(p) for p in red._form().input_terms(inputs))
+    z0 = red.initial_state()
+    args = (red.has_linear_, red.remainder_, pnl, plin, z0, red._leak())
+    Z = _kernels.run_reduced(*padded, *args)
+    assert np.isfinite(Z).all()
+    np.testing.assert_array_equal(Z, _kernels.run_reduced(*plain, *args))
+    np.testing.assert_array_equal(Z, red.run(inputs))
+    batch = np.stack([inputs[:100], inputs[100:200]])
+    pb, lb = (np.ascontiguousarray(p) for p in red._form().input_terms(batch))
+    bargs = (red.has_linear_, red.remainder_, pb, lb, red.initial_state(2), red._leak())
+    Zb = _kernels.run_reduced_batch(*padded, *bargs)
+    np.testing.assert_array_equal(Zb, _kernels.run_reduced_batch(*plain, *bargs))
+    np.testing.assert_allclose(Zb, red._run_numpy(batch, red.initial_state(2)),
+                               atol=1e-12 if dtype == np.float64 else 1e-4)
