@@ -11,7 +11,8 @@ Both models are timed in their fastest implementation:
 
 * full ESN: rcpod's compiled CSR loop (``ESN(backend="numba")``) and, as a second candidate, a
   local CSR loop compiled with reassociation allowed (``fastmath``); the faster one counts;
-* reduced: ``DEIMReservoir.run`` (compiled loop, A z as contiguous axpy, reassociation allowed).
+* reduced: ``DEIMReservoir.run`` (compiled loop, row sums over row-aligned operators,
+  reassociation allowed).
 
 All run() variants are timed in turns (full rcpod loop, full fastmath loop, POD-DEIM, POD,
 linearised Q-DEIM; ``--repeats`` rounds), runs shorter than ``--min-sample`` seconds repeated
@@ -22,6 +23,11 @@ best times with the median and the spread (min - max) of the per-round ratios; t
 only if the whole spread reaches 20x, NOT MET only if all of it is below, otherwise NOT
 MEASURABLE (the machine's load made the spread cross the goal). The load average at start and
 end is recorded; ``--stress N`` runs N busy processes alongside, to see this on a loaded machine.
+The kernel table times the reduced loop in float64 and float32, one series and one series per
+core (batched), against two limits measured in the same run: the counted flops
+(:func:`rcpod.reduction.step_flops`) at the rate of a one-thread GEMM of the same dtype (what one
+core can reach on dense, cache-resident work), and the operator bytes every step reads (A, E, L:
+they do not fit in registers, so each step streams them from the cache).
 The CasADi part builds ``(x0, u[0..H-1]) -> (y[0..H-1])`` for an H-step rollout and its Jacobian
 with respect to the input sequence (what a single-shooting MPC evaluates each iteration).
 """
@@ -121,6 +127,58 @@ def _result(args, argv, info, model, steps, casadi_rows, notes, entries, loads):
 
 def _median(values):
     return float(np.median(values))
+
+
+def gemm_rate(dtype, n=512, repeats=5):
+    """Flop rate (flop/s) of a one-thread ``n x n`` GEMM in ``dtype``: best of ``repeats``."""
+    from threadpoolctl import threadpool_limits
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    best = np.inf
+    with threadpool_limits(1):
+        a @ b
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t0)
+    return 2.0 * n ** 3 / best
+
+
+def kernel_rows(reservoir, inputs, repeats, min_sample):
+    """Per-step time of the reduced loop in float64 / float32, one series and one series per
+    numba thread, with the achieved flop rate against the one-thread GEMM rate (the counted-flop
+    limit) and the operator bytes streamed per step."""
+    import numba
+    from sklearn.base import clone
+    from rcpod import reduction
+    threads = numba.get_num_threads()
+    T = inputs.shape[0]
+    batch = np.stack([inputs] * threads)
+    flops = reduction.step_flops(reservoir)
+    fns, meta = {}, {}
+    for dt in ("float64", "float32"):
+        res = clone(reservoir).set_params(dtype=dt).initialize(reservoir.n_inputs_)
+        u1, ub = inputs.astype(dt), batch.astype(dt)
+        fns[(dt, 1)] = lambda res=res, u1=u1: res.run(u1)
+        fns[(dt, threads)] = lambda res=res, ub=ub: res.run(ub)
+        nbytes = sum(M.nbytes for M in (res.A_, res.E_, res.L_ if res.has_linear_ else None)
+                     if M is not None)
+        meta[dt] = (gemm_rate(np.dtype(dt)), nbytes)
+    times = _timing.interleaved_times(fns, repeats, min_sample_s=min_sample)
+    rows = []
+    for (dt, n_series), ts in times.items():
+        per_step = min(ts) / (T * n_series)  # per step of one series
+        rate, nbytes = meta[dt]
+        limit = flops / (rate * min(n_series, threads))
+        rows.append([dt, n_series, round(per_step * 1e6, 3), round(flops / per_step / 1e9, 2),
+                     round(rate / 1e9, 1), round(limit * 1e6, 3), f"{per_step / limit:.1f}x",
+                     round(nbytes / 1024, 1), round(nbytes / (per_step * n_series) / 1e9, 1)])
+    return rows, flops
+
+
+KERNEL_COLUMNS = ["dtype", "series (threads)", "us per step and series", "GFlop/s",
+                  "GEMM GFlop/s (1 thread)", "counted-flop limit us", "distance to limit",
+                  "operator KiB", "operator GB/s per core"]
 
 
 def main(argv=None):
@@ -239,6 +297,15 @@ def _run(args, argv):
           f"{flops_full / min(t_full) / 1e9:.2f} GFlop/s, POD-DEIM "
           f"{flops_deim / min(t['deim']) / 1e9:.2f} GFlop/s")
 
+    # ---- the reduced kernels against the counted-flop limit --------------------------------
+    krows, _ = kernel_rows(red.reservoir_, uu, args.repeats, args.min_sample)
+    print(f"\nreduced loop (POD-DEIM r={r} m={m}, {reduction.step_flops(red.reservoir_)} counted "
+          "flops per step) against the counted-flop limit (the counted flops at a one-thread "
+          "GEMM's rate of the same dtype, measured now):")
+    print("  " + " | ".join(KERNEL_COLUMNS))
+    for row in krows:
+        print("  " + " | ".join(str(c) for c in row))
+
     # ---- python step() calls (protocol overhead) -------------------------------------------
     def loop(res, n=2000):
         s = res.initial_state()
@@ -266,6 +333,7 @@ def _run(args, argv):
                "lin_ratio_stats": st["lin"], "lin_nrmse": float(rep_lin.reduced_nrmse),
                "lin_stable": bool(rep_lin.stable), "step_flops_full": flops_full,
                "step_flops_deim": flops_deim, "counted_ratio": limit,
+               "kernel_columns": KERNEL_COLUMNS, "kernel_rows": krows,
                "step_times_s": {k: v for k, v in t.items()}}
     steps = [(f"full ESN N={N}, rcpod CSR loop", t["full_rcpod"], st["full_rcpod"]),
              (f"full ESN N={N}, fastmath CSR loop", t["full_fast"], st["full_fast"]),
@@ -289,6 +357,11 @@ def _run(args, argv):
                                       load=_timing.verdict_load(load_before, load_after))]
         result = _result(args, argv, info, summary, steps, casadi_rows, notes, entries,
                          (load_before, load_after))
+        result["tables"].insert(1, {
+            "title": f"Reduced loop POD-DEIM r={r} m={m} against the counted-flop limit "
+                     f"({flops_deim} flops per step at a one-thread GEMM's rate, same dtype); "
+                     "batched: one series per numba thread, time per step of one series",
+            "columns": KERNEL_COLUMNS, "rows": krows})
         print("\n" + _timing.markdown_table(result["tables"][-1]))
         print(f"\nload average after: {_timing.load_text(load_after)}")
         print(f"goal ({GOAL}): {result['goals'][GOAL_KEY]}")
