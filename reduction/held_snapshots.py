@@ -44,9 +44,10 @@ from rcpod.reservoir.validation import check_int
 from .basis import output_weighted_dense, output_weighted_from_products
 from .full_model import full_form
 from .pod import pod_from_products
-from .snapshot_grams import (RunMeans, _chunk_steps, _chunks, _gram_method, _Moments,
-                             _own_preactivations, _stop, _tanh_is_state, check_series_list,
-                             line_from_moments)
+from .chunked_run import (RunMeans, RunningMoments, check_series_list, chunk_steps,
+                          line_from_moments, own_preactivations, run_chunks, series_stop,
+                          tanh_is_state)
+from .snapshot_grams import _gram_method
 
 __all__ = ["HeldSnapshots", "hold_snapshots", "held_names", "holds_by_default",
            "kept_snapshots"]
@@ -81,9 +82,9 @@ def held_names(esn, nonlinearity):
     ('x', 'f')
     """
     _check_nonlinearity(nonlinearity)
-    f_is_x = _tanh_is_state(esn)
+    f_is_x = tanh_is_state(esn)
     need_v = nonlinearity in ("remainder", "linearized")
-    if need_v and f_is_x and _own_preactivations(esn):
+    if need_v and f_is_x and own_preactivations(esn):
         return ("v",)
     return ("x",) + (("f",) if nonlinearity == "full" and not f_is_x else ()) + (
         ("v",) if need_v else ())
@@ -117,10 +118,10 @@ def holds_by_default(esn, n_kept, nonlinearity, chunk_size=10000):
     n_units = full_form(esn).n_states
     n_kept = check_int("n_kept", n_kept, low=0)
     _check_nonlinearity(nonlinearity)
-    f_is_x = _tanh_is_state(esn)
+    f_is_x = tanh_is_state(esn)
     # the streamed path holds one N x N Gram at a time, two for a nonlinearity of its own
     grams = 2 if nonlinearity == "remainder" or (nonlinearity == "full" and not f_is_x) else 1
-    block = 8 * n_units * _chunk_steps(n_units, chunk_size)
+    block = 8 * n_units * chunk_steps(n_units, chunk_size)
     held = 8 * n_units * n_kept * len(held_names(esn, nonlinearity))
     return held <= grams * 8 * n_units ** 2 + 2 * block
 
@@ -166,7 +167,7 @@ class HeldSnapshots(RunMeans):
 
     Parameters
     ----------
-    moments : _Moments
+    moments : RunningMoments
         Count, means and centred diagonals of the run (``"x"``, and ``"f"`` / ``"v"`` as the
         nonlinearity needs), with the mean slopes ``"s"``.
     blocks : dict
@@ -387,16 +388,16 @@ def hold_snapshots(esn, inputs, washout=0, stops=None, *, nonlinearity="full", c
     _check_nonlinearity(nonlinearity)
     check_series_list(inputs)
     names = held_names(esn, nonlinearity)
-    f_is_x = _tanh_is_state(esn)
+    f_is_x = tanh_is_state(esn)
     linearized = nonlinearity == "linearized"
     diagonals = (("x", "x"),) + ((("f", "f"),) if "f" in names else ()) + (
         (("f", "v"), ("v", "v")) if linearized else ())
-    moments = _Moments((), diagonals)
+    moments = RunningMoments((), diagonals)
     in_moments = {name for pair in diagonals for name in pair}
     blocks = {name: [] for name in names}
     lengths = []
     need_v = nonlinearity in ("remainder", "linearized")
-    for x, f, v in _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths,
+    for x, f, v in run_chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths,
                            keep_v="v" in names):
         present = {"x": x, "f": f, "v": v}
         moments.add({k: present[k] for k in in_moments},
@@ -429,4 +430,4 @@ def kept_snapshots(inputs, washout, stops=None):
     >>> kept_snapshots([np.zeros((50, 1)), np.zeros((10, 1))], 20, [40, None])
     20
     """
-    return sum(max(0, _stop(u, stops, i) - washout) for i, u in enumerate(inputs))
+    return sum(max(0, series_stop(u, stops, i) - washout) for i, u in enumerate(inputs))

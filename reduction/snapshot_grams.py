@@ -45,29 +45,22 @@ References
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 
-from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread, outer_add,
-                                        symmetrize_upper)
+from rcpod.reservoir.panel_gram import outer_add
 from rcpod.reservoir import vector_tanh
-from rcpod.reservoir.anonymous_arrays import anonymous_empty
 from rcpod.reservoir.validation import check_int
 
 from .basis import output_weighted_dense, output_weighted_pod_from_gram
+from .chunked_run import (CHUNK_BYTES, MIN_CHUNK_STEPS, RunMeans, RunningMoments,
+                          check_series_list, line_from_moments, own_preactivations, run_chunks,
+                          series_stop, tanh_is_state)
 from .full_model import full_form
 from .pod import pod_from_gram
 
 __all__ = ["SnapshotGrams", "stream_snapshot_grams", "streams_by_default", "check_windows",
            "CHUNK_BYTES", "MIN_CHUNK_STEPS", "STREAM_BYTES", "HOLD_BYTES", "CHECK_VALUES"]
 
-#: Bytes of one chunk's state (or preactivation) block while streaming: 32 MB (4,000 steps at
-#: N = 1,000; 800 at N = 5,000); a chunk has up to five such blocks alive.
-CHUNK_BYTES = 32 * 2 ** 20
-#: ... but at least this many steps per chunk: each chunk is a rank-k update of the N x N Grams,
-#: which runs at 105 GFlop/s for k = 209 (32 MB at N = 20,000) and 133 for k = 836 (2-core
-#: Intel Xeon): 16 s less per Gram at N = 20,000, for 0.5 GB of blocks next to its 3.2 GB.
-MIN_CHUNK_STEPS = 800
 #: ``snapshots="auto"`` streams when the snapshot matrices and full states (four N x T float64
 #: arrays) would exceed this: 1 GB.
 STREAM_BYTES = 2 ** 30
@@ -84,138 +77,6 @@ _PAIRS = {"full": (("f", "f"),), "remainder": (("r", "r"),), "linearized": (), N
 _DIAGONALS = {"linearized": (("f", "v"), ("v", "v"))}
 
 
-class _Moments:
-    """Running count, means, centred cross-products ``sum (a - mean a)(b - mean b)^T`` (of
-    ``pairs``) and the diagonals alone of others (of ``diagonals``: ``O(N)`` each).
-
-    Sums of the data shifted by the first chunk's mean ``c`` (the shifted-data algorithm of
-    Chan, Golub & LeVeque: as accurate as the pairwise update while ``c`` is near the mean, and
-    with a single rank-one correction at the end); the products are added in place in fixed
-    panels, one one-thread BLAS call each, on parallel Python threads
-    (:mod:`rcpod.reservoir.panel_gram`: one triangle of a symmetric sum, the same numbers for
-    any thread count, and no multithreaded ``dsyrk``, which OpenBLAS crashes in at 20,000
-    columns).
-    """
-
-    def __init__(self, pairs, diagonals=()):
-        self.n = 0
-        self.pairs, self.diagonals = pairs, diagonals
-        self.shift, self.sums, self._cross, self._final = {}, {}, {}, None
-        self._diag = {}
-        self._buffers = {}   # one shifted block per name, reused by every chunk
-
-    def add(self, blocks, sums=None):
-        """Add one chunk; ``blocks`` maps a name to its (steps, N) rows, ``sums`` a name in no
-        product to its column sums over the chunk's rows (its mean is all that is kept)."""
-        steps = next(iter(blocks.values())).shape[0]
-        if steps == 0:
-            return
-        if self._final is not None:
-            raise RuntimeError("these moments are finished; no chunk can be added.")
-        sums = {} if sums is None else sums
-        if not self.n:
-            self.shift = {k: b.mean(axis=0) for k, b in blocks.items()}
-            self.shift.update({k: t / steps for k, t in sums.items()})
-            self.sums = {k: np.zeros_like(c) for k, c in self.shift.items()}
-        paired = {name for pair in self.pairs + self.diagonals for name in pair}
-        shifted = {k: self._shifted(k, b) for k, b in blocks.items() if k in paired}
-        for k, b in blocks.items():
-            self.sums[k] += (shifted[k].sum(axis=0) if k in paired
-                             else b.sum(axis=0) - steps * self.shift[k])
-        for k, t in sums.items():
-            self.sums[k] += t - steps * self.shift[k]
-        with one_blas_thread() as workers:
-            for a, b in self.pairs:
-                S = self._cross.get((a, b))
-                if S is None:
-                    S = self._cross[(a, b)] = np.zeros((shifted[a].shape[1],
-                                                        shifted[b].shape[1]))
-                if a == b:
-                    gram_add_upper(S, shifted[a], workers)
-                else:
-                    cross_add(S, shifted[a], shifted[b], workers)
-        for a, b in self.diagonals:
-            d = np.einsum("ij,ij->j", shifted[a], shifted[b])
-            self._diag[(a, b)] = self._diag[(a, b)] + d if (a, b) in self._diag else d
-        self.n += steps
-
-    def _shifted(self, name, block):
-        """``block - shift`` in a buffer kept for the next chunk: a fresh block of this size
-        (32 MB) costs more in page faults than the subtraction (5.2 of 28 s at N = 5,000)."""
-        buf = self._buffers.get(name)
-        if buf is None or buf.shape[0] < block.shape[0]:
-            buf = self._buffers[name] = np.empty(block.shape)
-        return np.subtract(block, self.shift[name], out=buf[:block.shape[0]])
-
-    @property
-    def mean(self):
-        return {k: self.shift[k] + self.sums[k] / self.n for k in self.shift}
-
-    def merge(self, other):
-        """Add ``other``'s moments (same pairs) by the pairwise update, in place: the centred
-        cross-products ``S_a + S_b + (n_a n_b / n) d_a d_b^T`` with ``d = mean_other - mean``.
-        Both are finished (no chunk can be added afterwards)."""
-        if other.n == 0:
-            return self
-        if self.n == 0:
-            self.n, self.shift, self.sums = other.n, other.shift, other.sums
-            self._cross, self._final, self._diag = other._cross, other._final, other._diag
-            return self
-        n, c = self.n + other.n, self.n * other.n / (self.n + other.n)
-        ma, mb = self.mean, other.mean
-        d = {k: mb[k] - ma[k] for k in ma}
-        mine, theirs = self.cross, other.cross
-        for (a, b), S in mine.items():
-            S += theirs[(a, b)]
-            outer_add(S, c, d[a], d[b])
-        for (a, b), S in self.diag.items():
-            S += other.diag[(a, b)] + c * d[a] * d[b]
-        self.shift = {k: (self.n * ma[k] + other.n * mb[k]) / n for k in ma}
-        self.sums = {k: np.zeros_like(v) for k, v in self.shift.items()}
-        self.n = n
-        return self
-
-    @property
-    def cross(self):
-        """The centred cross-products, finished in place after the last chunk (no more
-        chunks can be added then)."""
-        if self._final is None:
-            for (a, b), S in self._cross.items():
-                if a == b:
-                    symmetrize_upper(S)
-                outer_add(S, -1.0 / self.n, self.sums[a], self.sums[b])
-            for (a, b), S in self._diag.items():
-                S -= self.sums[a] * self.sums[b] / self.n
-            self._final, self._cross, self._buffers = self._cross, None, {}
-        return self._final
-
-    @property
-    def diag(self):
-        """The centred diagonals ``sum_k (a_i - mean a_i)(b_i - mean b_i)``, finished with
-        :attr:`cross`."""
-        self.cross
-        return self._diag
-
-
-class RunMeans:
-    """``n_snapshots``, ``mean_state`` and ``mean_slopes`` from the run's state moments
-    ``self._x`` (names ``"x"`` and ``"s"``): what :class:`SnapshotGrams` and
-    :class:`rcpod.reduction.held_snapshots.HeldSnapshots` share."""
-
-    @property
-    def n_snapshots(self):
-        """Number of snapshots (kept steps over all series)."""
-        return self._x.n
-
-    def mean_state(self):
-        """The mean state snapshot, shape (N,)."""
-        return self._x.mean["x"].copy()
-
-    def mean_slopes(self):
-        """``mean_k(1 - tanh(v[k])^2)``, the slopes the output-weighted basis linearises at."""
-        return self._x.mean["s"].copy()
-
-
 class SnapshotGrams(RunMeans):
     """The Gram matrices and means of streamed state and nonlinear snapshots.
 
@@ -225,9 +86,9 @@ class SnapshotGrams(RunMeans):
 
     Parameters
     ----------
-    states : _Moments
+    states : RunningMoments
         Of the state snapshots ``x`` (name ``"x"``) and the slopes ``1 - tanh(v)^2`` (``"s"``).
-    nonlinear : _Moments or None
+    nonlinear : RunningMoments or None
         Of the blocks the interpolated nonlinearity needs (see the module docstring); None for
         ``"full"`` when the nonlinear snapshots are the state snapshots themselves (leak rate
         1: ``x[k] = tanh(v[k])``), whose Gram is then not accumulated twice.
@@ -431,10 +292,6 @@ def _gram_method(method):
     return "gram" if method == "exact" else method
 
 
-def _chunk_steps(n_units, chunk_size):
-    return max(1, min(chunk_size, max(MIN_CHUNK_STEPS, CHUNK_BYTES // (8 * n_units))))
-
-
 def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="full",
                           chunk_size=10000, n_jobs=None):
     """Run the full ESN over ``inputs`` chunk by chunk and accumulate its snapshot Grams.
@@ -485,10 +342,10 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     n_jobs = check_int("n_jobs", n_jobs, low=None, allow_none=True)
     held = None
     if nonlinearity == "linearized" and n_jobs is None:
-        kept = sum(max(0, _stop(u, stops, i) - washout) for i, u in enumerate(inputs))
+        kept = sum(max(0, series_stop(u, stops, i) - washout) for i, u in enumerate(inputs))
         # held blocks give the re-run's numbers where tanh of them is what the first pass took
         # as f: numpy's tanh (leak rate < 1), or the run's own preactivations (f = x)
-        same_f = not _tanh_is_state(esn) or _own_preactivations(esn)
+        same_f = not tanh_is_state(esn) or own_preactivations(esn)
         held = [] if same_f and 8 * full_form(esn).n_states * kept <= HOLD_BYTES else None
     if n_jobs is None:
         grams = _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held)
@@ -507,92 +364,6 @@ def stream_snapshot_grams(esn, inputs, washout=0, stops=None, *, nonlinearity="f
     return grams
 
 
-def check_series_list(inputs):
-    """``inputs`` is a list (or tuple) of series, not one array (whose rows would be taken for
-    series of one step each)."""
-    if not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"inputs must be a list of (T_i, n_inputs) arrays, one per series, got "
-                        f"{type(inputs).__name__}" + (f" of shape {inputs.shape}"
-                                                      if hasattr(inputs, "shape") else "")
-                        + "; wrap a single series as [inputs].")
-
-
-def line_from_moments(moments):
-    """Per-unit ``tanh(v_i) ~ D_i v_i + e_i`` from the moments' diagonals ``("f", "v")``,
-    ``("v", "v")`` and means: ``(slopes D, offsets e)``, ``D_i = 0`` where ``v_i`` is
-    constant."""
-    var, cov = moments.diag[("v", "v")], moments.diag[("f", "v")]
-    slopes = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
-    return slopes, moments.mean["f"] - slopes * moments.mean["v"]
-
-
-def _tanh_is_state(esn):
-    """Whether the run's own ``tanh(v[k])`` is its state ``x[k]``, bit for bit: leak rate 1
-    (``x = 0 x + 1 tanh(v)``) in float64."""
-    return float(esn.leak_rate) == 1.0 and np.dtype(esn.dtype) == np.float64
-
-
-def _stop(u, stops, i):
-    """The step at which series ``i`` stops (its length unless ``stops`` holds it back)."""
-    return len(u) if stops is None or stops[i] is None else min(stops[i], len(u))
-
-
-def _own_preactivations(esn):
-    """Whether ``run_with_preactivations`` hands out the very preactivations the run made (a
-    sparse W on the compiled backend), not a second product with W."""
-    return sp.issparse(esn.W_) and esn.backend != "numpy"
-
-
-def _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=False):
-    """The kept steps of ``inputs`` run chunk by chunk: ``(x, f, v)`` blocks of shape
-    (steps, N), ``f = tanh(v)`` and ``v`` None unless ``need_v`` (or free); appends each
-    series' kept length to ``lengths``. A run of the same ESN on the same inputs gives the same
-    blocks. The blocks live in buffers the next chunk overwrites (fresh 32 MB blocks cost more
-    in page faults than the run's copy into them), except ``v`` with ``keep_v``."""
-    form = full_form(esn)
-    n_units, dtype = form.n_states, np.dtype(esn.dtype)
-    steps = _chunk_steps(n_units, chunk_size)
-    a = float(form.leak)
-    # a sparse W on the compiled backend hands out the preactivations its run made; otherwise
-    # they cost a second product with W, and when v itself is not needed the states' own
-    # update gives tanh(v) to rounding (|error| <~ 2 eps / a)
-    with_v = need_v or _own_preactivations(esn)
-    recover = not with_v and a >= 1e-3 and dtype == np.float64
-    f_is_x = _tanh_is_state(esn)
-    x_buf = np.empty((steps, n_units), dtype)
-    v_buf = np.empty((steps, n_units), dtype) if with_v and not keep_v else None
-    f_buf = None if f_is_x or recover else np.empty((steps, n_units))
-    for i, u in enumerate(inputs):
-        u = np.asarray(u, dtype=np.float64)
-        stop = _stop(u, stops, i)
-        state = np.zeros(n_units)
-        for t0 in range(0, stop, steps):
-            uc = u[t0:min(t0 + steps, stop)]
-            n = len(uc)
-            if with_v:
-                pre = anonymous_empty((n, n_units), dtype) if keep_v else v_buf[:n]
-                x, v = esn.run_with_preactivations(uc, state0=state, out=(x_buf[:n], pre))
-                v = np.asarray(v, dtype=np.float64)
-            else:
-                x, v = esn.run(uc, state0=state), None
-            x = np.asarray(x, dtype=np.float64)
-            keep = slice(max(0, washout - t0), None)
-            if recover and not f_is_x:
-                prev = np.concatenate([state[None, :], x[:-1]])[keep]
-            state = x[-1].copy()
-            x = x[keep]
-            if len(x) == 0:
-                continue
-            if f_is_x:
-                f = x
-            elif recover:   # tanh(v[k]) = (x[k] - (1-a) x[k-1]) / a: no second product with W
-                f = (x - (1.0 - a) * prev) / a
-            else:
-                f = np.tanh(v[keep], out=f_buf[:len(x)])
-            yield x, f, None if v is None else v[keep]
-        lengths.append(max(0, stop - washout))
-
-
 def _remainder(f, v, slopes, buffers):
     """``f - slopes * v`` (``f - v`` for ``slopes=None``) in a buffer reused by every chunk."""
     buf = buffers.get("r")
@@ -608,14 +379,14 @@ def _remainder(f, v, slopes, buffers):
 def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held=None):
     """The first pass: the Grams of ``inputs`` streamed one series after another (none if all
     are too short); appends the kept preactivation blocks to the list ``held`` if given."""
-    f_is_x = _tanh_is_state(esn)   # then F F^T is X X^T, not summed twice
+    f_is_x = tanh_is_state(esn)   # then F F^T is X X^T, not summed twice
     same = f_is_x and nonlinearity == "full"
     need_v = nonlinearity in ("remainder", "linearized")
-    states = _Moments((("x", "x"),))
+    states = RunningMoments((("x", "x"),))
     pairs = tuple(p for p in _PAIRS[nonlinearity] if not (f_is_x and p == ("f", "f")))
-    nonlinear = None if same else _Moments(pairs, _DIAGONALS.get(nonlinearity, ()))
+    nonlinear = None if same else RunningMoments(pairs, _DIAGONALS.get(nonlinearity, ()))
     lengths, buffers = [], {}
-    for x, f, v in _chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths,
+    for x, f, v in run_chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths,
                            keep_v=held is not None):
         if held is not None:
             held.append(v)
@@ -629,8 +400,8 @@ def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held=None):
 
 def _remainder_moments(esn, inputs, washout, stops, chunk_size, slopes):
     """The second pass of ``"linearized"``: moments of ``r = f - D v`` (``D = slopes``)."""
-    moments, buffers = _Moments((("r", "r"),)), {}
-    for _, f, v in _chunks(esn, inputs, washout, stops, chunk_size, True, []):
+    moments, buffers = RunningMoments((("r", "r"),)), {}
+    for _, f, v in run_chunks(esn, inputs, washout, stops, chunk_size, True, []):
         moments.add({"r": _remainder(f, v, slopes, buffers)})
     return moments
 
@@ -644,12 +415,12 @@ class _HeldPass:
 
     def __init__(self, blocks, esn, rerun):
         self.blocks, self.rerun = blocks, rerun
-        self.run_tanh = _tanh_is_state(esn)   # then held only for the compiled sparse run
+        self.run_tanh = tanh_is_state(esn)   # then held only for the compiled sparse run
 
     def __call__(self, slopes):
         if self.blocks is None:
             return self.rerun(slopes)
-        moments, buffers = _Moments((("r", "r"),)), {}
+        moments, buffers = RunningMoments((("r", "r"),)), {}
         f_buf = np.empty(max(v.shape for v in self.blocks)) if self.blocks else None
         for v in self.blocks:
             f = f_buf[:len(v)]

@@ -135,10 +135,10 @@ def test_check_windows_bound_the_checked_steps():
 
 def test_shifted_sums_keep_the_digits_of_a_large_mean():
     # uncentred sums minus n m m^T would lose ~12 of 16 digits here (mean 1e6, spread 1)
-    from rcpod.reduction.snapshot_grams import _Moments
+    from rcpod.reduction.chunked_run import RunningMoments
     rng = np.random.default_rng(9)
     data = 1e6 + rng.normal(size=(1000, 5)) * np.arange(1, 6)
-    mom = _Moments((("x", "x"),))
+    mom = RunningMoments((("x", "x"),))
     for lo in range(0, 1000, 64):
         mom.add({"x": data[lo:lo + 64]})
     centred = data - data.mean(axis=0)
