@@ -44,7 +44,7 @@ from rcpod.reservoir.validation import check_int
 from .basis import output_weighted_dense, output_weighted_from_products
 from .full_model import full_form
 from .pod import pod_from_products
-from .chunked_run import (RunMeans, RunningMoments, check_series_list, chunk_steps,
+from ._chunked_run import (RunMeans, RunningMoments, check_series_list, chunk_steps,
                           line_from_moments, own_preactivations, run_chunks, series_stop,
                           tanh_is_state)
 from .snapshot_grams import _gram_method

@@ -295,16 +295,15 @@ class ReducedReservoir(BaseReservoir):
         return self._form().step(state, u)
 
     def _run(self, inputs, state0):
-        form = self._form()
         if self.backend == "numpy":
             return self._run_numpy(inputs, state0)
-        pnl, plin = (np.ascontiguousarray(p) for p in form.input_terms(inputs))
-        args = self._kernel_operators() + (self.has_linear_, self.remainder_)
+        ops = self._kernel_operators()
+        args = ops + (self.has_linear_, self.remainder_,
+                      np.ascontiguousarray(inputs, dtype=ops[0].dtype),
+                      np.ascontiguousarray(state0, dtype=ops[0].dtype), self._leak())
         if inputs.ndim == 2:
-            return _kernels.run_reduced(*args, pnl, plin, np.ascontiguousarray(state0),
-                                        self._leak())
-        return _kernels.run_reduced_batch(*args, pnl, plin, np.ascontiguousarray(state0),
-                                          self._leak())
+            return _kernels.run_reduced(*args)
+        return _kernels.run_reduced_batch(*args)
 
     def _run_numpy(self, inputs, state0):
         """The plain numpy reference loop (``backend="numpy"``) the kernels are tested against."""
@@ -326,13 +325,16 @@ class ReducedReservoir(BaseReservoir):
                              f"[{p.min()}, {p.max()}].")
 
     def _kernel_operators(self):
-        """``A, E, L`` row-aligned for the compiled loop (cached, rebuilt after load / clone,
-        after checking the fitted state)."""
+        """``A, E, L, B, c, L_u, d`` for the compiled loop, the matrices row-aligned (cached,
+        rebuilt after load / clone, after checking the fitted state)."""
         cache = self.__dict__.get("_kernel_cache")
         if cache is None:
             self._validate_fitted()
-            cache = self._kernel_cache = tuple(_kernels.padded_operator(M, M.dtype)
-                                               for M in (self.A_, self.E_, self.L_))
+            dt = self.A_.dtype
+            A, E, L, B, Lu = (_kernels.padded_operator(M, dt)
+                              for M in (self.A_, self.E_, self.L_, self.B_, self.Lu_))
+            c, d = (np.ascontiguousarray(v, dtype=dt) for v in (self.c_, self.d_))
+            cache = self._kernel_cache = (A, E, L, B, c, Lu, d)
         return cache
 
     # -- full <-> reduced coordinates ------------------------------------------------------------

@@ -52,7 +52,7 @@ from rcpod.reservoir import vector_tanh
 from rcpod.reservoir.validation import check_int
 
 from .basis import output_weighted_dense, output_weighted_pod_from_gram
-from .chunked_run import (CHUNK_BYTES, MIN_CHUNK_STEPS, RunMeans, RunningMoments,
+from ._chunked_run import (CHUNK_BYTES, MIN_CHUNK_STEPS, RunMeans, RunningMoments,
                           check_series_list, line_from_moments, own_preactivations, run_chunks,
                           series_stop, tanh_is_state)
 from .full_model import full_form

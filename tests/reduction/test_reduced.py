@@ -195,25 +195,30 @@ def test_kernels_read_no_padding(esn, inputs, snaps, dtype):
     from rcpod.reduction import _kernels
     red = clone(_build("stab", esn, snaps, 7, m=13, center=True)).set_params(
         dtype=np.dtype(dtype).name).initialize(2)
-    padded = red._kernel_operators()
-    for P, M in zip(padded, (red.A_, red.E_, red.L_)):
-        assert P.dtype == M.dtype and P.ctypes.data % 64 == 0 and P.strides[0] % 32 == 0
-        assert P.shape[1] > M.shape[1]  # 7 and 13 columns are not multiples of 4 or 8
-        np.testing.assert_array_equal(P[:, :M.shape[1]], M)
-        P[:, M.shape[1]:] = np.nan
-    plain = tuple(np.ascontiguousarray(M) for M in (red.A_, red.E_, red.L_))
-    inputs = inputs.astype(dtype)
-    pnl, plin = (np.ascontiguousarray(p) for p in red._form().input_terms(inputs))
-    z0 = red.initial_state()
-    args = (red.has_linear_, red.remainder_, pnl, plin, z0, red._leak())
-    Z = _kernels.run_reduced(*padded, *args)
+    ops = red._kernel_operators()
+    fitted = (red.A_, red.E_, red.L_, red.B_, red.c_, red.Lu_, red.d_)
+    plain = tuple(np.ascontiguousarray(M) for M in fitted)
+    for P, M in zip(ops, fitted):
+        assert P.dtype == M.dtype
+        if M.ndim == 2:
+            assert P.ctypes.data % 64 == 0 and P.strides[0] % 32 == 0
+            assert P.shape[1] > M.shape[1]  # 7, 13 and 2 columns: not multiples of 4 or 8
+            np.testing.assert_array_equal(P[:, :M.shape[1]], M)
+            P[:, M.shape[1]:] = np.nan
+    u = inputs.astype(dtype)
+    tail = (red.has_linear_, red.remainder_)
+    Z = _kernels.run_reduced(*ops, *tail, u, red.initial_state(), red._leak())
     assert np.isfinite(Z).all()
-    np.testing.assert_array_equal(Z, _kernels.run_reduced(*plain, *args))
-    np.testing.assert_array_equal(Z, red.run(inputs))
-    batch = np.stack([inputs[:100], inputs[100:200]])
-    pb, lb = (np.ascontiguousarray(p) for p in red._form().input_terms(batch))
-    bargs = (red.has_linear_, red.remainder_, pb, lb, red.initial_state(2), red._leak())
-    Zb = _kernels.run_reduced_batch(*padded, *bargs)
-    np.testing.assert_array_equal(Zb, _kernels.run_reduced_batch(*plain, *bargs))
-    np.testing.assert_allclose(Zb, red._run_numpy(batch, red.initial_state(2)),
-                               atol=1e-12 if dtype == np.float64 else 1e-4)
+    np.testing.assert_array_equal(Z, _kernels.run_reduced(*plain, *tail, u, red.initial_state(),
+                                                          red._leak()))
+    np.testing.assert_array_equal(Z, red.run(u))
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(Z, red._run_numpy(u, red.initial_state()), atol=tol)
+    batch = np.stack([u[:100], u[100:200]])
+    z0 = red.initial_state(2)
+    Zb = _kernels.run_reduced_batch(*ops, *tail, batch, z0, red._leak())
+    np.testing.assert_array_equal(Zb, _kernels.run_reduced_batch(*plain, *tail, batch, z0,
+                                                                 red._leak()))
+    single = _kernels.run_reduced(*ops, *tail, u[100:200], z0[1], red._leak())
+    np.testing.assert_allclose(Zb[1], single, rtol=0, atol=1e-14 if dtype == np.float64 else 1e-6)
+    np.testing.assert_allclose(Zb, red._run_numpy(batch, z0), atol=tol)

@@ -135,7 +135,7 @@ def test_check_windows_bound_the_checked_steps():
 
 def test_shifted_sums_keep_the_digits_of_a_large_mean():
     # uncentred sums minus n m m^T would lose ~12 of 16 digits here (mean 1e6, spread 1)
-    from rcpod.reduction.chunked_run import RunningMoments
+    from rcpod.reduction._chunked_run import RunningMoments
     rng = np.random.default_rng(9)
     data = 1e6 + rng.normal(size=(1000, 5)) * np.arange(1, 6)
     mom = RunningMoments((("x", "x"),))

@@ -1,6 +1,6 @@
-"""The full ESN run chunk by chunk, and running moments of its blocks: what the streamed
-(:mod:`rcpod.reduction.snapshot_grams`) and the held (:mod:`rcpod.reduction.held_snapshots`)
-snapshot paths share.
+"""The full ESN run chunk by chunk, and running moments of its blocks (private): what the
+streamed (:mod:`rcpod.reduction.snapshot_grams`) and the held
+(:mod:`rcpod.reduction.held_snapshots`) snapshot paths share.
 
 :func:`run_chunks` runs every series from the zero state in chunks of :func:`chunk_steps` steps
 (the state carried across chunks, as :meth:`rcpod.reservoir.ReservoirRegressor.fit` does) and
