@@ -26,8 +26,8 @@ end is recorded; ``--stress N`` runs N busy processes alongside, to see this on 
 The kernel table times the reduced loop in float64 and float32, one series and one series per
 core (batched), against two limits measured in the same run: the counted flops
 (:func:`rcpod.reduction.step_flops`) at the rate of a one-thread GEMM of the same dtype (what one
-core can reach on dense, cache-resident work), and the operator bytes every step reads (A, E, L:
-they do not fit in registers, so each step streams them from the cache).
+core can reach on dense, cache-resident work), and the operator bytes every step reads (A, E,
+L, B, c, L_u, d: they do not fit in registers, so each step streams them from the cache).
 The CasADi part builds ``(x0, u[0..H-1]) -> (y[0..H-1])`` for an H-step rollout and its Jacobian
 with respect to the input sequence (what a single-shooting MPC evaluates each iteration).
 """
@@ -161,8 +161,8 @@ def kernel_rows(reservoir, inputs, repeats, min_sample):
         u1, ub = inputs.astype(dt), batch.astype(dt)
         fns[(dt, 1)] = lambda res=res, u1=u1: res.run(u1)
         fns[(dt, threads)] = lambda res=res, ub=ub: res.run(ub)
-        nbytes = sum(M.nbytes for M in (res.A_, res.E_, res.L_ if res.has_linear_ else None)
-                     if M is not None)
+        nbytes = sum(M.nbytes for M in (res.A_, res.E_, res.L_ if res.has_linear_ else None,
+                                         res.B_, res.c_, res.Lu_, res.d_) if M is not None)
         meta[dt] = (gemm_rate(np.dtype(dt)), nbytes)
     times = _timing.interleaved_times(fns, repeats, min_sample_s=min_sample)
     rows = []
