@@ -43,7 +43,8 @@ from sklearn.utils.validation import check_is_fitted
 from rcpod.reservoir.base import BaseReservoir
 from rcpod.reservoir.esn import FLOAT_DTYPES
 from rcpod.reservoir.form import LeakyTanhForm
-from rcpod.reservoir.validation import Array, Interval, Options, check_array, check_params
+from rcpod.reservoir.validation import (Array, Interval, Options, check_array, check_fitted,
+                                        check_params)
 
 from . import _kernels
 from .deim import deim_coefficients, lstsq_weights
@@ -326,10 +327,11 @@ class ReducedReservoir(BaseReservoir):
 
     def _kernel_operators(self):
         """``A, E, L, B, c, L_u, d`` for the compiled loop, the matrices row-aligned (cached,
-        rebuilt after load / clone, after checking the fitted state)."""
+        rebuilt after load / clone / a new fitted array, after checking the fitted state: the
+        loop checks no bounds)."""
         cache = self.__dict__.get("_kernel_cache")
         if cache is None:
-            self._validate_fitted()
+            check_fitted(self)
             dt = self.A_.dtype
             A, E, L, B, Lu = (_kernels.padded_operator(M, dt)
                               for M in (self.A_, self.E_, self.L_, self.B_, self.Lu_))

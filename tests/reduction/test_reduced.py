@@ -186,6 +186,15 @@ def test_step_and_run_follow_new_parameters_and_arrays(esn, inputs, snaps):
     fresh = PODReservoir.from_esn(esn, pod(snaps.states, rank=6)[0]).set_params(leak_rate=0.3)
     fresh.A_ = 0.5 * fresh.A_
     np.testing.assert_array_equal(fresh.run(u), red.run(u))
+    # the compiled loop checks no bounds: a fitted array of the wrong shape is named first
+    for name, bad in (("B_", np.zeros((red.n_points_, 3))), ("c_", np.zeros(2)),
+                      ("Lu_", np.zeros((6, 1))), ("d_", np.zeros(7)), ("E_", np.zeros((6, 2)))):
+        good = getattr(red, name)
+        setattr(red, name, bad)
+        with pytest.raises(ValueError, match=name):
+            red.run(u)
+        setattr(red, name, good)
+    np.testing.assert_array_equal(fresh.run(u), red.run(u))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
