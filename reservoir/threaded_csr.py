@@ -11,7 +11,9 @@ segment of a kernel is a warm-up, not timed: it loads the compiled kernel and st
 which took 0.2 s, longer than the segment itself), then the faster per step (the median of
 its last :data:`RECENT` timings, so one slow segment -- page faults, a descheduled thread --
 does not flip the choice) is used, and the other is timed again every :data:`PROBE_EVERY`
-segments (the load changes). The choice never changes the numbers, only the time.
+segments (the load changes). A series too short for that (fewer than two segments: the check
+windows of a reduction, a single step) takes the kernel a longer run of the same W found faster,
+the one-thread kernel if none did. The choice never changes the numbers, only the time.
 
 Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
 ``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
@@ -65,6 +67,11 @@ class _Choice:
         use = fast < slow
         return (not use) if k % PROBE_EVERY == 0 else use
 
+    def faster_is_threaded(self):
+        """Whether both kernels were timed and the threaded one was the faster."""
+        fast, slow = self.per_step[True], self.per_step[False]
+        return fast is not None and slow is not None and fast < slow
+
     def record(self, threaded, seconds, steps):
         """Add one segment's time; a kernel's first segment is its warm-up and is not kept."""
         self.runs[threaded] += 1
@@ -97,6 +104,13 @@ def _threads_usable():
         _launched["safe"] = any(_loads(f"numba.np.ufunc.{pool}") for pool in pools)
     pid = _launched["pid"]
     return _launched["safe"] and (pid is None or pid == os.getpid())
+
+
+def _into(out, states):
+    if out is None:
+        return states
+    np.copyto(out, states)
+    return out
 
 
 def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
@@ -140,16 +154,18 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
             raise ValueError(f"{name} must be a C-contiguous {x0.dtype} array of shape "
                              f"({T}, {N}), got {getattr(buf, 'shape', type(buf).__name__)}.")
     threads = numba.get_num_threads()
-    if (data.size < kernels.THREADED_MIN_NNZ or threads < 2 or T < 2 * SEGMENT_STEPS
+    key = (N, data.size, data.dtype.str, threads)
+    # a series too short to time both kernels takes the one a longer run of this W found faster
+    short = T < 2 * SEGMENT_STEPS
+    if (data.size < kernels.THREADED_MIN_NNZ or threads < 2
+            or (short and not (T and key in _choices and _choices[key].faster_is_threaded()))
             or not _threads_usable()):
-        states = kernels.run_csr(*arrays, inputs, x0, leak, pre_out)
-        if out is None:
-            return states
-        np.copyto(out, states)
-        return out
+        return _into(out, kernels.run_csr(*arrays, inputs, x0, leak, pre_out))
     _launched["pid"] = os.getpid()
-    choice = _choices.setdefault((N, data.size, data.dtype.str, threads), _Choice())
     splits = kernels.row_splits(indptr, threads)
+    if short:
+        return _into(out, kernels.run_csr_threads(*arrays, inputs, x0, leak, splits, pre_out))
+    choice = _choices.setdefault(key, _Choice())
     out = np.empty((T, N), dtype=x0.dtype) if out is None else out
     x = x0
     for t0 in range(0, T, SEGMENT_STEPS):

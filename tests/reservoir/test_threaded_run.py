@@ -62,6 +62,40 @@ def test_segmented_choice_is_bitwise_one_run(arrays, monkeypatch):
     assert np.array_equal(esn.run(u), x)
 
 
+def test_short_series_take_the_kernel_a_long_run_found_faster(arrays, monkeypatch):
+    """A series shorter than two segments is not timed: it takes the kernel a longer run of the
+    same W found faster (the one-thread kernel when none was timed), with the same states."""
+    esn, arr = arrays
+    monkeypatch.setattr(kernels, "THREADED_MIN_NNZ", 1)
+    monkeypatch.setattr(threaded_csr, "_choices", {})
+    if numba.get_num_threads() < 2 or not threaded_csr._threads_usable():
+        pytest.skip("needs two numba threads and a thread-safe layer")
+    calls = []
+    real = kernels.run_csr_threads
+
+    def counted(*args):
+        calls.append(len(args[len(arr)]))   # the inputs follow the arrays
+        return real(*args)
+
+    monkeypatch.setattr(kernels, "run_csr_threads", counted)
+    u = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    ref = run_csr(*arr, u, np.zeros(120), 0.7)
+    assert np.array_equal(threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7), ref)
+    assert calls == []                       # nothing timed yet: one thread
+    key = (120, arr[2].size, arr[2].dtype.str, numba.get_num_threads())
+    choice = threaded_csr._choices[key] = threaded_csr._Choice()
+    for threaded, seconds in ((True, 1.0), (True, 0.01), (False, 1.0), (False, 0.02)):
+        choice.record(threaded, seconds, 1)
+    pre, ref_pre = np.empty((50, 120)), np.empty((50, 120))
+    x = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7, pre)
+    assert calls == [50] and np.array_equal(x, run_csr(*arr, u, np.zeros(120), 0.7, ref_pre))
+    assert np.array_equal(pre, ref_pre)
+    choice.record(True, 0.5, 1)
+    choice.record(True, 0.5, 1)              # now the threaded kernel is the slower one
+    assert np.array_equal(threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7), ref)
+    assert calls == [50]
+
+
 def test_choice_ignores_each_kernels_warm_up_segment():
     """The first segment of each kernel (loading it, starting threads) does not decide: a
     threaded kernel whose warm-up took 10x its steady time is still chosen when faster."""
