@@ -10,8 +10,10 @@ cross-products by the shifted-data algorithm of Chan, Golub & LeVeque (The Ameri
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 
 from rcpod.reservoir.anonymous_arrays import anonymous_empty
 from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread, outer_add,
@@ -30,6 +32,32 @@ CHUNK_BYTES = 32 * 2 ** 20
 #: which runs at 105 GFlop/s for k = 209 (32 MB at N = 20,000) and 133 for k = 836 (2-core
 #: Intel Xeon): 16 s less per Gram at N = 20,000, for 0.5 GB of blocks next to its 3.2 GB.
 MIN_CHUNK_STEPS = 800
+
+
+def _parts(block):
+    """Column blocks for the one-pass moments: one per numba thread (at most one per column)."""
+    return max(1, min(numba.get_num_threads(), block.shape[1]))
+
+
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _add_centred_sums(A, c, out, parts):
+    """``out[j] += sum_k (A[k, j] - c[j])``, one pass over ``A``, the columns in ``parts``
+    blocks (one per thread)."""
+    n, m = A.shape
+    for p in prange(parts):
+        for k in range(n):
+            for j in range(m * p // parts, m * (p + 1) // parts):
+                out[j] += A[k, j] - c[j]
+
+
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _add_centred_products(A, ca, B, cb, out, parts):
+    """``out[j] += sum_k (A[k, j] - ca[j]) (B[k, j] - cb[j])``: one pass, no shifted copies."""
+    n, m = A.shape
+    for p in prange(parts):
+        for k in range(n):
+            for j in range(m * p // parts, m * (p + 1) // parts):
+                out[j] += (A[k, j] - ca[j]) * (B[k, j] - cb[j])
 
 
 class RunningMoments:
@@ -65,11 +93,13 @@ class RunningMoments:
             self.shift = {k: b.mean(axis=0) for k, b in blocks.items()}
             self.shift.update({k: t / steps for k, t in sums.items()})
             self.sums = {k: np.zeros_like(c) for k, c in self.shift.items()}
-        paired = {name for pair in self.pairs + self.diagonals for name in pair}
+        paired = {name for pair in self.pairs for name in pair}
         shifted = {k: self._shifted(k, b) for k, b in blocks.items() if k in paired}
         for k, b in blocks.items():
-            self.sums[k] += (shifted[k].sum(axis=0) if k in paired
-                             else b.sum(axis=0) - steps * self.shift[k])
+            if k in paired:
+                self.sums[k] += shifted[k].sum(axis=0)
+            else:   # one pass, no shifted copy: the products need none
+                _add_centred_sums(b, self.shift[k], self.sums[k], _parts(b))
         for k, t in sums.items():
             self.sums[k] += t - steps * self.shift[k]
         with one_blas_thread() as workers:
@@ -83,8 +113,11 @@ class RunningMoments:
                 else:
                     cross_add(S, shifted[a], shifted[b], workers)
         for a, b in self.diagonals:
-            d = np.einsum("ij,ij->j", shifted[a], shifted[b])
-            self._diag[(a, b)] = self._diag[(a, b)] + d if (a, b) in self._diag else d
+            d = self._diag.get((a, b))
+            if d is None:
+                d = self._diag[(a, b)] = np.zeros(blocks[a].shape[1])
+            _add_centred_products(blocks[a], self.shift[a], blocks[b], self.shift[b], d,
+                                  _parts(blocks[a]))
         self.n += steps
 
     def _shifted(self, name, block):

@@ -148,6 +148,23 @@ def test_shifted_sums_keep_the_digits_of_a_large_mean():
         mom.add({"x": data[:3]})
 
 
+def test_diagonals_and_sums_without_a_product_keep_the_digits_of_a_large_mean():
+    # names only in diagonals (or in none) are centred in one pass, without shifted copies
+    from rcpod.reduction._chunked_run import RunningMoments
+    rng = np.random.default_rng(3)
+    f = 1e6 + rng.normal(size=(700, 6)) * np.arange(1, 7)
+    v = -3e5 + 0.5 * f + rng.normal(size=(700, 6))
+    g = 2e6 + rng.normal(size=(700, 6))
+    mom = RunningMoments((), (("f", "v"), ("v", "v")))
+    for lo in range(0, 700, 50):
+        mom.add({"f": f[lo:lo + 50], "v": v[lo:lo + 50], "g": g[lo:lo + 50]})
+    cf, cv = f - f.mean(axis=0), v - v.mean(axis=0)
+    np.testing.assert_allclose(mom.diag[("f", "v")], (cf * cv).sum(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(mom.diag[("v", "v")], (cv * cv).sum(axis=0), rtol=1e-9)
+    for name, data in (("f", f), ("v", v), ("g", g)):
+        np.testing.assert_allclose(mom.mean[name], data.mean(axis=0), rtol=1e-14)
+
+
 @pytest.mark.parametrize("nonlinearity", ["full", "remainder", "linearized"])
 def test_leak_one_reuses_the_state_gram_for_tanh(two_series, nonlinearity):
     """With leak rate 1 the tanh snapshots are the states: one Gram serves both, equal to the
