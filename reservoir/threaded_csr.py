@@ -11,9 +11,9 @@ segment of a kernel is a warm-up, not timed: it loads the compiled kernel and st
 which took 0.2 s, longer than the segment itself), then the faster per step (the median of
 its last :data:`RECENT` timings, so one slow segment -- page faults, a descheduled thread --
 does not flip the choice) is used, and the other is timed again every :data:`PROBE_EVERY`
-segments (the load changes). A series too short for that (fewer than two segments: the check
-windows of a reduction, a single step) takes the kernel a longer run of the same W found faster,
-the one-thread kernel if none did. The choice never changes the numbers, only the time.
+segments (the load changes). A series too short for that (fewer than two segments, e.g. the
+one step of ``ESN.step``) takes the kernel a longer run of the same W found faster, the
+one-thread kernel if none did. The choice never changes the numbers, only the time.
 
 Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
 ``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
