@@ -113,6 +113,8 @@ class BaseReservoir(BaseEstimator):
                              f"state {state.shape}, got {u.shape}.")
         if not np.isfinite(u).all():
             raise ValueError("u contains NaN or infinity.")
+        if not np.isfinite(state).all():   # as run() checks state0
+            raise ValueError("state contains NaN or infinity.")
         return self._step(state, u)
 
     def features(self, states):

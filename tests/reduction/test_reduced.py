@@ -251,3 +251,17 @@ def test_step_is_the_compiled_arithmetic_of_run(esn, inputs, snaps, kind):
     z32 = clone(red).set_params(dtype="float32").initialize(2).step(Z[30], u[31])
     assert z32.dtype == np.float32
     np.testing.assert_allclose(z32, Z[31], atol=1e-4)
+
+
+def test_step_names_a_non_finite_state(esn, inputs, snaps):
+    # run() checks state0; step() checks its state the same way (the compiled one-state step
+    # would otherwise carry NaN on silently), for the reduced and the full reservoir
+    red = _build("deim", esn, snaps, 8, m=14)
+    for model in (red, esn):
+        for bad in (np.nan, np.inf):
+            z = model.initial_state()
+            z[1] = bad
+            with pytest.raises(ValueError, match="state contains NaN or infinity"):
+                model.step(z, inputs[0])
+            with pytest.raises(ValueError, match="state contains NaN or infinity"):
+                model.step(np.stack([model.initial_state(), z]), inputs[:2])
