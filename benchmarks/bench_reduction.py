@@ -298,8 +298,8 @@ def _run(args, argv):
           f"{flops_deim / min(t['deim']) / 1e9:.2f} GFlop/s")
 
     # ---- the reduced kernels against the counted-flop limit --------------------------------
-    krows, _ = kernel_rows(red.reservoir_, uu, args.repeats, args.min_sample)
-    print(f"\nreduced loop (POD-DEIM r={r} m={m}, {reduction.step_flops(red.reservoir_)} counted "
+    krows, kflops = kernel_rows(red.reservoir_, uu, args.repeats, args.min_sample)
+    print(f"\nreduced loop (POD-DEIM r={r} m={m}, {kflops} counted "
           "flops per step) against the counted-flop limit (the counted flops at a one-thread "
           "GEMM's rate of the same dtype, measured now):")
     print("  " + " | ".join(KERNEL_COLUMNS))
