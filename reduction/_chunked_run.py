@@ -60,6 +60,22 @@ def _add_centred_products(A, ca, B, cb, out, parts):
                 out[j] += (A[k, j] - ca[j]) * (B[k, j] - cb[j])
 
 
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _shift_and_sum(A, c, out, sums, parts):
+    """``out = A - c`` and ``sums[j] = sum_k out[k, j]`` (each column summed in row order, as
+    numpy's ``out.sum(axis=0)``), one pass, the columns in ``parts`` blocks."""
+    n, m = A.shape
+    for p in prange(parts):
+        j0, j1 = m * p // parts, m * (p + 1) // parts
+        for j in range(j0, j1):
+            sums[j] = 0.0
+        for k in range(n):
+            for j in range(j0, j1):
+                d = A[k, j] - c[j]
+                out[k, j] = d
+                sums[j] += d
+
+
 class RunningMoments:
     """Running count, means, centred cross-products ``sum (a - mean a)(b - mean b)^T`` (of
     ``pairs``) and the diagonals alone of others (of ``diagonals``: ``O(N)`` each).
@@ -97,21 +113,21 @@ class RunningMoments:
         shifted = {k: self._shifted(k, b) for k, b in blocks.items() if k in paired}
         for k, b in blocks.items():
             if k in paired:
-                self.sums[k] += shifted[k].sum(axis=0)
+                self.sums[k] += shifted[k][1]
             else:   # one pass, no shifted copy: the products need none
                 _add_centred_sums(b, self.shift[k], self.sums[k], _parts(b))
         for k, t in sums.items():
             self.sums[k] += t - steps * self.shift[k]
         with one_blas_thread() as workers:
             for a, b in self.pairs:
+                A, B = shifted[a][0], shifted[b][0]
                 S = self._cross.get((a, b))
                 if S is None:
-                    S = self._cross[(a, b)] = np.zeros((shifted[a].shape[1],
-                                                        shifted[b].shape[1]))
+                    S = self._cross[(a, b)] = np.zeros((A.shape[1], B.shape[1]))
                 if a == b:
-                    gram_add_upper(S, shifted[a], workers)
+                    gram_add_upper(S, A, workers)
                 else:
-                    cross_add(S, shifted[a], shifted[b], workers)
+                    cross_add(S, A, B, workers)
         for a, b in self.diagonals:
             d = self._diag.get((a, b))
             if d is None:
@@ -121,12 +137,16 @@ class RunningMoments:
         self.n += steps
 
     def _shifted(self, name, block):
-        """``block - shift`` in a buffer kept for the next chunk: a fresh block of this size
-        (32 MB) costs more in page faults than the subtraction (5.2 of 28 s at N = 5,000)."""
+        """``(block - shift, its column sums)``, one compiled pass on the numba threads, in a
+        buffer kept for the next chunk: a fresh block of this size (32 MB) costs more in page
+        faults than the subtraction (5.2 of 28 s at N = 5,000)."""
         buf = self._buffers.get(name)
         if buf is None or buf.shape[0] < block.shape[0]:
             buf = self._buffers[name] = np.empty(block.shape)
-        return np.subtract(block, self.shift[name], out=buf[:block.shape[0]])
+        out, sums = buf[:block.shape[0]], np.empty(block.shape[1])
+        _shift_and_sum(np.ascontiguousarray(block, dtype=np.float64), self.shift[name], out, sums,
+                       _parts(block))
+        return out, sums
 
     @property
     def mean(self):

@@ -39,9 +39,10 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from rcpod.reservoir.form import LeakyTanhForm
+from rcpod.reservoir.panel_gram import inner_product, one_blas_thread, rows_product
 from rcpod.reservoir.validation import check_array, check_int, check_real
 
-from .leading_modes import SUBSPACE_TOL, dense_eigh
+from .leading_modes import SUBSPACE_TOL, dense_eigh, panel_product
 from .pod import DENSE_GRAM_MAX, energy_rank, pod
 from .pod import _leading_eigenpairs
 
@@ -404,8 +405,8 @@ def output_weighted_pod_from_gram(gram, n_snapshots, factor, rank=None, energy=N
     n = check_int("n_snapshots", n_snapshots, low=1)
     if rank is None and energy is None:
         raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
-    return output_weighted_from_products(lambda B: G @ B, float(np.trace(G)), lambda: G, N, n,
-                                         Z, rank, energy, weight, method, tol, random_state)
+    return output_weighted_from_products(panel_product(G), float(np.trace(G)), lambda: G, N,
+                                         n, Z, rank, energy, weight, method, tol, random_state)
 
 
 def output_weighted_from_products(apply, trace, dense, n_dofs, n_snapshots, factor, rank,
@@ -433,7 +434,13 @@ def output_weighted_from_products(apply, trace, dense, n_dofs, n_snapshots, fact
         r = rank if energy is None else energy_rank(np.sqrt(lam), energy)
         r = r if rank is None else min(r, rank)
     else:
-        lam, V, r = _leading_eigenpairs(lambda B: cP * apply(B) + cQ * (Z @ (Z.T @ B)), N,
+        def apply_m(B):
+            PB = apply(B)
+            with one_blas_thread() as workers:
+                ZB = rows_product(Z, inner_product(Z, B, workers), workers)
+            return cP * PB + cQ * ZB
+
+        lam, V, r = _leading_eigenpairs(apply_m, N,
                                         cP * trace + cQ * float(np.sum(Z * Z)),
                                         rank, energy, dense_m, tol, random_state)
     return np.ascontiguousarray(V[:, :r]), lam

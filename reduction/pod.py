@@ -17,7 +17,7 @@ import scipy.linalg
 
 from rcpod.reservoir.validation import Options, check_array, check_int, check_value
 
-from .leading_modes import SUBSPACE_TOL, dense_eigh, subspace_eigh
+from .leading_modes import SUBSPACE_TOL, dense_eigh, panel_product, subspace_eigh
 
 __all__ = ["pod", "pod_from_gram", "pod_from_products", "energy_rank", "projection_error",
            "POD_METHODS", "EXACT_MAX_FLOPS", "DENSE_GRAM_MAX"]
@@ -182,7 +182,7 @@ def pod_from_gram(gram, rank=None, energy=None, method="auto", tol=SUBSPACE_TOL,
     n = G.shape[0]
     if G.shape != (n, n):
         raise ValueError(f"gram must be square (N, N), got shape {G.shape}.")
-    return pod_from_products(lambda Q: G @ Q, n, float(np.trace(G)), lambda: G, rank=rank,
+    return pod_from_products(panel_product(G), n, float(np.trace(G)), lambda: G, rank=rank,
                              energy=energy, method=method, tol=tol, random_state=random_state)
 
 

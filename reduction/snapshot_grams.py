@@ -45,11 +45,13 @@ References
 from __future__ import annotations
 
 import numpy as np
+import numba
 from joblib import Parallel, delayed
+from numba import njit, prange
 
 from rcpod.reservoir.panel_gram import outer_add
-from rcpod.reservoir import vector_tanh
 from rcpod.reservoir.validation import check_int
+from rcpod.reservoir.vector_tanh import scalar_tanh
 
 from .basis import output_weighted_dense, output_weighted_pod_from_gram
 from ._chunked_run import (CHUNK_BYTES, MIN_CHUNK_STEPS, RunMeans, RunningMoments,
@@ -376,6 +378,18 @@ def _remainder(f, v, slopes, buffers):
     return np.subtract(f, r, out=r)
 
 
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _run_tanh_remainder(v, slopes, parts):
+    """``v <- tanh(v) - v * slopes`` in place, ``tanh`` the compiled run's own
+    (:func:`rcpod.reservoir.vector_tanh.scalar_tanh`): the numbers of ``vector_tanh.tanh``
+    followed by :func:`_remainder`, in one pass, the rows in ``parts`` blocks."""
+    n, m = v.shape
+    for p in prange(parts):
+        for k in range(n * p // parts, n * (p + 1) // parts):
+            for j in range(m):
+                v[k, j] = scalar_tanh(v[k, j]) - v[k, j] * slopes[j]
+
+
 def _stream(esn, inputs, washout, stops, nonlinearity, chunk_size, held=None):
     """The first pass: the Grams of ``inputs`` streamed one series after another (none if all
     are too short); appends the kept preactivation blocks to the list ``held`` if given."""
@@ -421,15 +435,17 @@ class _HeldPass:
         if self.blocks is None:
             return self.rerun(slopes)
         moments, buffers = RunningMoments((("r", "r"),)), {}
-        f_buf = np.empty(max(v.shape for v in self.blocks)) if self.blocks else None
-        for v in self.blocks:
-            f = f_buf[:len(v)]
+        f_buf = None
+        blocks, self.blocks = self.blocks, None   # streamed once; the memory goes back
+        for v in blocks:   # each block is read once: the remainder overwrites it
             if self.run_tanh:
-                vector_tanh.tanh(v, f)
-            else:
-                np.tanh(v, out=f)
+                _run_tanh_remainder(v, slopes, max(1, min(numba.get_num_threads(), len(v))))
+                moments.add({"r": v})
+                continue
+            if f_buf is None:
+                f_buf = np.empty(max(b.shape for b in blocks))
+            f = np.tanh(v, out=f_buf[:len(v)])
             moments.add({"r": _remainder(f, v, slopes, buffers)})
-        self.blocks = None   # streamed once; the memory goes back
         return moments
 
 

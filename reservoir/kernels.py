@@ -152,7 +152,7 @@ def _project(W_in, bias, u, p):
 
 
 @njit(error_model="numpy", nogil=True, cache=True)
-def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None):
+def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None, out=None):
     """States of one series with a sparse W (from :func:`csr_arrays`).
 
     ``W_in u[k] + b`` is made step by step (no (T, N) projection is stored); ``W x`` is
@@ -178,6 +178,9 @@ def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None):
         x0's dtype, C-contiguous: receives the preactivations ``v[k] = W x[k-1] + W_in u[k] +
         b`` the states were made from (the snapshots of a reduction need them; a second product
         with W would cost as much as the run).
+    out : ndarray of shape (T, N), optional
+        x0's dtype, C-contiguous, not overlapping ``x0``: receives the states (returned); a
+        fresh array by default.
 
     Returns
     -------
@@ -202,17 +205,17 @@ def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None):
     """
     T = inputs.shape[0]
     N = x0.shape[0]
-    out = np.empty((T, N), dtype=x0.dtype)
+    states = np.empty((T, N), dtype=x0.dtype) if out is None else out
     keep = x0.dtype.type(1.0) - leak
     p = np.empty_like(x0)
     pre = np.empty_like(x0)
     x = x0
     for t in range(T):
         v = pre if pre_out is None else pre_out[t]
-        _step_rows(indptr, indices, data, W_in, bias, inputs[t], x, p, v, out[t], keep, leak,
-                   0, N)
-        x = out[t]
-    return out
+        _step_rows(indptr, indices, data, W_in, bias, inputs[t], x, p, v, states[t], keep,
+                   leak, 0, N)
+        x = states[t]
+    return states
 
 
 @njit(error_model="numpy", nogil=True, cache=True)
@@ -267,7 +270,8 @@ def row_splits(indptr, parts):
 
 
 @njit(error_model="numpy", nogil=True, parallel=True, cache=True)
-def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits, pre_out=None):
+def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits, pre_out=None,
+                    out=None):
     """:func:`run_csr` with every step's rows shared by numba's threads.
 
     Block ``q`` of rows ``splits[q]:splits[q + 1]`` (:func:`row_splits`) is done by one
@@ -282,7 +286,7 @@ def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits,
 
     Parameters
     ----------
-    indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out
+    indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out, out
         As in :func:`run_csr`.
     splits : ndarray of shape (parts + 1,), int64
         Row blocks, from :func:`row_splits`.
@@ -304,7 +308,7 @@ def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits,
     >>> np.array_equal(a, b)
     True
     """
-    out = np.empty((inputs.shape[0], x0.shape[0]), dtype=x0.dtype)
+    states = np.empty((inputs.shape[0], x0.shape[0]), dtype=x0.dtype) if out is None else out
     keep = x0.dtype.type(1.0) - leak
     p = np.empty_like(x0)
     pre = np.empty_like(x0)
@@ -312,10 +316,10 @@ def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits,
     for t in range(inputs.shape[0]):
         v = pre if pre_out is None else pre_out[t]
         for q in prange(splits.shape[0] - 1):
-            _step_rows(indptr, indices, data, W_in, bias, inputs[t], x, p, v, out[t], keep,
+            _step_rows(indptr, indices, data, W_in, bias, inputs[t], x, p, v, states[t], keep,
                        leak, splits[q], splits[q + 1])
-        x = out[t]
-    return out
+        x = states[t]
+    return states
 
 
 def _lane_rows_codegen(n_rows):

@@ -25,8 +25,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["PANEL", "one_blas_thread", "panels", "gram_add_upper", "cross_add",
-           "outer_add_upper", "outer_add", "symmetrize_upper", "restore_upper"]
+__all__ = ["PANEL", "one_blas_thread", "panels", "gram_add_upper", "cross_add", "rows_product",
+           "inner_product", "outer_add_upper", "outer_add", "symmetrize_upper", "restore_upper"]
 
 #: Column panel width of the block products (panels run in parallel above this many columns).
 PANEL = 512
@@ -181,6 +181,86 @@ def cross_add(S, A, B, workers):
         S[:, j0:j1] += A.T @ B[:, j0:j1]
 
     _run(panels(B.shape[1]), panel, workers)
+
+
+def rows_product(A, B, workers, out=None):
+    """``A @ B`` by row panels of ``A`` (:data:`PANEL` rows, one one-thread BLAS product each,
+    on ``workers`` Python threads): the same numbers for any ``workers``.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, p)
+    B : ndarray of shape (p, q)
+    workers : int
+        Python threads for the panels (call inside :func:`one_blas_thread`).
+    out : ndarray of shape (n, q), optional
+        C-contiguous, receives the product (a fresh array by default).
+
+    Returns
+    -------
+    ndarray of shape (n, q)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.panel_gram import rows_product
+    >>> A, B = np.arange(6.0).reshape(3, 2), np.array([[1.0], [2.0]])
+    >>> rows_product(A, B, workers=2).ravel().tolist()
+    [2.0, 8.0, 14.0]
+    """
+    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[0]:
+        raise ValueError(f"rows_product: A (n, p) and B (p, q) must match; got A {A.shape}, "
+                         f"B {B.shape}.")
+    out = np.empty((A.shape[0], B.shape[1])) if out is None else out
+
+    def panel(bounds):
+        i0, i1 = bounds
+        np.matmul(A[i0:i1], B, out=out[i0:i1])
+
+    _run(panels(A.shape[0]), panel, workers)
+    return out
+
+
+def inner_product(A, B, workers):
+    """``A^T B`` for ``A`` (n, p) and ``B`` (n, q) as the sum, in panel order, of the products
+    of their :data:`PANEL`-row panels (computed on ``workers`` Python threads, one BLAS
+    thread each): the same numbers for any ``workers``.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, p)
+    B : ndarray of shape (n, q)
+    workers : int
+
+    Returns
+    -------
+    ndarray of shape (p, q)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rcpod.reservoir.panel_gram import inner_product
+    >>> A = np.arange(6.0).reshape(3, 2)
+    >>> inner_product(A, A, workers=2).tolist()
+    [[20.0, 26.0], [26.0, 35.0]]
+    """
+    if A.ndim != 2 or B.ndim != 2 or A.shape[0] != B.shape[0]:
+        raise ValueError(f"inner_product: A (n, p) and B (n, q) must match; got A {A.shape}, "
+                         f"B {B.shape}.")
+    rows = panels(A.shape[0])
+    if not rows:
+        return np.zeros((A.shape[1], B.shape[1]))
+    parts = [None] * len(rows)
+
+    def panel(i):
+        i0, i1 = rows[i]
+        parts[i] = A[i0:i1].T @ B[i0:i1]
+
+    _run(range(len(rows)), panel, workers)
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def outer_add_upper(S, c, u):

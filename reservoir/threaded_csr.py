@@ -10,8 +10,9 @@ series in segments and times them: the first four segments take each kernel twic
 segment of a kernel is a warm-up, not timed: it loads the compiled kernel and starts the threads,
 which took 0.2 s, longer than the segment itself), then the faster per step (the median of
 its last :data:`RECENT` timings, so one slow segment -- page faults, a descheduled thread --
-does not flip the choice) is used, and the other is timed again every :data:`PROBE_EVERY`
-segments (the load changes). A series too short for that (fewer than two segments, e.g. the
+does not flip the choice) is used, and the other is timed again after :data:`PROBE_EVERY`
+segments (the load changes), then at doubling intervals while one kernel stays
+:data:`WIDE_MARGIN` times faster. A series too short for that (fewer than two segments, e.g. the
 one step of ``ESN.step``) takes the kernel a longer run of the same W found faster, the
 one-thread kernel if none did. The choice never changes the numbers, only the time.
 
@@ -33,12 +34,18 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["run_csr_series", "SEGMENT_STEPS", "PROBE_EVERY"]
+__all__ = ["run_csr_series", "SEGMENT_STEPS", "PROBE_EVERY", "WIDE_MARGIN",
+           "MAX_PROBE_EVERY"]
 
 #: steps per timed segment (~0.1 s for a W of 10^6 nonzeros)
 SEGMENT_STEPS = 128
-#: segments between two timings of the kernel not in use
+#: segments between two timings of the kernel not in use ...
 PROBE_EVERY = 32
+#: ... doubled after each timing that found one kernel this many times faster than the other
+#: (up to :data:`MAX_PROBE_EVERY`), back to :data:`PROBE_EVERY` when the two come closer: a
+#: probe of the one-thread kernel on idle cores costs ~0.05 s at 2.5 * 10^6 nonzeros
+WIDE_MARGIN = 1.5
+MAX_PROBE_EVERY = 4 * PROBE_EVERY
 
 
 #: timings per kernel whose median decides (one slow segment does not flip the choice)
@@ -52,6 +59,7 @@ class _Choice:
         self.recent = {True: deque(maxlen=RECENT), False: deque(maxlen=RECENT)}
         self.runs = {True: 0, False: 0}
         self.segments = 0
+        self.interval = self.next_probe = PROBE_EVERY
 
     @property
     def per_step(self):
@@ -65,7 +73,12 @@ class _Choice:
         if fast is None or slow is None:        # warm up and time each kernel first
             return self.runs[True] <= self.runs[False]
         use = fast < slow
-        return (not use) if k % PROBE_EVERY == 0 else use
+        if k < self.next_probe:
+            return use
+        wide = max(fast, slow) > WIDE_MARGIN * min(fast, slow)
+        self.interval = min(2 * self.interval, MAX_PROBE_EVERY) if wide else PROBE_EVERY
+        self.next_probe = k + self.interval
+        return not use
 
     def faster_is_threaded(self):
         """Whether both kernels were timed and the threaded one was the faster."""
@@ -104,13 +117,6 @@ def _threads_usable():
         _launched["safe"] = any(_loads(f"numba.np.ufunc.{pool}") for pool in pools)
     pid = _launched["pid"]
     return _launched["safe"] and (pid is None or pid == os.getpid())
-
-
-def _into(out, states):
-    if out is None:
-        return states
-    np.copyto(out, states)
-    return out
 
 
 def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
@@ -153,6 +159,8 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
                                 or buf.dtype != x0.dtype or not buf.flags.c_contiguous):
             raise ValueError(f"{name} must be a C-contiguous {x0.dtype} array of shape "
                              f"({T}, {N}), got {getattr(buf, 'shape', type(buf).__name__)}.")
+        if buf is not None and np.may_share_memory(buf, x0):
+            raise ValueError(f"{name} must not overlap x0 (the run writes it while reading x0).")
     threads = numba.get_num_threads()
     key = (N, data.size, data.dtype.str, threads)
     # a series too short to time both kernels takes the one a longer run of this W found faster
@@ -160,11 +168,11 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
     if (data.size < kernels.THREADED_MIN_NNZ or threads < 2
             or (short and not (T and key in _choices and _choices[key].faster_is_threaded()))
             or not _threads_usable()):
-        return _into(out, kernels.run_csr(*arrays, inputs, x0, leak, pre_out))
+        return kernels.run_csr(*arrays, inputs, x0, leak, pre_out, out)
     _launched["pid"] = os.getpid()
     splits = kernels.row_splits(indptr, threads)
     if short:
-        return _into(out, kernels.run_csr_threads(*arrays, inputs, x0, leak, splits, pre_out))
+        return kernels.run_csr_threads(*arrays, inputs, x0, leak, splits, pre_out, out)
     choice = _choices.setdefault(key, _Choice())
     out = np.empty((T, N), dtype=x0.dtype) if out is None else out
     x = x0
@@ -173,11 +181,11 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
         pre = None if pre_out is None else pre_out[seg]
         threaded = choice.threaded()
         tic = time.perf_counter()
+        # each segment writes into its rows of out: no fresh block and copy per segment
         if threaded:
-            part = kernels.run_csr_threads(*arrays, inputs[seg], x, leak, splits, pre)
+            kernels.run_csr_threads(*arrays, inputs[seg], x, leak, splits, pre, out[seg])
         else:
-            part = kernels.run_csr(*arrays, inputs[seg], x, leak, pre)
-        choice.record(threaded, time.perf_counter() - tic, len(part))
-        out[seg] = part
-        x = part[-1]
+            kernels.run_csr(*arrays, inputs[seg], x, leak, pre, out[seg])
+        choice.record(threaded, time.perf_counter() - tic, seg.stop - seg.start)
+        x = out[seg.stop - 1]
     return out

@@ -10,7 +10,8 @@ from rcpod.reduction import (collect_snapshots, energy_rank, observability_facto
                              output_weighted_pod_factored, output_weighted_pod_from_gram, pod,
                              pod_from_gram)
 from rcpod.reduction.full_model import full_form
-from rcpod.reduction.leading_modes import subspace_eigh
+from rcpod.reduction import leading_modes
+from rcpod.reduction.leading_modes import panel_product, subspace_eigh
 from rcpod.reservoir import ESN
 
 
@@ -97,6 +98,42 @@ def test_subspace_eigh_residual_bound():
     # Davis-Kahan: angle <= sqrt(k) res w_1 / (w_8 - w_9)
     bound = np.sqrt(8) * res / (w_true[7] - w_true[8])
     assert np.max(subspace_angles(V[:, :8], Q[:, :8])) <= bound
+
+
+def test_subspace_eigh_numbers_do_not_depend_on_the_thread_count():
+    """With panel products, the iteration's arithmetic is the same on one or two threads."""
+    from threadpoolctl import threadpool_limits
+    rng = np.random.default_rng(5)
+    Q = np.linalg.qr(rng.normal(size=(1100, 60)))[0]
+    A = (Q * 0.8 ** np.arange(60)) @ Q.T
+    w2, V2, r2 = subspace_eigh(panel_product(A), 1100, 10)
+    with threadpool_limits(limits=1, user_api="blas"):
+        w1, V1, r1 = subspace_eigh(panel_product(A), 1100, 10)
+    assert np.array_equal(w1, w2) and np.array_equal(V1, V2) and r1 == r2 <= 1e-14
+
+
+def test_orthonormalisation_by_cholesky_qr_and_its_fallback(monkeypatch):
+    """Cholesky QR twice where it is accurate (orthonormal to rounding, the same span as
+    Householder QR); Householder QR for zero, non-finite and too ill-conditioned blocks."""
+    rng = np.random.default_rng(6)
+    calls = []
+    householder = leading_modes._householder
+    monkeypatch.setattr(leading_modes, "_householder",
+                        lambda Y: calls.append(1) or householder(Y))
+    U = np.linalg.qr(rng.normal(size=(700, 40)))[0]
+    for cond in (1.0, 1e3, 1e6):
+        Y = (U * np.logspace(0, -np.log10(cond), 40)) @ np.linalg.qr(rng.normal(size=(40, 40)))[0]
+        Q = leading_modes._orth(Y, 2)
+        assert np.abs(Q.T @ Q - np.eye(40)).max() < 1e-14
+        assert np.max(subspace_angles(Q, U)) < 1e-15 * cond * 100
+    assert calls == []
+    for bad in (np.c_[U[:, :39], np.zeros(700)], np.c_[U[:, :39], np.full(700, np.nan)],
+                U @ np.diag(np.logspace(0, -14, 40)) @ np.linalg.qr(rng.normal(size=(40, 40)))[0]):
+        n_calls = len(calls)
+        Q = leading_modes._orth(bad, 2)
+        assert len(calls) == n_calls + 1
+        if np.all(np.isfinite(bad)):
+            assert np.abs(Q.T @ Q - np.eye(40)).max() < 1e-14
 
 
 @pytest.fixture(scope="module")

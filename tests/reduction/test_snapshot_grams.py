@@ -148,6 +148,27 @@ def test_shifted_sums_keep_the_digits_of_a_large_mean():
         mom.add({"x": data[:3]})
 
 
+@pytest.mark.parametrize("parts", [1, 2, 5])
+def test_compiled_passes_give_numpys_numbers(parts):
+    """The one-pass kernels: the shifted block and its column sums are numpy's ``A - c`` and
+    ``.sum(axis=0)``; the held second pass's remainder is the run's tanh minus ``D v``, bit
+    for bit, for any number of column / row blocks."""
+    from rcpod.reduction._chunked_run import _shift_and_sum
+    from rcpod.reduction.snapshot_grams import _remainder, _run_tanh_remainder
+    from rcpod.reservoir import vector_tanh
+    rng = np.random.default_rng(4)
+    A, c = rng.normal(size=(37, 11)) * 3.0, rng.normal(size=11)
+    out, sums = np.full_like(A, np.nan), np.full(11, np.nan)
+    _shift_and_sum(A, c, out, sums, parts)
+    assert np.array_equal(out, A - c) and np.array_equal(sums, (A - c).sum(axis=0))
+    slopes = rng.uniform(0.2, 1.0, 11)
+    f = np.empty_like(A)
+    vector_tanh.tanh(A, f)
+    expected = _remainder(f, A.copy(), slopes, {}).copy()
+    _run_tanh_remainder(A, slopes, parts)
+    assert np.array_equal(A, expected)
+
+
 def test_diagonals_and_sums_without_a_product_keep_the_digits_of_a_large_mean():
     # names only in diagonals (or in none) are centred in one pass, without shifted copies
     from rcpod.reduction._chunked_run import RunningMoments

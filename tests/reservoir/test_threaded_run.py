@@ -29,6 +29,10 @@ def test_threaded_kernel_is_bitwise_the_one_thread_kernel(parts, dtype):
     assert a.dtype == b.dtype == dtype
     assert np.array_equal(a, b) and np.array_equal(pre_a, pre_b)
     assert np.array_equal(a, run_csr(*arrays, u, x0, leak))   # pre_out changes nothing
+    for kernel, extra in ((run_csr, ()), (run_csr_threads, (row_splits(arrays[0], parts),))):
+        buf = np.full((60, 120), np.nan, dtype)   # out: the same states, in the given array
+        assert kernel(*arrays, u, x0, leak, *extra, None, buf) is buf
+        assert np.array_equal(buf, a)
 
 
 def test_row_splits_balance_the_nonzeros(arrays):
@@ -51,9 +55,10 @@ def test_segmented_choice_is_bitwise_one_run(arrays, monkeypatch):
     if numba.get_num_threads() < 2:
         pytest.skip("needs two numba threads")
     u = np.random.default_rng(0).uniform(-1, 1, (100, 2))
-    pre = np.empty((100, 120))
-    x = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7, pre)
+    pre, out = np.empty((100, 120)), np.full((100, 120), np.nan)
+    x = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7, pre, out)
     ref_pre = np.empty((100, 120))
+    assert x is out   # every segment wrote its rows of out
     assert np.array_equal(x, run_csr(*arr, u, np.zeros(120), 0.7, ref_pre))
     assert np.array_equal(pre, ref_pre)
     (choice,) = threaded_csr._choices.values()
@@ -117,6 +122,21 @@ def test_choice_ignores_each_kernels_warm_up_segment():
     assert choice.threaded() is False
 
 
+@pytest.mark.parametrize("ratio, gaps", [(2.0, [32, 64, 128, 128, 128]),
+                                         (1.2, [32, 32, 32, 32, 32])])
+def test_probe_interval_doubles_while_one_kernel_is_far_faster(ratio, gaps):
+    """The kernel not in use is timed again after PROBE_EVERY segments, then at doubling
+    intervals (up to MAX_PROBE_EVERY) while the other is WIDE_MARGIN times faster."""
+    assert (threaded_csr.PROBE_EVERY, threaded_csr.MAX_PROBE_EVERY) == (32, 128)
+    choice = threaded_csr._Choice()
+    for _ in range(2):
+        choice.record(True, 0.01, 1)
+        choice.record(False, 0.01 * ratio, 1)
+    choice.segments = 4
+    probes = [k for k in range(4, 4 + sum(gaps) + 1) if not choice.threaded()]
+    assert np.diff([0] + probes).tolist() == gaps
+
+
 @pytest.mark.parametrize("dense", [False, True])
 def test_run_with_preactivations(dense):
     esn = ESN(n_units=40, density=1.0 if dense else 0.2, leak_rate=0.6,
@@ -168,6 +188,9 @@ def test_bad_arguments_are_named(arrays):
                     [[0.0] * 120] * 5):
             with pytest.raises(ValueError, match=name):
                 threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7, **{name: bad})
+        buf = np.empty((5, 120))
+        with pytest.raises(ValueError, match=f"{name} must not overlap x0"):
+            threaded_csr.run_csr_series(arr, u, buf[2], 0.7, **{name: buf})
     with pytest.raises(ValueError, match="parts"):
         row_splits(arr[0], 0)
     with pytest.raises(ValueError, match="indptr"):
