@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
-from rcpod.reservoir.anonymous_arrays import anonymous_empty
+from rcpod.reservoir.anonymous_arrays import anonymous_empty, large_empty, large_zeros
 from rcpod.reservoir.panel_gram import (cross_add, gram_add_upper, one_blas_thread, outer_add,
                                         symmetrize_upper)
 
@@ -58,6 +58,23 @@ def _add_centred_products(A, ca, B, cb, out, parts):
         for k in range(n):
             for j in range(m * p // parts, m * (p + 1) // parts):
                 out[j] += (A[k, j] - ca[j]) * (B[k, j] - cb[j])
+
+
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _add_line_moments(A, ca, B, cb, sa, sb, pab, pbb, parts):
+    """:func:`_add_centred_sums` of ``A`` and ``B`` and :func:`_add_centred_products` of
+    ``(A, B)`` and ``(B, B)`` in one pass (the moments of a per-unit line fit of ``A`` on
+    ``B``): each sum gets the same terms in the same order as there."""
+    n, m = A.shape
+    for p in prange(parts):
+        for k in range(n):
+            for j in range(m * p // parts, m * (p + 1) // parts):
+                da = A[k, j] - ca[j]
+                db = B[k, j] - cb[j]
+                sa[j] += da
+                sb[j] += db
+                pab[j] += da * db
+                pbb[j] += db * db
 
 
 @njit(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -111,10 +128,19 @@ class RunningMoments:
             self.sums = {k: np.zeros_like(c) for k, c in self.shift.items()}
         paired = {name for pair in self.pairs for name in pair}
         shifted = {k: self._shifted(k, b) for k, b in blocks.items() if k in paired}
+        unpaired = [k for k in blocks if k not in paired]
+        diagonals = self.diagonals
+        if len(unpaired) == 2 and diagonals == ((unpaired[0], unpaired[1]),
+                                                (unpaired[1], unpaired[1])):
+            a, b = unpaired   # the linearised path's (f, v): one pass for all four
+            _add_line_moments(blocks[a], self.shift[a], blocks[b], self.shift[b], self.sums[a],
+                              self.sums[b], self._diagonal(diagonals[0], blocks),
+                              self._diagonal(diagonals[1], blocks), _parts(blocks[a]))
+            unpaired, diagonals = [], ()
         for k, b in blocks.items():
             if k in paired:
                 self.sums[k] += shifted[k][1]
-            else:   # one pass, no shifted copy: the products need none
+            elif k in unpaired:   # one pass, no shifted copy: the products need none
                 _add_centred_sums(b, self.shift[k], self.sums[k], _parts(b))
         for k, t in sums.items():
             self.sums[k] += t - steps * self.shift[k]
@@ -123,18 +149,22 @@ class RunningMoments:
                 A, B = shifted[a][0], shifted[b][0]
                 S = self._cross.get((a, b))
                 if S is None:
-                    S = self._cross[(a, b)] = np.zeros((A.shape[1], B.shape[1]))
+                    S = self._cross[(a, b)] = large_zeros((A.shape[1], B.shape[1]))
                 if a == b:
                     gram_add_upper(S, A, workers)
                 else:
                     cross_add(S, A, B, workers)
-        for a, b in self.diagonals:
-            d = self._diag.get((a, b))
-            if d is None:
-                d = self._diag[(a, b)] = np.zeros(blocks[a].shape[1])
-            _add_centred_products(blocks[a], self.shift[a], blocks[b], self.shift[b], d,
-                                  _parts(blocks[a]))
+        for a, b in diagonals:
+            _add_centred_products(blocks[a], self.shift[a], blocks[b], self.shift[b],
+                                  self._diagonal((a, b), blocks), _parts(blocks[a]))
         self.n += steps
+
+    def _diagonal(self, pair, blocks):
+        """The running centred diagonal of ``pair`` (zeros at the first chunk)."""
+        d = self._diag.get(pair)
+        if d is None:
+            d = self._diag[pair] = np.zeros(blocks[pair[0]].shape[1])
+        return d
 
     def _shifted(self, name, block):
         """``(block - shift, its column sums)``, one compiled pass on the numba threads, in a
@@ -142,7 +172,7 @@ class RunningMoments:
         faults than the subtraction (5.2 of 28 s at N = 5,000)."""
         buf = self._buffers.get(name)
         if buf is None or buf.shape[0] < block.shape[0]:
-            buf = self._buffers[name] = np.empty(block.shape)
+            buf = self._buffers[name] = large_empty(block.shape)
         out, sums = buf[:block.shape[0]], np.empty(block.shape[1])
         _shift_and_sum(np.ascontiguousarray(block, dtype=np.float64), self.shift[name], out, sums,
                        _parts(block))
@@ -275,9 +305,9 @@ def run_chunks(esn, inputs, washout, stops, chunk_size, need_v, lengths, keep_v=
     with_v = need_v or own_preactivations(esn)
     recover = not with_v and a >= 1e-3 and dtype == np.float64
     f_is_x = tanh_is_state(esn)
-    x_buf = np.empty((steps, n_units), dtype)
-    v_buf = np.empty((steps, n_units), dtype) if with_v and not keep_v else None
-    f_buf = None if f_is_x or recover else np.empty((steps, n_units))
+    x_buf = large_empty((steps, n_units), dtype)
+    v_buf = large_empty((steps, n_units), dtype) if with_v and not keep_v else None
+    f_buf = None if f_is_x or recover else large_empty((steps, n_units))
     for i, u in enumerate(inputs):
         u = np.asarray(u, dtype=np.float64)
         stop = series_stop(u, stops, i)

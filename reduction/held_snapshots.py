@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from rcpod.reservoir import vector_tanh
-from rcpod.reservoir.anonymous_arrays import anonymous_empty
+from rcpod.reservoir.anonymous_arrays import anonymous_empty, large_empty, large_zeros
 from rcpod.reservoir.panel_gram import gram_add_upper, one_blas_thread, symmetrize_upper
 from rcpod.reservoir.validation import check_int
 
@@ -148,7 +148,7 @@ def _gram_product(blocks, Q):
 def _dense_gram(blocks, n_units):
     """``X X^T`` from the blocks (the dense eigendecomposition of small problems), in the
     fixed panels of :mod:`rcpod.reservoir.panel_gram` (no multithreaded ``dsyrk``)."""
-    G = np.zeros((n_units, n_units))
+    G = large_zeros((n_units, n_units))
     with one_blas_thread() as workers:
         for B in blocks:
             gram_add_upper(G, B, workers)
@@ -220,8 +220,8 @@ class HeldSnapshots(RunMeans):
         """A buffer of ``block``'s shape, reused by every block (fresh 100 MB blocks cost more
         in page faults than the arithmetic on them)."""
         if self._buffer is None or self._buffer.shape[0] < block.shape[0]:
-            self._buffer = np.empty((max(len(b) for b in next(iter(self._blocks.values()))),
-                                     self.n_units))
+            rows = max(len(b) for b in next(iter(self._blocks.values())))
+            self._buffer = large_empty((rows, self.n_units))
         return self._buffer[:block.shape[0]]
 
     def _states(self, center):

@@ -49,6 +49,7 @@ import numba
 from joblib import Parallel, delayed
 from numba import njit, prange
 
+from rcpod.reservoir.anonymous_arrays import large_empty
 from rcpod.reservoir.panel_gram import outer_add
 from rcpod.reservoir.validation import check_int
 from rcpod.reservoir.vector_tanh import scalar_tanh
@@ -370,7 +371,7 @@ def _remainder(f, v, slopes, buffers):
     """``f - slopes * v`` (``f - v`` for ``slopes=None``) in a buffer reused by every chunk."""
     buf = buffers.get("r")
     if buf is None or buf.shape[0] < f.shape[0]:
-        buf = buffers["r"] = np.empty(f.shape)
+        buf = buffers["r"] = large_empty(f.shape)
     r = buf[:f.shape[0]]
     if slopes is None:
         return np.subtract(f, v, out=r)

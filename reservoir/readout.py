@@ -85,6 +85,7 @@ from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .anonymous_arrays import large_zeros
 from .panel_gram import (PANEL, gram_add_upper, one_blas_thread, outer_add_upper, panels,
                          restore_upper, symmetrize_upper)
 from .validation import Array, Interval, check_params
@@ -132,7 +133,7 @@ class _Series:
     def __init__(self, p, q):
         self.n = 0
         self.mx, self.my = np.zeros(p), np.zeros(q)
-        self.sxx = np.zeros((p, p), order="F")
+        self.sxx = large_zeros((p, p), order="F")   # 200 MB at p = 5,000: no stalls
         self.sxy = np.zeros((p, q))
         self.bx = np.empty((BLOCK_ROWS + 1, p))     # + 1: the row of Chan's correction term
         self.by = np.empty((BLOCK_ROWS + 1, q))

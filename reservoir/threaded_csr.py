@@ -14,7 +14,8 @@ does not flip the choice) is used, and the other is timed again after :data:`PRO
 segments (the load changes), then at doubling intervals while one kernel stays
 :data:`WIDE_MARGIN` times faster. A series too short for that (fewer than two segments, e.g. the
 one step of ``ESN.step``) takes the kernel a longer run of the same W found faster, the
-one-thread kernel if none did. The choice never changes the numbers, only the time.
+one-thread kernel if none did. Warm-ups and timings of the kernel not in use are a quarter
+segment long. The choice never changes the numbers, only the time.
 
 Threads are numba's (``numba.set_num_threads(k)`` or the environment variable
 ``NUMBA_NUM_THREADS``): one thread (e.g. inside a process pool that already uses every core)
@@ -33,11 +34,14 @@ import numba
 import numpy as np
 
 from . import kernels
+from .anonymous_arrays import large_empty
 
 __all__ = ["run_csr_series", "SEGMENT_STEPS", "PROBE_EVERY", "WIDE_MARGIN",
            "MAX_PROBE_EVERY"]
 
-#: steps per timed segment (~0.1 s for a W of 10^6 nonzeros)
+#: steps per segment of the kernel in use (~0.1 s for a W of 10^6 nonzeros); a warm-up or a
+#: timing of the other kernel runs a quarter of that (on idle cores the one-thread kernel is
+#: the slower by ~0.6 ms a step at 2.5 * 10^6 nonzeros)
 SEGMENT_STEPS = 128
 #: segments between two timings of the kernel not in use ...
 PROBE_EVERY = 32
@@ -79,6 +83,11 @@ class _Choice:
         self.interval = min(2 * self.interval, MAX_PROBE_EVERY) if wide else PROBE_EVERY
         self.next_probe = k + self.interval
         return not use
+
+    def in_use(self, threaded):
+        """Whether ``threaded`` names the kernel found faster (both timed)."""
+        fast, slow = self.per_step[True], self.per_step[False]
+        return fast is not None and slow is not None and (fast < slow) == threaded
 
     def faster_is_threaded(self):
         """Whether both kernels were timed and the threaded one was the faster."""
@@ -174,12 +183,15 @@ def run_csr_series(arrays, inputs, x0, leak, pre_out=None, out=None):
     if short:
         return kernels.run_csr_threads(*arrays, inputs, x0, leak, splits, pre_out, out)
     choice = _choices.setdefault(key, _Choice())
-    out = np.empty((T, N), dtype=x0.dtype) if out is None else out
-    x = x0
-    for t0 in range(0, T, SEGMENT_STEPS):
-        seg = slice(t0, min(t0 + SEGMENT_STEPS, T))
-        pre = None if pre_out is None else pre_out[seg]
+    if out is None:   # a large one in a mapping of its own: no huge-page stalls on first touch
+        out = large_empty((T, N), x0.dtype)
+    x, t0 = x0, 0
+    while t0 < T:
         threaded = choice.threaded()
+        steps = SEGMENT_STEPS if choice.in_use(threaded) else max(1, SEGMENT_STEPS // 4)
+        seg = slice(t0, min(t0 + steps, T))
+        t0 = seg.stop
+        pre = None if pre_out is None else pre_out[seg]
         tic = time.perf_counter()
         # each segment writes into its rows of out: no fresh block and copy per segment
         if threaded:

@@ -184,6 +184,14 @@ def test_diagonals_and_sums_without_a_product_keep_the_digits_of_a_large_mean():
     np.testing.assert_allclose(mom.diag[("v", "v")], (cv * cv).sum(axis=0), rtol=1e-9)
     for name, data in (("f", f), ("v", v), ("g", g)):
         np.testing.assert_allclose(mom.mean[name], data.mean(axis=0), rtol=1e-14)
+    # the linearised path's two names alone take one fused pass: the same numbers
+    fused = RunningMoments((), (("f", "v"), ("v", "v")))
+    for lo in range(0, 700, 50):
+        fused.add({"f": f[lo:lo + 50], "v": v[lo:lo + 50]})
+    for pair in (("f", "v"), ("v", "v")):
+        assert np.array_equal(fused.diag[pair], mom.diag[pair])
+    for name in ("f", "v"):
+        assert np.array_equal(fused.mean[name], mom.mean[name])
 
 
 @pytest.mark.parametrize("nonlinearity", ["full", "remainder", "linearized"])

@@ -62,9 +62,39 @@ def test_segmented_choice_is_bitwise_one_run(arrays, monkeypatch):
     assert np.array_equal(x, run_csr(*arr, u, np.zeros(120), 0.7, ref_pre))
     assert np.array_equal(pre, ref_pre)
     (choice,) = threaded_csr._choices.values()
-    assert choice.segments == 15 and None not in choice.per_step.values()
+    # one-step warm-ups and timings, 7-step segments of the faster kernel
+    assert 100 // 7 < choice.segments < 100 and None not in choice.per_step.values()
     assert min(choice.runs.values()) >= 2
     assert np.array_equal(esn.run(u), x)
+    # a large result comes in a mapping of its own, with the same states
+    import mmap
+    from rcpod.reservoir import anonymous_arrays
+    monkeypatch.setattr(anonymous_arrays, "LARGE_BYTES", 0)
+    y = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7)
+    assert isinstance(y.base.base.obj, mmap.mmap) and np.array_equal(y, x)
+
+
+def test_warm_ups_and_timings_of_the_other_kernel_are_short(arrays, monkeypatch):
+    esn, arr = arrays
+    monkeypatch.setattr(kernels, "THREADED_MIN_NNZ", 1)
+    monkeypatch.setattr(threaded_csr, "SEGMENT_STEPS", 8)
+    monkeypatch.setattr(threaded_csr, "_choices", {})
+    if numba.get_num_threads() < 2 or not threaded_csr._threads_usable():
+        pytest.skip("needs two numba threads and a thread-safe layer")
+    calls = []
+    for name, threaded in (("run_csr", False), ("run_csr_threads", True)):
+        real = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _r=real, _t=threaded: (
+            calls.append((_t, len(a[len(arr)]))), _r(*a))[1])
+    record = threaded_csr._Choice.record   # fixed timings: the one-thread kernel is faster
+    monkeypatch.setattr(threaded_csr._Choice, "record", lambda self, t, seconds, steps: record(
+        self, t, (1.0 if t else 0.5) * steps, steps))
+    u = np.random.default_rng(0).uniform(-1, 1, (300, 2))
+    x = threaded_csr.run_csr_series(arr, u, np.zeros(120), 0.7)
+    assert np.array_equal(x, run_csr(*arr, u, np.zeros(120), 0.7))
+    assert calls[:4] == [(True, 2), (False, 2), (True, 2), (False, 2)]   # warm-ups, timings
+    assert {n for t, n in calls[4:-1] if not t} == {8} and calls[-1][1] <= 8
+    assert [n for t, n in calls[4:] if t] == [2]        # probed once, after PROBE_EVERY
 
 
 def test_short_series_take_the_kernel_a_long_run_found_faster(arrays, monkeypatch):
@@ -243,3 +273,22 @@ def test_tanh_and_anonymous_arrays_name_bad_arguments():
     with pytest.raises(ValueError, match="shape must be non-negative"):
         anonymous_empty((-1, 3))
     assert anonymous_empty(0).shape == (0,) and anonymous_empty((2, 0)).size == 0
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_large_arrays_come_from_their_own_zero_filled_mapping(monkeypatch, order):
+    import mmap
+
+    from rcpod.reservoir import anonymous_arrays as aa
+    small = aa.large_zeros((3, 4), order=order)
+    assert not isinstance(getattr(small.base, "base", None), memoryview)
+    monkeypatch.setattr(aa, "LARGE_BYTES", 1)
+    z, e = aa.large_zeros((300, 7), order=order), aa.large_empty((5, 6), np.float32)
+    assert z.shape == (300, 7) and not z.any() and z.flags[f"{order}_CONTIGUOUS"]
+    assert e.shape == (5, 6) and e.dtype == np.float32 and e.flags.c_contiguous
+    for a in (z, e):
+        base = a
+        while not isinstance(base, mmap.mmap):
+            base = base.obj if isinstance(base, memoryview) else base.base
+    with pytest.raises(ValueError, match="order"):
+        aa.large_zeros(3, order="K")
