@@ -6,11 +6,13 @@ When the run is no longer than the reservoir is wide (``T <~ N``: 20,000 snapsho
 20,000-unit ESN), the run's own blocks take no more memory than that Gram, and the leading modes
 come faster from products with them. :func:`hold_snapshots` runs the ESN once, chunk by chunk
 as the streamed path does, and keeps the blocks ``B_c`` (steps, N) of the snapshot matrix
-``X = [B_1; B_2; ...]^T``; the block subspace iteration of
-:func:`rcpod.reduction.leading_modes.subspace_eigh` (with its residual check) then applies
-``X X^T`` to ``l`` vectors as ``sum_c B_c^T (B_c Q)``: ``4 N T l`` flops a product against
-``N^2 T`` to build the Gram (a 20-product iteration with ``l = 200`` is ``16,000 N T``), and the
-linearised remainder needs no second run of the ESN.
+``X = [B_1; B_2; ...]^T``; the block subspace iteration on ``X`` itself,
+:func:`rcpod.reduction.leading_modes.subspace_svd` (with its residual check), then applies
+``X^T`` and ``X`` to ``l`` vectors block by block: ``4 N T l`` flops an iteration against
+``N^2 T`` to build the Gram (a 20-iteration run with ``l = 200`` is ``16,000 N T``), the modes
+resolved as the exact SVD resolves them (the Gram's ``X X^T`` would square their condition), and
+the linearised remainder needs no second run of the ESN. (The output-weighted basis mixes the
+state Gram with the observability factor and iterates on ``X X^T`` products.)
 
 Only what cannot be recomputed cheaply is held: the preactivations ``V`` alone when the states
 are their ``tanh`` bit for bit (leak rate 1, float64, the compiled sparse run's own
@@ -143,6 +145,31 @@ def _gram_product(blocks, Q):
         np.matmul(QT @ B.T, B, out=tmp)
         acc += tmp
     return acc.T
+
+
+def _snapshot_factor(blocks, n_snapshots):
+    """``(matvec, rmatvec, n_snapshots)``: the products ``X P`` and ``X^T Q`` of the snapshot
+    matrix ``X = [B_1; B_2; ...]^T`` whose (steps, N) blocks ``blocks()`` yields in order, in
+    the (l, N) layout of :func:`_gram_product` (for
+    :func:`rcpod.reduction.leading_modes.subspace_svd`)."""
+    def rmatvec(Q):   # X^T Q = [B_1 Q; B_2 Q; ...], (T, l)
+        QT = np.ascontiguousarray(Q.T)
+        return np.concatenate([QT @ B.T for B in blocks()], axis=1).T
+
+    def matvec(P):    # X P = sum_c B_c^T P_c, (N, l)
+        PT = np.ascontiguousarray(P.T)
+        acc, tmp, t = None, None, 0
+        for B in blocks():
+            part, t = PT[:, t:t + len(B)], t + len(B)
+            if acc is None:
+                acc = part @ B
+                tmp = np.empty_like(acc)
+            else:
+                np.matmul(part, B, out=tmp)
+                acc += tmp
+        return acc.T
+
+    return matvec, rmatvec, n_snapshots
 
 
 def _dense_gram(blocks, n_units):
@@ -279,6 +306,10 @@ class HeldSnapshots(RunMeans):
         return (lambda Q: _gram_product(self._states(center), Q), total,
                 lambda: _dense_gram(self._states(center), self.n_units))
 
+    def _state_factor(self, center):
+        """The products with the (centred if ``center``) state snapshots themselves."""
+        return _snapshot_factor(lambda: self._states(center), self.n_snapshots)
+
     def _shares_modes(self, center, energy, rank):
         return (self.nonlinearity == "full" and self._f_is_x and not center and energy is None
                 and rank is not None)
@@ -288,8 +319,9 @@ class HeldSnapshots(RunMeans):
         memo = self._xodes
         if memo is None or memo[0].shape[1] < k or memo[2] != method:
             apply, total, dense = self._state_operator(False)
-            memo = self._xodes = pod_from_products(apply, self.n_units, total, dense, rank=k,
-                                                   method=_gram_method(method)) + (method,)
+            memo = self._xodes = pod_from_products(
+                apply, self.n_units, total, dense, rank=k, method=_gram_method(method),
+                factor=self._state_factor(False)) + (method,)
         return memo[0][:, :k], memo[1]
 
     def state_basis(self, rank, energy, center, method="auto"):
@@ -299,7 +331,8 @@ class HeldSnapshots(RunMeans):
             U, s = self._shared_modes(min(self.n_units, 2 * rank), method)
             return np.ascontiguousarray(U[:, :rank]), s, total
         Psi, s = pod_from_products(apply, self.n_units, total, dense, rank=rank, energy=energy,
-                                   method=_gram_method(method))
+                                   method=_gram_method(method),
+                                   factor=self._state_factor(center))
         return Psi, s, total
 
     def output_weighted_basis(self, rank, energy, weight, center, *, factor=None, gramian=None,
@@ -335,7 +368,8 @@ class HeldSnapshots(RunMeans):
             total = self._remainder[0]
         U, s = pod_from_products(lambda Q: _gram_product(blocks, Q), self.n_units, total,
                                  lambda: _dense_gram(blocks, self.n_units), rank=rank,
-                                 method=_gram_method(method))
+                                 method=_gram_method(method),
+                                 factor=_snapshot_factor(lambda: blocks, self.n_snapshots))
         extra = {}
         if self.nonlinearity == "linearized":
             D, e = self.linearization()

@@ -17,7 +17,8 @@ import scipy.linalg
 
 from rcpod.reservoir.validation import Options, check_array, check_int, check_value
 
-from .leading_modes import SUBSPACE_TOL, dense_eigh, panel_product, subspace_eigh
+from .leading_modes import (SUBSPACE_TOL, dense_eigh, panel_product, subspace_eigh,
+                            subspace_svd)
 
 __all__ = ["pod", "pod_from_gram", "pod_from_products", "energy_rank", "projection_error",
            "POD_METHODS", "EXACT_MAX_FLOPS", "DENSE_GRAM_MAX"]
@@ -115,24 +116,35 @@ def _fix_signs(modes):
     return np.ascontiguousarray(modes * signs)
 
 
-def _leading_eigenpairs(apply, n, total, rank, energy, dense, tol, random_state):
+def _leading_eigenpairs(apply, n, total, rank, energy, dense, tol, random_state, factor=None):
     """Leading eigenpairs of a PSD operator of trace ``total``, as many as ``rank`` / ``energy``
     ask: ``(eigenvalues, vectors, r)`` with at least ``r`` columns. ``dense()`` gives the whole
-    matrix for the dense fallback when more than half the spectrum is wanted."""
-    k = rank if rank is not None else min(n, 32)
+    matrix for the dense fallback when more than half the spectrum is wanted. With ``factor =
+    (matvec, rmatvec, n_cols)``, the products with ``X`` of the operator ``X X^T``, the
+    iteration is :func:`subspace_svd` on ``X`` (``apply`` and ``dense`` unused: a block as
+    wide as ``X``'s smaller side makes its Rayleigh-Ritz step the exact SVD)."""
+    top = n if factor is None else min(n, factor[2])
+    k = rank if rank is not None else min(top, 32)
     start = None
     while True:
-        if 2 * k > n:
+        if 2 * k > top and factor is None:
             w, V = dense_eigh(dense())
             r = rank if energy is None else energy_rank(np.sqrt(w), energy)
             return w, V, (r if rank is None else min(r, rank))
-        w, V, _ = subspace_eigh(apply, n, k, tol=tol, random_state=random_state, start=start)
+        if factor is None:
+            w, V, _ = subspace_eigh(apply, n, k, tol=tol, random_state=random_state,
+                                    start=start)
+        else:
+            w, V, _ = subspace_svd(factor[0], factor[1], n, factor[2], k, tol=tol,
+                                   random_state=random_state, start=start)
         if energy is None:
             return w, V, rank
         r = _partial_energy_rank(w[:k], energy, total)
+        if r is None and k >= top:   # the whole spectrum (rounding kept the sum below it)
+            r = top
         if r is not None or (rank is not None and k >= rank):
             return w, V, rank if r is None else (r if rank is None else min(r, rank))
-        k, start = min(n, 2 * k), V
+        k, start = min(top, 2 * k), V
 
 
 def pod_from_gram(gram, rank=None, energy=None, method="auto", tol=SUBSPACE_TOL,
@@ -187,7 +199,7 @@ def pod_from_gram(gram, rank=None, energy=None, method="auto", tol=SUBSPACE_TOL,
 
 
 def pod_from_products(apply, n, total, dense, rank=None, energy=None, method="auto",
-                      tol=SUBSPACE_TOL, random_state=0):
+                      tol=SUBSPACE_TOL, random_state=0, factor=None):
     """POD modes from the products of the snapshots' Gram matrix ``G = X X^T`` with blocks of
     vectors (:func:`pod_from_gram` without ``G``, e.g. ``Q -> X (X^T Q)`` over held blocks).
 
@@ -204,6 +216,11 @@ def pod_from_products(apply, n, total, dense, rank=None, energy=None, method="au
         ``"auto"`` up to order :data:`DENSE_GRAM_MAX`, or more than half the spectrum wanted).
     rank, energy, method, tol, random_state
         As in :func:`pod_from_gram`.
+    factor : tuple, optional
+        ``(matvec, rmatvec, n_snapshots)``: the products ``X @ B`` and ``X.T @ A`` with the
+        snapshots themselves. The iteration then runs on ``X``
+        (:func:`rcpod.reduction.leading_modes.subspace_svd`), which resolves the modes as the
+        exact SVD does (``eps s_1 / gap`` against the Gram matrix's ``eps s_1^2 / gap``).
 
     Returns
     -------
@@ -231,7 +248,8 @@ def pod_from_products(apply, n, total, dense, rank=None, energy=None, method="au
         r = rank if energy is None else energy_rank(np.sqrt(w), energy)
         r = r if rank is None else min(r, rank)
     else:
-        w, V, r = _leading_eigenpairs(apply, n, total, rank, energy, dense, tol, random_state)
+        w, V, r = _leading_eigenpairs(apply, n, total, rank, energy, dense, tol, random_state,
+                                      factor)
     return _fix_signs(V[:, :r]), np.sqrt(w)
 
 
@@ -262,10 +280,11 @@ def _pod_truncated(X, rank, energy, method, tol, random_state):
         else:
             s = np.sqrt(w)
             r = max(1, int(np.sum(s > np.sqrt(max(X.shape) * np.finfo(np.float64).eps) * s[0])))
-    else:
-        apply = (lambda Q: X @ (X.T @ Q)) if left else (lambda Q: X.T @ (X @ Q))
-        w, V, r = _leading_eigenpairs(apply, n, float(np.sum(X * X)), rank, energy, gram,
-                                      tol, random_state)
+    else:   # on X itself, never X X^T: the modes resolved as the exact SVD resolves them
+        w, U, r = _leading_eigenpairs(None, n_dofs, float(np.sum(X * X)), rank, energy, None,
+                                      tol, random_state,
+                                      (lambda B: X @ B, lambda A: X.T @ A, n_snap))
+        return U[:, :r], np.sqrt(w)
     s = np.sqrt(w)
     if left:
         return V[:, :r], s

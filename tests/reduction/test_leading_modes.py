@@ -11,7 +11,7 @@ from rcpod.reduction import (collect_snapshots, energy_rank, observability_facto
                              pod_from_gram)
 from rcpod.reduction.full_model import full_form
 from rcpod.reduction import leading_modes
-from rcpod.reduction.leading_modes import panel_product, subspace_eigh
+from rcpod.reduction.leading_modes import panel_product, subspace_eigh, subspace_svd
 from rcpod.reservoir import ESN
 
 
@@ -98,6 +98,44 @@ def test_subspace_eigh_residual_bound():
     # Davis-Kahan: angle <= sqrt(k) res w_1 / (w_8 - w_9)
     bound = np.sqrt(8) * res / (w_true[7] - w_true[8])
     assert np.max(subspace_angles(V[:, :8], Q[:, :8])) <= bound
+
+
+def _deep_spectrum(seed=0):
+    """300 x 900 snapshots whose singular values fall geometrically to 1e-6 s_1 at j = 40 and
+    are 2 % apart there: the Gram matrix holds s_40^2 - s_41^2 ~ 4e-14 s_1^2, at its rounding
+    floor, while the SVD resolves s_40 - s_41 ~ 2e-8 s_1."""
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.normal(size=(300, 80)))[0]
+    V = np.linalg.qr(rng.normal(size=(900, 80)))[0]
+    s = np.r_[np.logspace(0, -6, 40), 0.98e-6 * 0.5 ** np.arange(40)]
+    return (U * s) @ V.T, U, s
+
+
+def test_subspace_svd_resolves_modes_the_gram_matrix_cannot():
+    X, U, s = _deep_spectrum()
+    w, Us, res = subspace_svd(lambda B: X @ B, lambda A: X.T @ A, 300, 900, 40)
+    assert res <= 1e-14
+    np.testing.assert_allclose(np.sqrt(w[:40]), s[:40], rtol=1e-8, atol=2e-16)
+    # Wedin: angle <= sqrt(k) res s_1 / (s_k - s_k+1)
+    bound = np.sqrt(40) * res / (s[39] - s[40])
+    angle = np.max(subspace_angles(Us[:, :40], U[:, :40]))
+    assert angle <= max(bound, 1e-12) and angle < 1e-6
+    # the same iteration on X X^T stops at the Gram's rounding: the 40th mode is lost
+    _, Vg, _ = subspace_eigh(lambda B: X @ (X.T @ B), 300, 40)
+    assert np.max(subspace_angles(Vg[:, :40], U[:, :40])) > 100 * angle
+
+
+def test_subspace_svd_full_width_block_and_rank_deficiency():
+    """A block as wide as X's smaller side is the exact SVD; zero singular values are fine."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 12)) @ rng.normal(size=(12, 30))    # rank 12 of 30
+    w, U, res = subspace_svd(lambda B: X @ B, lambda A: X.T @ A, 50, 30, 20)
+    s = np.linalg.svd(X, compute_uv=False)
+    np.testing.assert_allclose(np.sqrt(w[:12]), s[:12], rtol=1e-12)
+    assert np.all(np.sqrt(w[12:20]) < 1e-12 * s[0]) and res < 1e-13
+    assert np.allclose(U.T @ U, np.eye(U.shape[1]), atol=1e-13)
+    with pytest.raises(ValueError, match="k"):
+        subspace_svd(lambda B: X @ B, lambda A: X.T @ A, 50, 30, 31)
 
 
 def test_subspace_eigh_numbers_do_not_depend_on_the_thread_count():
