@@ -116,6 +116,52 @@ def _orth(Y, workers):
     return Q
 
 
+def _start_block(n, l, random_state, start):
+    """``l`` Gaussian vectors of length ``n`` (seeded), the first ones replaced by ``start``."""
+    Y = np.random.default_rng(random_state).standard_normal((n, l))
+    if start is not None:
+        m = min(l, start.shape[1])
+        Y[:, :m] = start[:, :m]
+    return Y
+
+
+def _residual(R, top):
+    """The largest column norm of ``R`` relative to ``top`` (the largest Ritz value)."""
+    return float(np.max(np.linalg.norm(R, axis=0)) / max(top, np.finfo(np.float64).tiny))
+
+
+def _iterate(step, Y, tol, max_iter):
+    """The subspace iteration's loop: ``Q = orth(Y)``, then ``step(Q)`` gives ``(residual,
+    next block, finish)`` until the residual is at most ``tol``, has not improved over 20 steps
+    (rounding floor) or ``max_iter`` steps were taken; returns ``(finish(workers), residual)``.
+    Everything between the caller's products runs as one-thread BLAS products of fixed row
+    panels on Python threads (:mod:`rcpod.reservoir.panel_gram`): the same numbers for any
+    thread count, and no multithreaded LAPACK (whose QR of a 5000 x 150 block took 0.75 s
+    against 0.05 s on one thread with two threads on a busy 2-core machine)."""
+    with one_blas_thread() as workers:
+        Q = _orth(Y, workers)
+    best, stale = np.inf, 0
+    for it in range(1, max_iter + 1):
+        res, block, finish = step(Q)
+        if res <= tol:
+            break
+        if res < 0.9 * best:
+            best, stale = res, 0
+        else:
+            stale += 1
+            if stale >= 20:
+                logger.info("subspace iteration stalled at residual %.3g > tol=%.3g after %d "
+                            "steps (rounding floor)", res, tol, it)
+                break
+        with one_blas_thread() as workers:
+            Q = _orth(block, workers)
+    else:
+        logger.warning("subspace iteration stopped after max_iter=%d steps at residual %.3g > "
+                       "tol=%.3g", max_iter, res, tol)
+    with one_blas_thread() as workers:
+        return finish(workers), res
+
+
 def panel_product(M):
     """``Q -> M @ Q`` by row panels of ``M`` on one BLAS thread each
     (:func:`rcpod.reservoir.panel_gram.rows_product`): the operator of a Gram matrix for
@@ -203,15 +249,8 @@ def subspace_svd(matvec, rmatvec, n_rows, n_cols, k, *, tol=SUBSPACE_TOL, oversa
     tol = check_real("tol", tol, low=0, closed="neither")
     p = max(10, k) if oversample is None else check_int("oversample", oversample, low=0)
     l = min(n_rows, n_cols, k + p)
-    rng = np.random.default_rng(random_state)
-    Y = rng.standard_normal((n_rows, l))
-    if start is not None:
-        m = min(l, start.shape[1])
-        Y[:, :m] = start[:, :m]
-    with one_blas_thread() as workers:
-        Q = _orth(Y, workers)
-    best, stale, res = np.inf, 0, np.inf
-    for it in range(1, max_iter + 1):
+
+    def step(Q):   # X^T, orthonormalise, SVD Rayleigh-Ritz, X
         P = np.ascontiguousarray(rmatvec(Q))
         with one_blas_thread() as workers:
             QP = _orth(P, workers)
@@ -220,26 +259,11 @@ def subspace_svd(matvec, rmatvec, n_rows, n_cols, k, *, tol=SUBSPACE_TOL, oversa
             V = rows_product(QP, A, workers)
             Uk = rows_product(Q, np.ascontiguousarray(C[:, :k]), workers)
         XV = np.ascontiguousarray(matvec(V))
-        scale = max(sv[0], np.finfo(np.float64).tiny)
-        res = float(np.max(np.linalg.norm(XV[:, :k] - Uk * sv[:k], axis=0)) / scale)
-        if res <= tol:
-            break
-        if res < 0.9 * best:
-            best, stale = res, 0
-        else:
-            stale += 1
-            if stale >= 20:
-                logger.info("subspace iteration stalled at residual %.3g > tol=%.3g after %d "
-                            "steps (rounding floor)", res, tol, it)
-                break
-        with one_blas_thread() as workers:
-            Q = _orth(XV, workers)
-    else:
-        logger.warning("subspace iteration stopped after max_iter=%d products at residual "
-                       "%.3g > tol=%.3g", max_iter, res, tol)
-    with one_blas_thread() as workers:
-        U = rows_product(Q, C, workers)
-    return sv ** 2, U, res
+        res = _residual(XV[:, :k] - Uk * sv[:k], sv[0])
+        return res, XV, lambda workers: (sv ** 2, rows_product(Q, C, workers))
+
+    (w, U), res = _iterate(step, _start_block(n_rows, l, random_state, start), tol, max_iter)
+    return w, U, res
 
 
 def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=300,
@@ -298,19 +322,8 @@ def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=30
     tol = check_real("tol", tol, low=0, closed="neither")
     p = max(10, k) if oversample is None else check_int("oversample", oversample, low=0)
     l = min(n, k + p)
-    rng = np.random.default_rng(random_state)
-    Y = rng.standard_normal((n, l))
-    if start is not None:
-        m = min(l, start.shape[1])
-        Y[:, :m] = start[:, :m]
-    # the steps between products (Rayleigh-Ritz, orthonormalisation) run as one-thread BLAS
-    # products of fixed row panels on Python threads (rcpod.reservoir.panel_gram): the same
-    # numbers for any thread count, and no multithreaded LAPACK (whose QR of a 5000 x 150 block
-    # took 0.75 s against 0.05 s on one thread with two threads on a busy 2-core machine)
-    with one_blas_thread() as workers:
-        Q = _orth(Y, workers)
-    best, stale, res = np.inf, 0, np.inf
-    for it in range(1, max_iter + 1):
+
+    def step(Q):   # A, Rayleigh-Ritz
         AQ = apply(Q)
         with one_blas_thread() as workers:
             H = inner_product(Q, AQ, workers)
@@ -318,23 +331,8 @@ def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=30
             w, S = w[::-1], np.ascontiguousarray(S[:, ::-1])
             AV = rows_product(AQ, S, workers)
             Vk = rows_product(Q, np.ascontiguousarray(S[:, :k]), workers)
-        scale = max(w[0], np.finfo(np.float64).tiny)
-        res = float(np.max(np.linalg.norm(AV[:, :k] - Vk * w[:k], axis=0)) / scale)
-        if res <= tol:
-            break
-        if res < 0.9 * best:
-            best, stale = res, 0
-        else:
-            stale += 1
-            if stale >= 20:
-                logger.info("subspace iteration stalled at residual %.3g > tol=%.3g after %d "
-                            "steps (rounding floor)", res, tol, it)
-                break
-        with one_blas_thread() as workers:
-            Q = _orth(AV, workers)
-    else:
-        logger.warning("subspace iteration stopped after max_iter=%d products at residual "
-                       "%.3g > tol=%.3g", max_iter, res, tol)
-    with one_blas_thread() as workers:
-        V = rows_product(Q, S, workers)
-    return np.clip(w, 0.0, None), V, res
+        res = _residual(AV[:, :k] - Vk * w[:k], w[0])
+        return res, AV, lambda workers: (np.clip(w, 0.0, None), rows_product(Q, S, workers))
+
+    (w, V), res = _iterate(step, _start_block(n, l, random_state, start), tol, max_iter)
+    return w, V, res
