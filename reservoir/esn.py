@@ -14,7 +14,6 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from . import kernels
-from .anonymous_arrays import large_empty
 from .base import BaseReservoir, _require_initialized
 from .form import LeakyTanhForm
 from .initializers import (W_INITIALIZERS, make_bias, make_input, make_recurrent,
@@ -259,7 +258,7 @@ class ESN(BaseReservoir):
         state = np.zeros((G * L, N), dtype=state0.dtype)
         state[:B] = state0
         state = np.ascontiguousarray(state.reshape(G, L, N).transpose(0, 2, 1))
-        out = large_empty((B, T, N), state0.dtype)   # no huge-page stalls when large
+        out = np.empty((B, T, N), dtype=state0.dtype)
         kernels.run_csr_batch(*arrays, inputs, state, leak, out)
         return out
 
