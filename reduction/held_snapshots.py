@@ -12,7 +12,9 @@ as the streamed path does, and keeps the blocks ``B_c`` (steps, N) of the snapsh
 ``N^2 T`` to build the Gram (a 20-iteration run with ``l = 200`` is ``16,000 N T``), the modes
 resolved as the exact SVD resolves them (the Gram's ``X X^T`` would square their condition), and
 the linearised remainder needs no second run of the ESN. (The output-weighted basis mixes the
-state Gram with the observability factor and iterates on ``X X^T`` products.)
+state Gram with the observability factor and iterates on ``X X^T`` products; up to
+:data:`rcpod.reduction.pod.DENSE_GRAM_MAX` units ``decomposition="auto"`` eigendecomposes the
+Gram densely.)
 
 Only what cannot be recomputed cheaply is held: the preactivations ``V`` alone when the states
 are their ``tanh`` bit for bit (leak rate 1, float64, the compiled sparse run's own

@@ -11,7 +11,10 @@ here, and so do, through :func:`large_empty` / :func:`large_zeros`, the arrays o
 :data:`LARGE_BYTES` and more that a run or a reduction makes once and fills: the streamed
 ``N x N`` Gram matrices (200 MB at N = 5,000: 0.74 s to fill from ``np.zeros`` against
 0.11 s), the chunk buffers, the states of a long run. Smaller arrays come from numpy, whose
-memory glibc reuses.
+memory glibc reuses, and so do large arrays made again and again (the states of repeated
+batch runs): a fresh mapping pays its page faults every time, while numpy's may come back
+with huge pages (32 series of N = 500 ran at 6.3x reservoirpy's throughput from mappings,
+9.8x from numpy).
 """
 from __future__ import annotations
 
