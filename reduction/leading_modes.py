@@ -120,9 +120,28 @@ def _start_block(n, l, random_state, start):
     """``l`` Gaussian vectors of length ``n`` (seeded), the first ones replaced by ``start``."""
     Y = np.random.default_rng(random_state).standard_normal((n, l))
     if start is not None:
+        start = np.asarray(start)
+        if start.ndim != 2 or start.shape[0] != n or not np.isfinite(start).all():
+            raise ValueError(f"start must be a finite (n, l') array with n={n} rows, got shape "
+                             f"{start.shape}" + ("" if start.ndim != 2 or start.shape[0] != n
+                                                 else " with NaN or infinity") + ".")
         m = min(l, start.shape[1])
         Y[:, :m] = start[:, :m]
     return Y
+
+
+def _product(name, func, block, rows):
+    """``func(block)``, checked: a finite float array of shape (rows, block columns); a silent
+    NaN would stall the iteration and return NaN modes."""
+    if not callable(func):
+        raise TypeError(f"{name} must be a callable, got {type(func).__name__}.")
+    out = np.asarray(func(block))
+    if out.shape != (rows, block.shape[1]):
+        raise ValueError(f"{name} must return an array of shape ({rows}, {block.shape[1]}) for "
+                         f"a block of shape {block.shape}, got {out.shape}.")
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} returned NaN or infinity.")
+    return out
 
 
 def _residual(R, top):
@@ -184,6 +203,10 @@ def panel_product(M):
     >>> panel_product(np.eye(2) * 3.0)(np.ones((2, 1))).ravel().tolist()
     [3.0, 3.0]
     """
+    M = np.asarray(M)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"M must be a square (n, n) array, got shape {M.shape}.")
+
     def apply(Q):
         with one_blas_thread() as workers:
             return rows_product(M, Q, workers)
@@ -251,14 +274,14 @@ def subspace_svd(matvec, rmatvec, n_rows, n_cols, k, *, tol=SUBSPACE_TOL, oversa
     l = min(n_rows, n_cols, k + p)
 
     def step(Q):   # X^T, orthonormalise, SVD Rayleigh-Ritz, X
-        P = np.ascontiguousarray(rmatvec(Q))
+        P = np.ascontiguousarray(_product("rmatvec", rmatvec, Q, n_cols))
         with one_blas_thread() as workers:
             QP = _orth(P, workers)
             A, sv, Ct = np.linalg.svd(inner_product(QP, P, workers))
             C = np.ascontiguousarray(Ct.T)
             V = rows_product(QP, A, workers)
             Uk = rows_product(Q, np.ascontiguousarray(C[:, :k]), workers)
-        XV = np.ascontiguousarray(matvec(V))
+        XV = np.ascontiguousarray(_product("matvec", matvec, V, n_rows))
         res = _residual(XV[:, :k] - Uk * sv[:k], sv[0])
         return res, XV, lambda workers: (sv ** 2, rows_product(Q, C, workers))
 
@@ -324,7 +347,7 @@ def subspace_eigh(apply, n, k, *, tol=SUBSPACE_TOL, oversample=None, max_iter=30
     l = min(n, k + p)
 
     def step(Q):   # A, Rayleigh-Ritz
-        AQ = apply(Q)
+        AQ = _product("apply", apply, Q, n)
         with one_blas_thread() as workers:
             H = inner_product(Q, AQ, workers)
             w, S = np.linalg.eigh(0.5 * (H + H.T))

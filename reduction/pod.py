@@ -243,6 +243,12 @@ def pod_from_products(apply, n, total, dense, rank=None, energy=None, method="au
     energy = _check_energy(energy)
     if rank is None and energy is None:
         raise ValueError("give rank (number of modes) or energy (fraction of the trace to keep).")
+    if factor is not None:
+        if not (isinstance(factor, tuple) and len(factor) == 3 and callable(factor[0])
+                and callable(factor[1])):
+            raise TypeError(f"factor must be a tuple (matvec, rmatvec, n_snapshots) of two "
+                            f"callables and an int, got {factor!r}.")
+        factor = factor[:2] + (check_int("factor's n_snapshots", factor[2], low=1),)
     if method == "gram" or (method == "auto" and n <= DENSE_GRAM_MAX):
         w, V = dense_eigh(dense())
         r = rank if energy is None else energy_rank(np.sqrt(w), energy)
@@ -264,27 +270,25 @@ def _choose_method(n_dofs, n_snap, rank, energy):
 
 
 def _pod_truncated(X, rank, energy, method, tol, random_state):
-    """Modes and singular values by the method of snapshots or subspace iteration on the
-    smaller of ``X X^T`` / ``X^T X``."""
+    """Modes and singular values by subspace iteration on ``X`` itself (``"randomized"``) or by
+    the method of snapshots (``"gram"``: the dense eigendecomposition of the smaller of
+    ``X X^T`` / ``X^T X``)."""
     n_dofs, n_snap = X.shape
-    left = n_dofs <= n_snap   # eigenvectors of X X^T are the modes themselves
-    gram = (lambda: X @ X.T) if left else (lambda: X.T @ X)
-    n = min(n_dofs, n_snap)
-    if method == "gram":
-        w, V = dense_eigh(gram())
-        if energy is not None:
-            r = energy_rank(np.sqrt(w), energy)
-            r = r if rank is None else min(r, rank)
-        elif rank is not None:
-            r = rank
-        else:
-            s = np.sqrt(w)
-            r = max(1, int(np.sum(s > np.sqrt(max(X.shape) * np.finfo(np.float64).eps) * s[0])))
-    else:   # on X itself, never X X^T: the modes resolved as the exact SVD resolves them
+    if method != "gram":   # never X X^T: the modes resolved as the exact SVD resolves them
         w, U, r = _leading_eigenpairs(None, n_dofs, float(np.sum(X * X)), rank, energy, None,
                                       tol, random_state,
                                       (lambda B: X @ B, lambda A: X.T @ A, n_snap))
         return U[:, :r], np.sqrt(w)
+    left = n_dofs <= n_snap   # eigenvectors of X X^T are the modes themselves
+    w, V = dense_eigh(X @ X.T if left else X.T @ X)
+    if energy is not None:
+        r = energy_rank(np.sqrt(w), energy)
+        r = r if rank is None else min(r, rank)
+    elif rank is not None:
+        r = rank
+    else:
+        s = np.sqrt(w)
+        r = max(1, int(np.sum(s > np.sqrt(max(X.shape) * np.finfo(np.float64).eps) * s[0])))
     s = np.sqrt(w)
     if left:
         return V[:, :r], s

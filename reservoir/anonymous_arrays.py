@@ -29,6 +29,15 @@ __all__ = ["anonymous_empty", "large_empty", "large_zeros", "LARGE_BYTES"]
 LARGE_BYTES = 32 * 2 ** 20
 
 
+def _dims(shape):
+    """``shape`` as a tuple of non-negative ints, or a ValueError naming it."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0
+               for d in dims):
+        raise ValueError(f"shape must be non-negative integers, got {shape!r}.")
+    return tuple(int(d) for d in dims)
+
+
 def anonymous_empty(shape, dtype=np.float64):
     """An uninitialised C-contiguous array in an anonymous mapping of its own (freed with it).
 
@@ -52,11 +61,7 @@ def anonymous_empty(shape, dtype=np.float64):
     >>> a.shape, a.flags.c_contiguous, a.flags.writeable, float(a.sum())
     ((3, 4), True, True, 12.0)
     """
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0
-               for d in dims):
-        raise ValueError(f"shape must be non-negative integers, got {shape!r}.")
-    shape, dtype = tuple(int(d) for d in dims), np.dtype(dtype)
+    shape, dtype = _dims(shape), np.dtype(dtype)
     count = int(np.prod(shape, dtype=np.int64))
     buffer = mmap.mmap(-1, max(1, count * dtype.itemsize))
     return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
@@ -80,7 +85,7 @@ def large_empty(shape, dtype=np.float64):
     >>> large_empty((2, 3)).shape
     (2, 3)
     """
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dims = _dims(shape)
     if int(np.prod(dims, dtype=np.int64)) * np.dtype(dtype).itemsize >= LARGE_BYTES:
         return anonymous_empty(dims, dtype)
     return np.empty(dims, dtype)
@@ -109,7 +114,7 @@ def large_zeros(shape, dtype=np.float64, order="C"):
     """
     if order not in ("C", "F"):
         raise ValueError(f"order must be 'C' or 'F', got {order!r}.")
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dims = _dims(shape)
     if int(np.prod(dims, dtype=np.int64)) * np.dtype(dtype).itemsize < LARGE_BYTES:
         return np.zeros(dims, dtype, order=order)
     if order == "F":

@@ -152,6 +152,17 @@ def _project(W_in, bias, u, p):
 
 
 @njit(error_model="numpy", nogil=True, cache=True)
+def _check_buffers(pre_out, out, T, N):
+    """The loops check no bounds: ``pre_out`` / ``out`` must be (T, N)."""
+    if pre_out is not None and (pre_out.shape[0] != T or pre_out.shape[1] != N):
+        raise ValueError("pre_out must have shape (T, N): one row per input step, one column "
+                         "per unit")
+    if out is not None and (out.shape[0] != T or out.shape[1] != N):
+        raise ValueError("out must have shape (T, N): one row per input step, one column per "
+                         "unit")
+
+
+@njit(error_model="numpy", nogil=True, cache=True)
 def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None, out=None):
     """States of one series with a sparse W (from :func:`csr_arrays`).
 
@@ -205,6 +216,7 @@ def run_csr(indptr, indices, data, W_in, bias, inputs, x0, leak, pre_out=None, o
     """
     T = inputs.shape[0]
     N = x0.shape[0]
+    _check_buffers(pre_out, out, T, N)
     states = np.empty((T, N), dtype=x0.dtype) if out is None else out
     keep = x0.dtype.type(1.0) - leak
     p = np.empty_like(x0)
@@ -308,6 +320,7 @@ def run_csr_threads(indptr, indices, data, W_in, bias, inputs, x0, leak, splits,
     >>> np.array_equal(a, b)
     True
     """
+    _check_buffers(pre_out, out, inputs.shape[0], x0.shape[0])
     states = np.empty((inputs.shape[0], x0.shape[0]), dtype=x0.dtype) if out is None else out
     keep = x0.dtype.type(1.0) - leak
     p = np.empty_like(x0)

@@ -292,3 +292,18 @@ def test_large_arrays_come_from_their_own_zero_filled_mapping(monkeypatch, order
             base = base.obj if isinstance(base, memoryview) else base.base
     with pytest.raises(ValueError, match="order"):
         aa.large_zeros(3, order="K")
+    for make in (aa.large_empty, aa.large_zeros):
+        with pytest.raises(ValueError, match="shape must be non-negative"):
+            make((3, -1))
+
+
+def test_kernels_name_output_buffers_of_the_wrong_shape(arrays):
+    # the compiled loops check no bounds: a wrong buffer would be written past its end
+    esn, arr = arrays
+    u, x0 = np.zeros((6, 2)), np.zeros(120)
+    splits = row_splits(arr[0], 2)
+    for kernel, extra in ((run_csr, ()), (run_csr_threads, (splits,))):
+        with pytest.raises(ValueError, match="out must have shape"):
+            kernel(*arr, u, x0, 0.7, *extra, None, np.empty((5, 120)))
+        with pytest.raises(ValueError, match="pre_out must have shape"):
+            kernel(*arr, u, x0, 0.7, *extra, np.empty((6, 119)))
