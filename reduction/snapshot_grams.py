@@ -45,7 +45,6 @@ References
 from __future__ import annotations
 
 import numpy as np
-import numba
 from joblib import Parallel, delayed
 from numba import njit, prange
 
@@ -55,7 +54,7 @@ from rcpod.reservoir.validation import check_int
 from rcpod.reservoir.vector_tanh import scalar_tanh
 
 from .basis import output_weighted_dense, output_weighted_pod_from_gram
-from ._chunked_run import (CHUNK_BYTES, MIN_CHUNK_STEPS, RunMeans, RunningMoments,
+from ._chunked_run import (CHUNK_BYTES, MIN_CHUNK_STEPS, RunMeans, RunningMoments, _parts,
                           check_series_list, line_from_moments, own_preactivations, run_chunks,
                           series_stop, tanh_is_state)
 from .full_model import full_form
@@ -383,11 +382,11 @@ def _remainder(f, v, slopes, buffers):
 def _run_tanh_remainder(v, slopes, parts):
     """``v <- tanh(v) - v * slopes`` in place, ``tanh`` the compiled run's own
     (:func:`rcpod.reservoir.vector_tanh.scalar_tanh`): the numbers of ``vector_tanh.tanh``
-    followed by :func:`_remainder`, in one pass, the rows in ``parts`` blocks."""
+    followed by :func:`_remainder`, in one pass, the columns in ``parts`` blocks."""
     n, m = v.shape
     for p in prange(parts):
-        for k in range(n * p // parts, n * (p + 1) // parts):
-            for j in range(m):
+        for k in range(n):
+            for j in range(m * p // parts, m * (p + 1) // parts):
                 v[k, j] = scalar_tanh(v[k, j]) - v[k, j] * slopes[j]
 
 
@@ -440,7 +439,7 @@ class _HeldPass:
         blocks, self.blocks = self.blocks, None   # streamed once; the memory goes back
         for v in blocks:   # each block is read once: the remainder overwrites it
             if self.run_tanh:
-                _run_tanh_remainder(v, slopes, max(1, min(numba.get_num_threads(), len(v))))
+                _run_tanh_remainder(v, slopes, _parts(v))
                 moments.add({"r": v})
                 continue
             if f_buf is None:
